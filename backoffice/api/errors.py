@@ -1,0 +1,92 @@
+"""One error body for the whole API:
+`{"error": {"code", "message", "errors": [{"field", "message"}]}}`."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from orders.errors import DomainError, ErrorCode, InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+
+_STATUS = {InvalidInput: 400, NotFound: 404}
+
+
+def error_body(code: str, message: str, errors: list[dict] | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "errors": errors or []}}
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    status_code = _STATUS.get(type(exc), 409)
+    return Response(
+        error_body(
+            exc.code, exc.message, [{"field": e.field, "message": e.message} for e in exc.errors]
+        ),
+        status=status_code,
+    )
+
+
+def _flatten(detail, prefix: str = "") -> list[dict]:
+    if isinstance(detail, dict):
+        out = []
+        for key, value in detail.items():
+            field = key if key != "non_field_errors" else ""
+            out += _flatten(value, f"{prefix}.{field}" if prefix and field else prefix or field)
+        return out
+    if isinstance(detail, list):
+        out = []
+        for value in detail:
+            out += _flatten(value, prefix)
+        return out
+    return [{"field": prefix, "message": str(detail)}]
+
+
+_CODES = {
+    400: ErrorCode.INVALID,
+    401: "unauthorized",
+    403: "forbidden",
+    404: ErrorCode.NOT_FOUND,
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DomainError):
+        return domain_error_response(exc)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    code = _CODES.get(exc.status_code, "error")
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail)
+        message = "; ".join(
+            f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
+        )
+    else:
+        errors, message = [], str(exc.detail)
+    response = Response(error_body(code, message, errors), status=exc.status_code)
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    if getattr(exc, "wait", None):
+        response["Retry-After"] = str(int(exc.wait))
+    return response
+
+
+def api_not_found(request, exception=None) -> JsonResponse:
+    return JsonResponse(
+        error_body(ErrorCode.NOT_FOUND, f"no such resource: {request.path}"),
+        status=status.HTTP_404_NOT_FOUND,
+    )
+
+
+def api_server_error(request) -> JsonResponse:
+    return JsonResponse(error_body("server_error", "an unexpected error occurred"), status=500)

@@ -1,0 +1,122 @@
+"""Accounts, the staff who may act on them, and API clients with their tokens."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+
+AID_PATTERN = r"^[PT]\d{8}$"
+
+
+def secret_hash(secret: str) -> str:
+    """Client secrets and tokens are long random strings: a plain SHA-256 is enough to
+    store them safely (there is nothing to brute-force, unlike a password)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Account(models.Model):
+    aid = models.CharField(
+        "account id", max_length=9, unique=True, validators=[RegexValidator(AID_PATTERN)]
+    )
+    name = models.CharField(max_length=200, blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="accounts")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["aid"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(aid__regex=AID_PATTERN), name="account_aid_format"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.aid} {self.name}".strip()
+
+    @property
+    def is_test(self) -> bool:
+        return self.aid.startswith("T")
+
+
+class Scope(models.TextChoices):
+    READ = "read:shopping"
+    WRITE = "write:shopping"
+    ADMIN = "admin:shopping"
+
+
+WRITE_SCOPES = frozenset({Scope.WRITE, Scope.ADMIN})
+
+
+class ApiClient(models.Model):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="api_clients")
+    name = models.CharField(max_length=200)
+    client_id = models.CharField(max_length=64, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["account", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+    # An API client stands where DRF expects a user.
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    def check_secret(self, secret: str) -> bool:
+        return secrets.compare_digest(self.secret_hash, secret_hash(secret))
+
+    def can_read(self) -> bool:
+        return bool(set(self.scopes) & {Scope.READ, *WRITE_SCOPES})
+
+    def can_write(self) -> bool:
+        return bool(set(self.scopes) & WRITE_SCOPES)
+
+
+class AccessToken(models.Model):
+    client = models.ForeignKey(ApiClient, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return f"token for {self.client} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_valid(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a write sent with an `Idempotency-Key`, replayed for repeats.
+
+    A row without a status is a request still being processed."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "key"], name="idempotency_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

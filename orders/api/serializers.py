@@ -1,0 +1,230 @@
+"""Output shapes of the Orders API, and the request shapes it documents.
+
+Requests are parsed by `orders.documents` (shared with the staff pages); the input
+serializers here describe them for the OpenAPI schema.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.models import DraftOrder, Event, OperationItem, Order, OrderLine, PaymentOperation
+
+
+class NumberField(serializers.Field):
+    """A VAT percentage as a JSON number: 25, or 12.5."""
+
+    def to_representation(self, value):
+        return int(value) if value == value.to_integral_value() else float(value)
+
+
+class TaxLineSerializer(serializers.Serializer):
+    amount = serializers.IntegerField()
+    percentage = NumberField()
+
+
+class RelatedItemSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField()
+    type = serializers.CharField()
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="item_id")
+    net_amount = serializers.IntegerField()
+    tax_lines = TaxLineSerializer(many=True)
+    related_item = serializers.SerializerMethodField()
+    reversed_by = serializers.SerializerMethodField()
+    is_refund_line = serializers.BooleanField()
+
+    class Meta:
+        model = OrderLine
+        fields = [
+            "line_id",
+            "id",
+            "description",
+            "description_alias",
+            "quantity",
+            "gross_amount",
+            "net_amount",
+            "tax_amount",
+            "tax_lines",
+            "reversed_reason",
+            "related_item",
+            "reversed_by",
+            "is_refund_line",
+            "metadata",
+            "authorized_amount",
+            "captured_amount",
+            "refunded_amount",
+            "cancelled_amount",
+            "created_at",
+        ]
+
+    @extend_schema_field(RelatedItemSerializer(allow_null=True))
+    def get_related_item(self, line: OrderLine) -> dict | None:
+        if line.related_line_id is None:
+            return None
+        return {"line_id": line.related_line.line_id, "type": line.related_type}
+
+    def get_reversed_by(self, line: OrderLine) -> list[int]:
+        return [r.line_id for r in line.reversals.all()]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    items = OrderItemSerializer(source="lines", many=True)
+    net_amount = serializers.IntegerField()
+    account_id = serializers.CharField(source="account.aid")
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "order_id",
+            "account_id",
+            "currency",
+            "status",
+            "payment_status",
+            "gross_amount",
+            "net_amount",
+            "tax_amount",
+            "authorized_amount",
+            "captured_amount",
+            "refunded_amount",
+            "cancelled_amount",
+            "items",
+            "customer",
+            "shipping_address",
+            "billing_address",
+            "store",
+            "merchant_reference",
+            "metadata",
+            "created_at",
+            "updated_at",
+            "created_by",
+        ]
+
+
+class OrderListSerializer(serializers.Serializer):
+    orders = OrderSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+
+
+class DraftSerializer(serializers.ModelSerializer):
+    order = serializers.JSONField(source="document")
+    order_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DraftOrder
+        fields = [
+            "id",
+            "status",
+            "options",
+            "order",
+            "order_id",
+            "created_at",
+            "updated_at",
+            "completed_at",
+            "created_by",
+        ]
+
+    def get_order_id(self, draft: DraftOrder) -> str | None:
+        """The order this draft created or updated, once completed."""
+        order = draft.completed_order or draft.target_order
+        return order.order_id if order else None
+
+
+class OperationItemSerializer(serializers.ModelSerializer):
+    line_id = serializers.IntegerField(source="line.line_id")
+
+    class Meta:
+        model = OperationItem
+        fields = ["line_id", "amount"]
+
+
+class OperationSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="kind")
+    items = OperationItemSerializer(many=True)
+
+    class Meta:
+        model = PaymentOperation
+        fields = [
+            "id",
+            "type",
+            "amount",
+            "items",
+            "payment_details",
+            "success",
+            "authorization_id",
+            "processed_at",
+            "processed_by",
+            "metadata",
+            "created_at",
+            "created_by",
+        ]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="kind")
+
+    class Meta:
+        model = Event
+        fields = ["id", "type", "summary", "data", "created_at", "created_by"]
+
+
+# Request shapes, for the schema.
+
+
+class DraftItemInputSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField(min_value=1, required=False)
+    id = serializers.CharField(required=False)
+    description = serializers.CharField(required=False)
+    description_alias = serializers.CharField(required=False)
+    quantity = serializers.IntegerField(min_value=1)
+    gross_amount = serializers.IntegerField()
+    tax_lines = TaxLineSerializer(many=True, required=False)
+    reversed_reason = serializers.CharField(required=False)
+    related_item = RelatedItemSerializer(required=False)
+    metadata = serializers.DictField(required=False)
+
+
+class DraftOptionsSerializer(serializers.Serializer):
+    generate_order_id = serializers.CharField(required=False, help_text="e.g. ALPHANUMERIC_9")
+    order_id = serializers.CharField(
+        required=False, help_text="update this existing order when completed"
+    )
+
+
+class DraftOrderBodySerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    items = DraftItemInputSerializer(many=True)
+    customer = serializers.DictField(required=False)
+    shipping_address = serializers.DictField(required=False)
+    billing_address = serializers.DictField(required=False)
+    store = serializers.DictField(required=False)
+    store_id = serializers.CharField(required=False)
+    merchant_reference = serializers.CharField(required=False)
+    metadata = serializers.DictField(required=False)
+
+
+class DraftInputSerializer(serializers.Serializer):
+    options = DraftOptionsSerializer(required=False)
+    order = DraftOrderBodySerializer()
+
+
+class OperationItemInputSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField()
+    amount = serializers.IntegerField()
+
+
+class PaymentDetailsSerializer(serializers.Serializer):
+    payment_id = serializers.CharField()
+
+
+class OperationInputSerializer(serializers.Serializer):
+    items = OperationItemInputSerializer(many=True)
+    payment_details = PaymentDetailsSerializer()
+    success = serializers.BooleanField(default=True)
+    authorization_id = serializers.CharField(required=False)
+    processed_at = serializers.DateTimeField(required=False)
+    processed_by = serializers.CharField(required=False)
+    metadata = serializers.DictField(required=False)

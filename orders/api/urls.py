@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("draft_orders", views.DraftListView.as_view()),
+    path("draft_orders/<str:draft_id>", views.DraftDetailView.as_view()),
+    path("draft_orders/<str:draft_id>/complete", views.DraftCompleteView.as_view()),
+    path("draft_orders/<str:draft_id>/items", views.DraftItemsView.as_view()),
+    path("draft_orders/<str:draft_id>/items/<int:line_id>", views.DraftItemDetailView.as_view()),
+    path("orders", views.OrderListView.as_view()),
+    path("orders/<str:order_id>", views.OrderDetailView.as_view()),
+    path("orders/<str:order_id>/cancel", views.OrderCancelView.as_view()),
+    path("orders/<str:order_id>/events", views.OrderEventsView.as_view()),
+]
+
+for key in views.OPERATION_PATHS:
+    list_view, detail_view = views.operation_views(key)
+    urlpatterns += [
+        path(f"orders/<str:order_id>/{key}", list_view.as_view()),
+        path(f"orders/<str:order_id>/{key}/<str:operation_id>", detail_view.as_view()),
+    ]
+# Older Dintero documents name the refund endpoint in the singular.
+urlpatterns.append(
+    path("orders/<str:order_id>/refund", views.operation_views("refunds")[0].as_view())
+)

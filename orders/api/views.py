@@ -1,0 +1,314 @@
+"""The Orders API (`/v1/accounts/{aid}/shopping/`): thin views over the orders services."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from backoffice.api.views import AccountAPIView
+from orders import selectors
+from orders.actor import Actor
+from orders.models import OperationKind
+from orders.services.drafts import (
+    draft_complete,
+    draft_create,
+    draft_delete,
+    draft_item_add,
+    draft_item_delete,
+    draft_item_update,
+    draft_replace,
+)
+from orders.services.operations import operation_record, order_cancel
+
+from .filters import OrderFilter
+from .serializers import (
+    DraftInputSerializer,
+    DraftItemInputSerializer,
+    DraftSerializer,
+    EventSerializer,
+    OperationInputSerializer,
+    OperationSerializer,
+    OrderSerializer,
+)
+
+ERRORS = {
+    code: OpenApiResponse(description=text)
+    for code, text in {
+        400: "invalid input (error body)",
+        401: "no or bad token",
+        403: "missing scope",
+        404: "unknown, or another account's",
+        409: "conflict with the order's state or ledger",
+    }.items()
+}
+
+
+class EnvelopeCursorPagination(CursorPagination):
+    """Cursor pagination answering `{"<key>": [...], "next": url, "previous": url}`."""
+
+    page_size = 25
+    page_size_query_param = "limit"
+    max_page_size = 100
+    ordering = ("-created_at", "-pk")
+    key = "results"
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(
+            {self.key: data, "next": self.get_next_link(), "previous": self.get_previous_link()}
+        )
+
+
+def _paginate(view: AccountAPIView, request: Request, queryset, serializer_class, key: str):
+    paginator = EnvelopeCursorPagination()
+    paginator.key = key
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def _actor(request: Request) -> Actor:
+    return Actor(client=request.user)
+
+
+def _order_response(order, code=status.HTTP_200_OK) -> Response:
+    return Response(OrderSerializer(order).data, status=code)
+
+
+class DraftListView(AccountAPIView):
+    @extend_schema(responses={200: DraftSerializer(many=True)}, operation_id="draft_orders_list")
+    def get(self, request: Request, aid: str) -> Response:
+        return _paginate(
+            self,
+            request,
+            selectors.draft_list(account=self.account),
+            DraftSerializer,
+            "draft_orders",
+        )
+
+    @extend_schema(request=DraftInputSerializer, responses={201: DraftSerializer, **ERRORS})
+    def post(self, request: Request, aid: str) -> Response:
+        def create():
+            draft = draft_create(account=self.account, payload=request.data, actor=_actor(request))
+            return Response(DraftSerializer(draft).data, status=status.HTTP_201_CREATED)
+
+        return self.write(request, create)
+
+
+class DraftDetailView(AccountAPIView):
+    def _draft(self, draft_id: str):
+        return selectors.draft_get(account=self.account, draft_id=draft_id)
+
+    @extend_schema(responses={200: DraftSerializer, **ERRORS})
+    def get(self, request: Request, aid: str, draft_id: str) -> Response:
+        return Response(DraftSerializer(self._draft(draft_id)).data)
+
+    @extend_schema(request=DraftInputSerializer, responses={200: DraftSerializer, **ERRORS})
+    def put(self, request: Request, aid: str, draft_id: str) -> Response:
+        def replace():
+            draft = draft_replace(
+                draft=self._draft(draft_id), payload=request.data, actor=_actor(request)
+            )
+            return Response(DraftSerializer(draft).data)
+
+        return self.write(request, replace)
+
+    @extend_schema(responses={204: None, **ERRORS})
+    def delete(self, request: Request, aid: str, draft_id: str) -> Response:
+        def delete():
+            draft_delete(draft=self._draft(draft_id), actor=_actor(request))
+            return Response(status=status.HTTP_204_NO_CONTENT)
+
+        return self.write(request, delete)
+
+
+class DraftCompleteView(DraftDetailView):
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("CompletedDraft", {"orders": OrderSerializer(many=True)}),
+            **ERRORS,
+        },
+    )
+    def put(self, request: Request, aid: str, draft_id: str) -> Response:
+        def complete():
+            order = draft_complete(draft=self._draft(draft_id), actor=_actor(request))
+            order = selectors.order_get(account=self.account, order_id=order.order_id)
+            return Response({"orders": [OrderSerializer(order).data]})
+
+        return self.write(request, complete)
+
+
+class DraftItemsView(DraftDetailView):
+    @extend_schema(request=DraftItemInputSerializer, responses={201: DraftSerializer, **ERRORS})
+    def post(self, request: Request, aid: str, draft_id: str) -> Response:
+        def add():
+            draft = self._draft(draft_id)
+            draft_item_add(draft=draft, payload=request.data, actor=_actor(request))
+            return Response(
+                DraftSerializer(self._draft(draft_id)).data, status=status.HTTP_201_CREATED
+            )
+
+        return self.write(request, add)
+
+
+class DraftItemDetailView(DraftDetailView):
+    @extend_schema(request=DraftItemInputSerializer, responses={200: DraftSerializer, **ERRORS})
+    def put(self, request: Request, aid: str, draft_id: str, line_id: int) -> Response:
+        def update():
+            draft_item_update(
+                draft=self._draft(draft_id),
+                line_id=line_id,
+                payload=request.data,
+                actor=_actor(request),
+            )
+            return Response(DraftSerializer(self._draft(draft_id)).data)
+
+        return self.write(request, update)
+
+    @extend_schema(responses={200: DraftSerializer, **ERRORS})
+    def delete(self, request: Request, aid: str, draft_id: str, line_id: int) -> Response:
+        def delete():
+            draft_item_delete(draft=self._draft(draft_id), line_id=line_id, actor=_actor(request))
+            return Response(DraftSerializer(self._draft(draft_id)).data)
+
+        return self.write(request, delete)
+
+
+class OrderListView(AccountAPIView):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderFilter
+
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "OrderList",
+                {
+                    "orders": OrderSerializer(many=True),
+                    "next": serializers.CharField(allow_null=True),
+                    "previous": serializers.CharField(allow_null=True),
+                },
+            ),
+            **ERRORS,
+        }
+    )
+    def get(self, request: Request, aid: str) -> Response:
+        queryset = DjangoFilterBackend().filter_queryset(
+            request, selectors.order_list(account=self.account).select_related("account"), self
+        )
+        return _paginate(self, request, queryset, OrderSerializer, "orders")
+
+
+class OrderDetailView(AccountAPIView):
+    def _order(self, order_id: str):
+        return selectors.order_get(account=self.account, order_id=order_id)
+
+    @extend_schema(responses={200: OrderSerializer, **ERRORS})
+    def get(self, request: Request, aid: str, order_id: str) -> Response:
+        return _order_response(self._order(order_id))
+
+
+class OrderCancelView(OrderDetailView):
+    @extend_schema(request=None, responses={200: OrderSerializer, **ERRORS})
+    def post(self, request: Request, aid: str, order_id: str) -> Response:
+        def cancel():
+            reason = request.data.get("reason", "") if isinstance(request.data, dict) else ""
+            order_cancel(order=self._order(order_id), actor=_actor(request), reason=str(reason))
+            return _order_response(self._order(order_id))
+
+        return self.write(request, cancel)
+
+
+class OrderEventsView(OrderDetailView):
+    @extend_schema(
+        responses={
+            200: inline_serializer("EventList", {"events": EventSerializer(many=True)}),
+            **ERRORS,
+        }
+    )
+    def get(self, request: Request, aid: str, order_id: str) -> Response:
+        events = selectors.event_list(order=self._order(order_id))
+        return Response({"events": EventSerializer(events, many=True).data})
+
+
+class OperationListView(OrderDetailView):
+    """`authorizations`, `captures`, `refunds` and `cancellations` of an order."""
+
+    kind: OperationKind
+    key: str
+
+    def get(self, request: Request, aid: str, order_id: str) -> Response:
+        operations = selectors.operation_list(order=self._order(order_id), kind=self.kind)
+        return Response({self.key: OperationSerializer(operations, many=True).data})
+
+    def post(self, request: Request, aid: str, order_id: str) -> Response:
+        def record():
+            operation = operation_record(
+                order=self._order(order_id),
+                kind=self.kind,
+                payload=request.data,
+                actor=_actor(request),
+            )
+            operation = selectors.operation_get(
+                order=operation.order, kind=self.kind, operation_id=str(operation.pk)
+            )
+            return Response(OperationSerializer(operation).data, status=status.HTTP_201_CREATED)
+
+        return self.write(request, record)
+
+
+class OperationDetailView(OrderDetailView):
+    kind: OperationKind
+
+    def get(self, request: Request, aid: str, order_id: str, operation_id: str) -> Response:
+        operation = selectors.operation_get(
+            order=self._order(order_id), kind=self.kind, operation_id=operation_id
+        )
+        return Response(OperationSerializer(operation).data)
+
+
+OPERATION_PATHS = {
+    "authorizations": OperationKind.AUTHORIZATION,
+    "captures": OperationKind.CAPTURE,
+    "refunds": OperationKind.REFUND,
+    "cancellations": OperationKind.CANCELLATION,
+}
+
+
+def operation_views(key: str) -> tuple[type, type]:
+    """The list/record view and the detail view for one kind, each with its own schema."""
+    kind = OPERATION_PATHS[key]
+    list_view = type(
+        f"{kind.capitalize()}ListView",
+        (OperationListView,),
+        {
+            "kind": kind,
+            "key": key,
+            "get": extend_schema(
+                operation_id=f"orders_{key}_list",
+                responses={
+                    200: inline_serializer(
+                        f"{kind.capitalize()}List", {key: OperationSerializer(many=True)}
+                    ),
+                    **ERRORS,
+                },
+            )(OperationListView.get),
+            "post": extend_schema(
+                operation_id=f"orders_{key}_create",
+                request=OperationInputSerializer,
+                responses={201: OperationSerializer, **ERRORS},
+            )(OperationListView.post),
+        },
+    )
+    detail_view = type(
+        f"{kind.capitalize()}DetailView",
+        (OperationDetailView,),
+        {
+            "kind": kind,
+            "get": extend_schema(
+                operation_id=f"orders_{key}_retrieve",
+                responses={200: OperationSerializer, **ERRORS},
+            )(OperationDetailView.get),
+        },
+    )
+    return list_view, detail_view

@@ -1,0 +1,53 @@
+"""Domain errors: a stable code, a message that names the line and the amounts, and, for bad
+input, the fields at fault. The API turns them into its error body; the pages show the same
+messages next to the fields."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    INVALID = "invalid_request"
+    NOT_FOUND = "not_found"
+    DRAFT_COMPLETED = "draft_completed"
+    ORDER_CANCELLED = "order_cancelled"
+    LEDGER = "ledger_conflict"
+    REVERSAL = "reversal_conflict"
+    CONFLICT = "conflict"
+
+
+@dataclass
+class FieldError:
+    field: str
+    message: str
+
+
+@dataclass
+class DomainError(Exception):
+    message: str
+    code: ErrorCode = ErrorCode.CONFLICT
+    errors: list[FieldError] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(DomainError):
+    """The request itself is malformed or invalid, whatever the order's state."""
+
+    def __init__(self, errors: list[FieldError], message: str = ""):
+        super().__init__(
+            message
+            or "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors),
+            ErrorCode.INVALID,
+            errors,
+        )
+
+
+class NotFound(DomainError):
+    def __init__(self, message: str):
+        super().__init__(message, ErrorCode.NOT_FOUND)
+
+
+class Conflict(DomainError):
+    """The request is well formed but conflicts with the order's state or its ledger."""

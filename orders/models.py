@@ -1,0 +1,403 @@
+"""Drafts, orders, their lines and the append-only record of payment operations and events.
+
+Amounts are integers in the currency's minor unit. Lines never change their amounts once on
+an order; the per-line ledger figures (authorized, captured, refunded, cancelled) are cached
+on the line and kept in step by the services under a lock on the order row. The check
+constraints below hold the ledger rules even if a service were wrong.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from backoffice.models import Account, ApiClient
+
+
+class ActorFields(models.Model):
+    """Who did it: a staff user, an API client, or the system (both empty)."""
+
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_client = models.ForeignKey(
+        ApiClient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+
+
+class DraftStatus(models.TextChoices):
+    OPEN = "OPEN"
+    COMPLETED = "COMPLETED"
+
+
+class DraftOrder(models.Model):
+    """An editable order document, stored as the JSON the API received.
+
+    Completing it creates an order, or, when it names an existing order, appends its lines
+    to that order.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="draft_orders")
+    options = models.JSONField(default=dict, blank=True)
+    document = models.JSONField(default=dict)
+    target_order = models.ForeignKey(
+        "Order", null=True, blank=True, on_delete=models.PROTECT, related_name="update_drafts"
+    )
+    status = models.CharField(max_length=10, choices=DraftStatus.choices, default=DraftStatus.OPEN)
+    completed_order = models.ForeignKey(
+        "Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["account", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"draft {self.id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == DraftStatus.OPEN
+
+    @property
+    def items(self) -> list[dict]:
+        return self.document.get("items", [])
+
+    @property
+    def currency(self) -> str:
+        return self.document.get("currency", "")
+
+    @property
+    def gross_amount(self) -> int:
+        return sum(item.get("gross_amount", 0) for item in self.items)
+
+
+class OrderStatus(models.TextChoices):
+    ACTIVE = "ACTIVE"
+    CANCELLED = "CANCELLED"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "PENDING"
+    PARTIALLY_AUTHORIZED = "PARTIALLY_AUTHORIZED"
+    AUTHORIZED = "AUTHORIZED"
+    PARTIALLY_CAPTURED = "PARTIALLY_CAPTURED"
+    CAPTURED = "CAPTURED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+    CANCELLED = "CANCELLED"
+
+
+class LedgerFigures(models.Model):
+    """The four running totals of the payment ledger, on a line or (summed) on an order."""
+
+    authorized_amount = models.BigIntegerField(default=0)
+    captured_amount = models.BigIntegerField(default=0)
+    refunded_amount = models.BigIntegerField(default=0)
+    cancelled_amount = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def to_authorize(self) -> int:
+        return self.gross_amount - self.authorized_amount
+
+    @property
+    def to_capture(self) -> int:
+        return self.authorized_amount - self.captured_amount - self.cancelled_amount
+
+    @property
+    def refundable(self) -> int:
+        return self.captured_amount - self.refunded_amount
+
+    @property
+    def net_amount(self) -> int:
+        return self.gross_amount - self.tax_amount
+
+
+class Order(LedgerFigures):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="orders")
+    order_id = models.CharField(max_length=64)
+    currency = models.CharField(max_length=3)
+    status = models.CharField(
+        max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACTIVE
+    )
+    payment_status = models.CharField(
+        max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
+    customer = models.JSONField(default=dict, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
+    billing_address = models.JSONField(default=dict, blank=True)
+    store = models.JSONField(default=dict, blank=True)
+    merchant_reference = models.CharField(max_length=200, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    gross_amount = models.BigIntegerField(default=0)
+    tax_amount = models.BigIntegerField(default=0)
+    # The highest line_id ever used on the order: line ids are never reused.
+    last_line_id = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("build_draft", "Can build and complete drafts, reverse and replace items"),
+            ("record_operation", "Can record authorizations, captures and cancellations"),
+            ("record_refund", "Can record refunds"),
+            ("cancel_order", "Can cancel orders"),
+            ("add_note", "Can add notes to orders"),
+            ("view_finance", "Can view finance reports and export them"),
+            ("reconcile", "Can reconcile orders with the payment provider"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "order_id"], name="order_id_unique_in_account"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(payment_status__in=PaymentStatus.values),
+                name="order_payment_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="order_account_created"),
+            models.Index(
+                fields=["account", "payment_status", "-created_at"], name="order_account_paystatus"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_id
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == OrderStatus.CANCELLED
+
+    @property
+    def customer_name(self) -> str:
+        c = self.customer or {}
+        name = " ".join(str(c.get(k, "")) for k in ("first_name", "last_name")).strip()
+        return name or str(c.get("name", "") or "")
+
+    @property
+    def customer_email(self) -> str:
+        return str((self.customer or {}).get("email", "") or "")
+
+
+REVERSED = "reversed"
+
+# The per-line ledger rules of the spec, written once for each sign of the line's gross.
+_POSITIVE_LINE = Q(
+    gross_amount__gte=0,
+    authorized_amount__gte=0,
+    authorized_amount__lte=F("gross_amount"),
+    captured_amount__gte=0,
+    cancelled_amount__gte=0,
+    refunded_amount__gte=0,
+    refunded_amount__lte=F("captured_amount"),
+)
+_NEGATIVE_LINE = Q(
+    gross_amount__lt=0,
+    authorized_amount__lte=0,
+    authorized_amount__gte=F("gross_amount"),
+    captured_amount__lte=0,
+    cancelled_amount__lte=0,
+    refunded_amount__lte=0,
+    refunded_amount__gte=F("captured_amount"),
+)
+
+
+class OrderLine(LedgerFigures):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="lines")
+    line_id = models.PositiveIntegerField()
+    item_id = models.CharField("SKU", max_length=200, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    description_alias = models.CharField(max_length=500, blank=True)
+    quantity = models.PositiveIntegerField()
+    gross_amount = models.BigIntegerField()
+    tax_amount = models.BigIntegerField(default=0)
+    reversed_reason = models.CharField(max_length=500, blank=True)
+    related_line = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals"
+    )
+    related_type = models.CharField(max_length=20, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    draft = models.ForeignKey(
+        DraftOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["order", "line_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_id"], name="line_id_unique_in_order"),
+            models.CheckConstraint(condition=Q(line_id__gte=1), name="line_id_positive"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=(
+                    Q(related_type=REVERSED, gross_amount__lt=0, related_line__isnull=False)
+                    | (~Q(related_type=REVERSED) & Q(gross_amount__gte=0))
+                ),
+                name="line_only_reversals_negative",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(gross_amount__gte=0, tax_amount__gte=0, tax_amount__lte=F("gross_amount"))
+                    | Q(gross_amount__lt=0, tax_amount__lte=0, tax_amount__gte=F("gross_amount"))
+                ),
+                name="line_tax_follows_gross",
+            ),
+            models.CheckConstraint(
+                condition=_POSITIVE_LINE | _NEGATIVE_LINE, name="line_ledger_rules"
+            ),
+            # Captured plus cancelled never exceeds authorized (in the line's direction).
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        gross_amount__gte=0,
+                        authorized_amount__gte=F("captured_amount") + F("cancelled_amount"),
+                    )
+                    | Q(
+                        gross_amount__lt=0,
+                        authorized_amount__lte=F("captured_amount") + F("cancelled_amount"),
+                    )
+                ),
+                name="line_capture_within_authorized",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"line {self.line_id} of {self.order_id}"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.related_type == REVERSED
+
+    @property
+    def is_refund_line(self) -> bool:
+        return (self.metadata or {}).get("purpose") == "refund"
+
+    @property
+    def sign(self) -> int:
+        return -1 if self.gross_amount < 0 else 1
+
+
+class TaxLine(models.Model):
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="tax_lines")
+    amount = models.BigIntegerField()
+    percentage = models.DecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        ordering = ["line", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(percentage__gte=0, percentage__lte=100), name="tax_percentage_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} at {self.percentage} %"
+
+
+class OperationKind(models.TextChoices):
+    AUTHORIZATION = "authorization"
+    CAPTURE = "capture"
+    REFUND = "refund"
+    CANCELLATION = "cancellation"
+
+
+class PaymentOperation(ActorFields):
+    """A recorded authorization, capture, refund or cancellation. Never updated or deleted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="operations")
+    kind = models.CharField(max_length=20, choices=OperationKind.choices)
+    success = models.BooleanField(default=True)
+    amount = models.BigIntegerField()
+    payment_id = models.CharField(max_length=200, blank=True)
+    payment_details = models.JSONField(default=dict, blank=True)
+    authorization_id = models.CharField(max_length=200, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    processed_by = models.CharField(max_length=200, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=OperationKind.values), name="operation_kind_valid"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["payment_id"], name="operation_payment_id"),
+            models.Index(fields=["created_at"], name="operation_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} on {self.order_id}"
+
+
+class OperationItem(models.Model):
+    operation = models.ForeignKey(PaymentOperation, on_delete=models.PROTECT, related_name="items")
+    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="operation_items")
+    amount = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["operation", "line__line_id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="operation_item_nonzero"),
+            models.UniqueConstraint(fields=["operation", "line"], name="operation_line_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} on line {self.line_id}"
+
+
+class EventKind(models.TextChoices):
+    DRAFT_COMPLETED = "draft_completed", "Order created"
+    ORDER_UPDATED = "order_updated", "Order updated by a draft"
+    AUTHORIZATION_RECORDED = "authorization_recorded", "Authorization recorded"
+    CAPTURE_RECORDED = "capture_recorded", "Capture recorded"
+    REFUND_RECORDED = "refund_recorded", "Refund recorded"
+    CANCELLATION_RECORDED = "cancellation_recorded", "Cancellation recorded"
+    OPERATION_FAILED = "operation_failed", "Failed operation recorded"
+    ORDER_CANCELLED = "order_cancelled", "Order cancelled"
+    NOTE_ADDED = "note_added", "Note"
+    DATA_FIXED = "data_fixed", "Data fixed in admin"
+    PROVIDER_CALL = "provider_call", "Payment provider call"
+
+
+class Event(ActorFields):
+    """One append-only entry in an order's timeline, written in the same transaction as the
+    change it describes."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    summary = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="event_order_created")]
+
+    def __str__(self) -> str:
+        return self.summary

@@ -1,0 +1,50 @@
+"""Currencies, minor units, and amounts as people read and type them."""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency, get_currency_precision, list_currencies
+
+_KNOWN_CURRENCIES = frozenset(list_currencies())
+
+
+def is_currency(code: object) -> bool:
+    return isinstance(code, str) and code in _KNOWN_CURRENCIES
+
+
+def exponent(currency: str) -> int:
+    """Digits after the decimal mark: NOK 2, JPY 0, KWD 3."""
+    return get_currency_precision(currency)
+
+
+def format_money(amount: int, currency: str, locale: str = "nb_NO") -> str:
+    """`39800, "NOK"` -> `398,00 kr` in nb-NO."""
+    major = Decimal(amount).scaleb(-exponent(currency))
+    return format_currency(major, currency, locale=locale)
+
+
+_AMOUNT = re.compile(r"^(?P<sign>-)?(?P<int>\d{1,15})(?:[.,](?P<frac>\d+))?$")
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """`"398"`, `"398,00"`, `"398.00"`, `"1 234,50"` -> minor units. Raises ValueError."""
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", str(text)).replace("kr", "")
+    match = _AMOUNT.match(cleaned)
+    if not match:
+        raise ValueError(f"“{text}” is not an amount")
+    digits = exponent(currency)
+    frac = match["frac"] or ""
+    if len(frac) > digits:
+        raise ValueError(f"{currency} has {digits} decimals; “{text}” has {len(frac)}")
+    try:
+        value = Decimal(f"{match['int']}.{frac or '0'}").scaleb(digits)
+    except InvalidOperation as exc:  # pragma: no cover - the regex already rules this out
+        raise ValueError(f"“{text}” is not an amount") from exc
+    minor = int(value)
+    return -minor if match["sign"] else minor
+
+
+def vat_contained(gross: int, percentage: Decimal | int | float) -> int:
+    """The VAT contained in a gross amount at a rate: 39800 at 25 % contains 7960."""
+    p = Decimal(str(percentage))
+    return int((Decimal(gross) * p / (100 + p)).to_integral_value())

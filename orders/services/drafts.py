@@ -1,0 +1,338 @@
+"""Drafts: editable until completed; completing one creates an order or appends to one."""
+
+import secrets
+import string
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from backoffice.models import Account
+from orders.actor import Actor
+from orders.documents import clean_draft, clean_draft_item
+from orders.errors import Conflict, ErrorCode, FieldError, InvalidInput, NotFound
+from orders.locks import order_lock
+from orders.models import (
+    REVERSED,
+    DraftOrder,
+    DraftStatus,
+    EventKind,
+    Order,
+    OrderLine,
+    TaxLine,
+)
+from orders.money import format_money
+
+from .events import event_write
+from .totals import order_totals_refresh
+
+
+def _target_order(account: Account, options: dict) -> Order | None:
+    order_id = options.get("order_id")
+    if not order_id:
+        return None
+    order = Order.objects.filter(account=account, order_id=order_id).first()
+    if order is None:
+        raise InvalidInput([FieldError("options.order_id", f"there is no order {order_id}")])
+    return order
+
+
+def draft_create(*, account: Account, payload: object, actor: Actor) -> DraftOrder:
+    """A new draft from a Dintero draft body. Checks the body only: the order it may update is
+    checked again when the draft is completed."""
+    options, document = clean_draft(payload)
+    target = _target_order(account, options)
+    return DraftOrder.objects.create(
+        account=account,
+        options=options,
+        document=document,
+        target_order=target,
+        created_by=actor.label,
+    )
+
+
+def _open_draft_lock(draft: DraftOrder) -> DraftOrder:
+    draft = DraftOrder.objects.select_for_update().get(pk=draft.pk)
+    if not draft.is_open:
+        raise Conflict(
+            f"draft {draft.pk} is completed and can no longer change", ErrorCode.DRAFT_COMPLETED
+        )
+    return draft
+
+
+def _draft_save(draft: DraftOrder) -> DraftOrder:
+    draft.updated_at = timezone.now()
+    draft.save(update_fields=["options", "document", "target_order", "updated_at"])
+    return draft
+
+
+@transaction.atomic
+def draft_replace(*, draft: DraftOrder, payload: object, actor: Actor) -> DraftOrder:
+    """Full replacement of an open draft (PUT)."""
+    options, document = clean_draft(payload)
+    draft = _open_draft_lock(draft)
+    draft.target_order = _target_order(draft.account, options)
+    draft.options, draft.document = options, document
+    return _draft_save(draft)
+
+
+@transaction.atomic
+def draft_delete(*, draft: DraftOrder, actor: Actor) -> None:
+    draft = _open_draft_lock(draft)
+    draft.delete()
+
+
+def _item_index(draft: DraftOrder, line_id: int) -> int:
+    for index, item in enumerate(draft.items):
+        if item.get("line_id") == line_id:
+            return index
+    raise NotFound(f"draft {draft.pk} has no line {line_id}")
+
+
+@transaction.atomic
+def draft_item_add(*, draft: DraftOrder, payload: object, actor: Actor) -> dict:
+    item = clean_draft_item(payload)
+    draft = _open_draft_lock(draft)
+    items = draft.items
+    used = {i["line_id"] for i in items}
+    if "line_id" not in item or item["line_id"] is None:
+        item["line_id"] = max(used, default=0) + 1
+    elif item["line_id"] in used:
+        raise Conflict(f"draft already has line {item['line_id']}")
+    draft.document = {**draft.document, "items": [*items, item]}
+    _draft_save(draft)
+    return item
+
+
+@transaction.atomic
+def draft_item_update(*, draft: DraftOrder, line_id: int, payload: object, actor: Actor) -> dict:
+    if not isinstance(payload, dict):
+        raise InvalidInput([FieldError("item", "must be an object")])
+    item = clean_draft_item({**payload, "line_id": line_id})
+    draft = _open_draft_lock(draft)
+    items = list(draft.items)
+    items[_item_index(draft, line_id)] = item
+    draft.document = {**draft.document, "items": items}
+    _draft_save(draft)
+    return item
+
+
+@transaction.atomic
+def draft_item_delete(*, draft: DraftOrder, line_id: int, actor: Actor) -> None:
+    draft = _open_draft_lock(draft)
+    items = list(draft.items)
+    del items[_item_index(draft, line_id)]
+    draft.document = {**draft.document, "items": items}
+    _draft_save(draft)
+
+
+def _generated_order_id(fmt: str | None) -> str | None:
+    if not fmt:
+        return None
+    alphabet_name, length = fmt.split("_")
+    alphabet = (
+        string.digits if alphabet_name == "NUMERIC" else string.ascii_uppercase + string.digits
+    )
+    return "".join(secrets.choice(alphabet) for _ in range(int(length)))
+
+
+def _order_create(draft: DraftOrder, actor: Actor) -> Order:
+    doc = draft.document
+    fields = dict(
+        account=draft.account,
+        currency=doc["currency"],
+        customer=doc.get("customer") or {},
+        shipping_address=doc.get("shipping_address") or {},
+        billing_address=doc.get("billing_address") or {},
+        store=doc.get("store") or {},
+        merchant_reference=doc.get("merchant_reference") or "",
+        metadata=doc.get("metadata") or {},
+        created_by=actor.label,
+    )
+    fmt = draft.options.get("generate_order_id")
+    for _attempt in range(10):
+        order = Order(**fields)
+        order.order_id = _generated_order_id(fmt) or str(order.id)
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+            return order
+        except IntegrityError:
+            if not fmt:
+                raise
+    raise Conflict(f"could not find a free order id of format {fmt}; use a longer format")
+
+
+def _check_update(draft: DraftOrder, order: Order) -> None:
+    """The draft's lines against the order they will join, under the order's lock."""
+    if order.is_cancelled:
+        raise Conflict(
+            f"order {order.order_id} is cancelled and cannot be updated", ErrorCode.ORDER_CANCELLED
+        )
+    if draft.currency != order.currency:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "order.currency",
+                    f"order {order.order_id} is in {order.currency}, not {draft.currency}",
+                )
+            ]
+        )
+    existing = {line.line_id: line for line in order.lines.all()}
+    errors = []
+    for i, item in enumerate(draft.items):
+        if item["line_id"] <= order.last_line_id:
+            errors.append(
+                FieldError(
+                    f"order.items[{i}].line_id",
+                    f"line_id {item['line_id']} is taken on order {order.order_id}: "
+                    f"new lines start at {order.last_line_id + 1}",
+                )
+            )
+        related = item.get("related_item")
+        if related and related["line_id"] not in existing:
+            errors.append(
+                FieldError(
+                    f"order.items[{i}].related_item.line_id",
+                    f"order {order.order_id} has no line {related['line_id']}",
+                )
+            )
+    if errors:
+        raise InvalidInput(errors)
+    _check_reversals(draft, order, existing)
+
+
+def _check_reversals(draft: DraftOrder, order: Order, existing: dict[int, OrderLine]) -> None:
+    wanted: dict[int, list[dict]] = {}
+    for item in draft.items:
+        if item.get("related_item"):
+            wanted.setdefault(item["related_item"]["line_id"], []).append(item)
+    if not wanted:
+        return
+    already = {
+        row["related_line__line_id"]: row
+        for row in OrderLine.objects.filter(
+            order=order, related_type=REVERSED, related_line__line_id__in=wanted
+        )
+        .values("related_line__line_id")
+        .annotate(gross=Coalesce(Sum("gross_amount"), 0), quantity=Coalesce(Sum("quantity"), 0))
+    }
+    for original_id, reversals in sorted(wanted.items()):
+        original = existing[original_id]
+        if original.is_reversal:
+            raise Conflict(
+                f"line {reversals[0]['line_id']}: line {original_id} is itself a "
+                "reversal and cannot be reversed",
+                ErrorCode.REVERSAL,
+            )
+        done = already.get(original_id, {"gross": 0, "quantity": 0})
+        gross_left = original.gross_amount + done["gross"]
+        quantity_left = original.quantity - done["quantity"]
+        asked_gross = -sum(r["gross_amount"] for r in reversals)
+        asked_quantity = sum(r["quantity"] for r in reversals)
+        ids = ", ".join(str(r["line_id"]) for r in reversals)
+        if asked_gross > gross_left:
+            raise Conflict(
+                f"line {ids}: reversal of {asked_gross} exceeds the {gross_left} of "
+                f"line {original_id} that is left to reverse",
+                ErrorCode.REVERSAL,
+            )
+        if asked_quantity > quantity_left:
+            raise Conflict(
+                f"line {ids}: reversal of quantity {asked_quantity} exceeds the "
+                f"{quantity_left} of line {original_id} that is left to reverse",
+                ErrorCode.REVERSAL,
+            )
+
+
+def _lines_create(draft: DraftOrder, order: Order) -> list[OrderLine]:
+    by_line_id = {line.line_id: line for line in order.lines.all()}
+    lines = []
+    for item in draft.items:
+        related = item.get("related_item")
+        lines.append(
+            OrderLine(
+                order=order,
+                line_id=item["line_id"],
+                item_id=item.get("id", ""),
+                description=item.get("description", ""),
+                description_alias=item.get("description_alias", ""),
+                quantity=item["quantity"],
+                gross_amount=item["gross_amount"],
+                tax_amount=sum(t["amount"] for t in item.get("tax_lines", [])),
+                reversed_reason=item.get("reversed_reason", ""),
+                related_line=by_line_id[related["line_id"]] if related else None,
+                related_type=REVERSED if related else "",
+                metadata=item.get("metadata") or {},
+                draft=draft,
+            )
+        )
+    OrderLine.objects.bulk_create(lines)
+    TaxLine.objects.bulk_create(
+        TaxLine(line=line, amount=t["amount"], percentage=Decimal(str(t["percentage"])))
+        for line, item in zip(lines, draft.items, strict=True)
+        for t in item.get("tax_lines", [])
+    )
+    order.last_line_id = max([order.last_line_id, *(line.line_id for line in lines)])
+    order.save(update_fields=["last_line_id"])
+    return lines
+
+
+@transaction.atomic
+def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
+    """Validate the draft against its order and create or update that order, all at once.
+
+    A draft completes once: a second completion is a conflict, never a second order.
+    """
+    draft = DraftOrder.objects.select_for_update().get(pk=draft.pk)
+    if not draft.is_open:
+        raise Conflict(
+            f"draft {draft.pk} was already completed as order {draft.completed_order.order_id}",
+            ErrorCode.DRAFT_COMPLETED,
+        )
+    if not draft.items:
+        raise InvalidInput([FieldError("order.items", "add at least one line before completing")])
+    if draft.target_order_id:
+        order = order_lock(draft.target_order_id)
+        _check_update(draft, order)
+    else:
+        reversal = next((i for i, item in enumerate(draft.items) if item.get("related_item")), None)
+        if reversal is not None:
+            raise InvalidInput(
+                [
+                    FieldError(
+                        f"order.items[{reversal}].related_item",
+                        "a reversal needs the order it reverses: set options.order_id",
+                    )
+                ]
+            )
+        order = _order_create(draft, actor)
+    lines = _lines_create(draft, order)
+    order_totals_refresh(order)
+    added = sum(line.gross_amount for line in lines)
+    if draft.target_order_id:
+        kind = EventKind.ORDER_UPDATED
+        summary = (
+            f"{len(lines)} line(s) added by draft, {format_money(added, order.currency)} in all"
+        )
+    else:
+        kind = EventKind.DRAFT_COMPLETED
+        summary = f"order created with {len(lines)} line(s), {format_money(added, order.currency)}"
+    event_write(
+        order=order,
+        kind=kind,
+        actor=actor,
+        summary=summary,
+        data={
+            "draft_id": str(draft.pk),
+            "line_ids": [line.line_id for line in lines],
+            "gross_amount": added,
+        },
+    )
+    draft.status = DraftStatus.COMPLETED
+    draft.completed_order = order
+    draft.completed_at = timezone.now()
+    draft.save(update_fields=["status", "completed_order", "completed_at"])
+    return order

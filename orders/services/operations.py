@@ -1,0 +1,256 @@
+"""Recording payment operations: authorizations, captures, refunds and cancellations.
+
+The rules (spec §7), per line and over successful operations, with s the sign of the line's
+gross: every amount is non-zero with sign s; s·authorized ≤ s·gross;
+s·(captured + cancelled) ≤ s·authorized; s·refunded ≤ s·captured; nothing is authorized or
+captured on a cancelled order. They are checked under the order's row lock, and the line's
+check constraints hold them again in the database.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+
+from orders.actor import Actor
+from orders.documents import clean_operation
+from orders.errors import Conflict, ErrorCode, FieldError, InvalidInput
+from orders.ledger import LineFigures, limit_error
+from orders.locks import order_lock
+from orders.models import (
+    EventKind,
+    OperationItem,
+    OperationKind,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentOperation,
+)
+from orders.money import format_money
+
+from .events import event_write
+from .totals import order_totals_refresh
+
+_LEDGER_FIELD = {
+    OperationKind.AUTHORIZATION: "authorized_amount",
+    OperationKind.CAPTURE: "captured_amount",
+    OperationKind.REFUND: "refunded_amount",
+    OperationKind.CANCELLATION: "cancelled_amount",
+}
+_RECORDED_EVENT = {
+    OperationKind.AUTHORIZATION: EventKind.AUTHORIZATION_RECORDED,
+    OperationKind.CAPTURE: EventKind.CAPTURE_RECORDED,
+    OperationKind.REFUND: EventKind.REFUND_RECORDED,
+    OperationKind.CANCELLATION: EventKind.CANCELLATION_RECORDED,
+}
+
+
+def line_figures(line: OrderLine) -> LineFigures:
+    return LineFigures(
+        gross=line.gross_amount,
+        authorized=line.authorized_amount,
+        captured=line.captured_amount,
+        refunded=line.refunded_amount,
+        cancelled=line.cancelled_amount,
+    )
+
+
+def _lines_for(order: Order, items: list[dict]) -> dict[int, OrderLine]:
+    """The order's lines named by the items; a line the order lacks, or an amount of the wrong
+    sign for its line, is bad input."""
+    lines = {
+        line.line_id: line for line in order.lines.filter(line_id__in=[i["line_id"] for i in items])
+    }
+    errors = []
+    for i, item in enumerate(items):
+        line = lines.get(item["line_id"])
+        if line is None:
+            errors.append(
+                FieldError(
+                    f"items[{i}].line_id", f"order {order.order_id} has no line {item['line_id']}"
+                )
+            )
+        elif line.gross_amount == 0:
+            errors.append(
+                FieldError(f"items[{i}].line_id", f"line {line.line_id} has no amount to pay")
+            )
+        elif (item["amount"] < 0) != (line.sign < 0):
+            what = (
+                "a reversal: its amounts are negative"
+                if line.sign < 0
+                else "not a reversal: its amounts are positive"
+            )
+            errors.append(FieldError(f"items[{i}].amount", f"line {line.line_id} is {what}"))
+    if errors:
+        raise InvalidInput(errors)
+    return lines
+
+
+def _check_limits(
+    kind: OperationKind, items: list[dict], lines: dict[int, OrderLine], held: Mapping[int, int]
+) -> None:
+    messages = []
+    errors = []
+    for i, item in enumerate(items):
+        line = lines[item["line_id"]]
+        figures = line_figures(line)
+        # Amounts held by provider calls still under way count as already taken.
+        hold = held.get(line.line_id, 0)
+        if hold:
+            figures = _with_hold(kind, figures, hold)
+        message = limit_error(kind, line.line_id, item["amount"], figures)
+        if message:
+            messages.append(message)
+            errors.append(FieldError(f"items[{i}].amount", message))
+    if messages:
+        raise Conflict("; ".join(messages), ErrorCode.LEDGER, errors)
+
+
+def _with_hold(kind: OperationKind, f: LineFigures, hold: int) -> LineFigures:
+    if kind == OperationKind.REFUND:
+        return LineFigures(f.gross, f.authorized, f.captured, f.refunded + hold, f.cancelled)
+    if kind in (OperationKind.CAPTURE, OperationKind.CANCELLATION):
+        return LineFigures(f.gross, f.authorized, f.captured + hold, f.refunded, f.cancelled)
+    return LineFigures(f.gross, f.authorized + hold, f.captured, f.refunded, f.cancelled)
+
+
+def _write(
+    order: Order, kind: OperationKind, op: dict, lines: dict[int, OrderLine], actor: Actor
+) -> PaymentOperation:
+    amount = sum(item["amount"] for item in op["items"])
+    operation = PaymentOperation.objects.create(
+        order=order,
+        kind=kind,
+        success=op["success"],
+        amount=amount,
+        payment_id=op["payment_id"],
+        payment_details=op["payment_details"],
+        authorization_id=op.get("authorization_id", ""),
+        processed_at=op.get("processed_at"),
+        processed_by=op.get("processed_by", ""),
+        metadata=op.get("metadata") or {},
+        **actor.fields(),
+    )
+    OperationItem.objects.bulk_create(
+        OperationItem(operation=operation, line=lines[item["line_id"]], amount=item["amount"])
+        for item in op["items"]
+    )
+    money = format_money(amount, order.currency)
+    line_ids = ", ".join(str(item["line_id"]) for item in op["items"])
+    data = {
+        "operation_id": str(operation.id),
+        "kind": kind,
+        "amount": amount,
+        "payment_id": op["payment_id"],
+        "items": op["items"],
+    }
+    if op["success"]:
+        field = _LEDGER_FIELD[kind]
+        for item in op["items"]:
+            OrderLine.objects.filter(pk=lines[item["line_id"]].pk).update(
+                **{field: F(field) + item["amount"]}
+            )
+        order_totals_refresh(order)
+        event_write(
+            order=order,
+            kind=_RECORDED_EVENT[kind],
+            actor=actor,
+            data=data,
+            summary=f"{kind.capitalize()} of {money} on line {line_ids} ({op['payment_id']})",
+        )
+    else:
+        event_write(
+            order=order,
+            kind=EventKind.OPERATION_FAILED,
+            actor=actor,
+            data=data,
+            summary=f"Failed {kind} of {money} on line {line_ids} ({op['payment_id']})",
+        )
+    return operation
+
+
+def operation_record(
+    *,
+    order: Order,
+    kind: OperationKind,
+    payload: object,
+    actor: Actor,
+    held: Mapping[int, int] | None = None,
+) -> PaymentOperation:
+    """Record an operation that happened at the payment provider.
+
+    `held` maps line ids to amounts of the same kind that provider calls still under way
+    may yet take; they count against what the line can take now.
+    """
+    op = clean_operation(payload)
+    with transaction.atomic():
+        order = order_lock(order.pk)
+        if order.is_cancelled and kind != OperationKind.REFUND:
+            raise Conflict(
+                f"order {order.order_id} is cancelled: no {kind} can be recorded",
+                ErrorCode.ORDER_CANCELLED,
+            )
+        lines = _lines_for(order, op["items"])
+        if op["success"]:
+            _check_limits(kind, op["items"], lines, held or {})
+        return _write(order, kind, op, lines, actor)
+
+
+def _remaining_authorized_by_payment(order: Order) -> dict[str, dict[int, int]]:
+    """Per payment id, per line id: authorized minus cancelled, over successful operations."""
+    rows = (
+        OperationItem.objects.filter(
+            operation__order=order,
+            operation__success=True,
+            operation__kind__in=[OperationKind.AUTHORIZATION, OperationKind.CANCELLATION],
+        )
+        .values("operation__payment_id", "line__line_id")
+        .annotate(total=Sum("amount"))
+    )
+    remaining: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in rows:
+        if row["total"]:
+            remaining[row["operation__payment_id"]][row["line__line_id"]] = row["total"]
+    return remaining
+
+
+def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
+    """Cancel the whole order: only while nothing is captured. Cancels every remaining
+    authorized amount, one cancellation per payment id, and marks the order CANCELLED."""
+    with transaction.atomic():
+        order = order_lock(order.pk)
+        if order.is_cancelled:
+            raise Conflict(
+                f"order {order.order_id} is already cancelled", ErrorCode.ORDER_CANCELLED
+            )
+        captured = order.lines.exclude(captured_amount=0).order_by("line_id").first()
+        if captured is not None:
+            raise Conflict(
+                f"order {order.order_id} cannot be cancelled: line {captured.line_id} has "
+                f"{captured.captured_amount} captured; refund it instead",
+                ErrorCode.LEDGER,
+            )
+        lines = {line.line_id: line for line in order.lines.all()}
+        for payment_id, per_line in sorted(_remaining_authorized_by_payment(order).items()):
+            op = {
+                "items": [{"line_id": lid, "amount": amt} for lid, amt in sorted(per_line.items())],
+                "payment_details": {"payment_id": payment_id},
+                "payment_id": payment_id,
+                "success": True,
+                "metadata": {"reason": "order cancelled"},
+            }
+            _write(order, OperationKind.CANCELLATION, op, lines, actor)
+        order.status = OrderStatus.CANCELLED
+        order.cancelled_at = timezone.now()
+        order.save(update_fields=["status", "cancelled_at"])
+        order_totals_refresh(order)
+        event_write(
+            order=order,
+            kind=EventKind.ORDER_CANCELLED,
+            actor=actor,
+            summary="Order cancelled" + (f": {reason}" if reason else ""),
+            data={"reason": reason},
+        )
+        return order

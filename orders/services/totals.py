@@ -1,0 +1,38 @@
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from orders.ledger import Totals, payment_status
+from orders.models import Order, OrderStatus
+
+_FIELDS = (
+    "gross_amount",
+    "tax_amount",
+    "authorized_amount",
+    "captured_amount",
+    "refunded_amount",
+    "cancelled_amount",
+)
+
+
+def order_totals_refresh(order: Order) -> Order:
+    """Re-derive the order's cached totals and payment status from its lines.
+
+    Call it under the order's lock, after any change to its lines or their ledger figures.
+    """
+    sums = order.lines.aggregate(**{f: Coalesce(Sum(f), 0) for f in _FIELDS})
+    for field, value in sums.items():
+        setattr(order, field, value)
+    order.payment_status = payment_status(
+        Totals(
+            gross=order.gross_amount,
+            authorized=order.authorized_amount,
+            captured=order.captured_amount,
+            refunded=order.refunded_amount,
+            cancelled=order.cancelled_amount,
+        ),
+        order_cancelled=order.status == OrderStatus.CANCELLED,
+    )
+    order.updated_at = timezone.now()
+    order.save(update_fields=[*_FIELDS, "payment_status", "updated_at"])
+    return order
