@@ -18,9 +18,7 @@ def secret_hash(secret: str) -> str:
 
 
 class Account(models.Model):
-    aid = models.CharField(
-        "account id", max_length=9, unique=True, validators=[RegexValidator(AID_PATTERN)]
-    )
+    aid = models.CharField("account id", max_length=9, unique=True, validators=[RegexValidator(AID_PATTERN)])
     name = models.CharField(max_length=200, blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="accounts")
     created_at = models.DateTimeField(default=timezone.now)
@@ -28,9 +26,7 @@ class Account(models.Model):
     class Meta:
         ordering = ["aid"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(aid__regex=AID_PATTERN), name="account_aid_format"
-            )
+            models.CheckConstraint(condition=models.Q(aid__regex=AID_PATTERN), name="account_aid_format")
         ]
 
     def __str__(self) -> str:
@@ -114,9 +110,7 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["account", "key"], name="idempotency_key_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["account", "key"], name="idempotency_key_once")]
 
     def __str__(self) -> str:
         return self.key

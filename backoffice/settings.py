@@ -14,11 +14,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
 # Outside development the secret key has no default: a missing one stops the app.
-SECRET_KEY = (
-    env.str("SECRET_KEY", default="dev-only-insecure-secret-key")
-    if DEBUG
-    else env.str("SECRET_KEY")
-)
+SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key") if DEBUG else env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

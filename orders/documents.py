@@ -159,8 +159,7 @@ def clean_item(raw: Any, path: str, c: _Collector) -> dict | None:
             if abs(total_tax - expected) > quantity:
                 c.add(
                     f"{path}.tax_lines[0].amount",
-                    f"{gross} at {cleaned_tax[0]['percentage']} % contains {expected} VAT, "
-                    f"not {total_tax}",
+                    f"{gross} at {cleaned_tax[0]['percentage']} % contains {expected} VAT, not {total_tax}",
                 )
     item["metadata"] = c.mapping(raw.get("metadata"), f"{path}.metadata")
     return item if len(c.errors) == errors_before else None

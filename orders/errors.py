@@ -37,8 +37,7 @@ class InvalidInput(DomainError):
 
     def __init__(self, errors: list[FieldError], message: str = ""):
         super().__init__(
-            message
-            or "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors),
+            message or "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors),
             ErrorCode.INVALID,
             errors,
         )

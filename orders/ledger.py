@@ -17,9 +17,7 @@ class Totals:
 def payment_status(t: Totals, *, order_cancelled: bool = False) -> PaymentStatus:
     """The order's payment status from its net totals (spec §7)."""
     if t.refunded > 0:
-        return (
-            PaymentStatus.REFUNDED if t.refunded >= t.captured else PaymentStatus.PARTIALLY_REFUNDED
-        )
+        return PaymentStatus.REFUNDED if t.refunded >= t.captured else PaymentStatus.PARTIALLY_REFUNDED
     if t.captured > 0:
         if t.captured >= t.authorized - t.cancelled:
             return PaymentStatus.CAPTURED

@@ -132,9 +132,7 @@ class Order(LedgerFigures):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="orders")
     order_id = models.CharField(max_length=64)
     currency = models.CharField(max_length=3)
-    status = models.CharField(
-        max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACTIVE
-    )
+    status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACTIVE)
     payment_status = models.CharField(
         max_length=24, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
     )
@@ -165,12 +163,8 @@ class Order(LedgerFigures):
             ("reconcile", "Can reconcile orders with the payment provider"),
         ]
         constraints = [
-            models.UniqueConstraint(
-                fields=["account", "order_id"], name="order_id_unique_in_account"
-            ),
-            models.CheckConstraint(
-                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
-            ),
+            models.UniqueConstraint(fields=["account", "order_id"], name="order_id_unique_in_account"),
+            models.CheckConstraint(condition=Q(status__in=OrderStatus.values), name="order_status_valid"),
             models.CheckConstraint(
                 condition=Q(payment_status__in=PaymentStatus.values),
                 name="order_payment_status_valid",
@@ -178,9 +172,7 @@ class Order(LedgerFigures):
         ]
         indexes = [
             models.Index(fields=["account", "-created_at"], name="order_account_created"),
-            models.Index(
-                fields=["account", "payment_status", "-created_at"], name="order_account_paystatus"
-            ),
+            models.Index(fields=["account", "payment_status", "-created_at"], name="order_account_paystatus"),
         ]
 
     def __str__(self) -> str:
@@ -239,9 +231,7 @@ class OrderLine(LedgerFigures):
     )
     related_type = models.CharField(max_length=20, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
-    draft = models.ForeignKey(
-        DraftOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    draft = models.ForeignKey(DraftOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -264,9 +254,7 @@ class OrderLine(LedgerFigures):
                 ),
                 name="line_tax_follows_gross",
             ),
-            models.CheckConstraint(
-                condition=_POSITIVE_LINE | _NEGATIVE_LINE, name="line_ledger_rules"
-            ),
+            models.CheckConstraint(condition=_POSITIVE_LINE | _NEGATIVE_LINE, name="line_ledger_rules"),
             # Captured plus cancelled never exceeds authorized (in the line's direction).
             models.CheckConstraint(
                 condition=(
@@ -342,9 +330,7 @@ class PaymentOperation(ActorFields):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(kind__in=OperationKind.values), name="operation_kind_valid"
-            )
+            models.CheckConstraint(condition=Q(kind__in=OperationKind.values), name="operation_kind_valid")
         ]
         indexes = [
             models.Index(fields=["payment_id"], name="operation_payment_id"),

@@ -48,9 +48,7 @@ def order_search(queryset: QuerySet[Order], text: str) -> QuerySet[Order]:
     return queryset.filter(pk__in=queryset.filter(match).values("pk"))
 
 
-def operation_list(
-    *, order: Order, kind: OperationKind | None = None
-) -> QuerySet[PaymentOperation]:
+def operation_list(*, order: Order, kind: OperationKind | None = None) -> QuerySet[PaymentOperation]:
     qs = order.operations.prefetch_related("items__line").order_by("created_at", "id")
     return qs.filter(kind=kind) if kind else qs
 
@@ -68,9 +66,7 @@ def event_list(*, order: Order) -> QuerySet[Event]:
 
 
 def draft_list(*, account: Account) -> QuerySet[DraftOrder]:
-    return DraftOrder.objects.filter(account=account).select_related(
-        "target_order", "completed_order"
-    )
+    return DraftOrder.objects.filter(account=account).select_related("target_order", "completed_order")
 
 
 def _uuid(value: str) -> uuid.UUID | None:

@@ -14,17 +14,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed(
-                "the Authorization header must be 'Bearer <token>'"
-            )
+            raise exceptions.AuthenticationFailed("the Authorization header must be 'Bearer <token>'")
         try:
             raw = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("the token is not valid") from exc
         token = (
-            AccessToken.objects.select_related("client__account")
-            .filter(token_hash=secret_hash(raw))
-            .first()
+            AccessToken.objects.select_related("client__account").filter(token_hash=secret_hash(raw)).first()
         )
         if token is None or token.revoked_at or token.client.revoked_at:
             raise exceptions.AuthenticationFailed("the token is not valid or was revoked")

@@ -22,9 +22,7 @@ def error_body(code: str, message: str, errors: list[dict] | None = None) -> dic
 def domain_error_response(exc: DomainError) -> Response:
     status_code = _STATUS.get(type(exc), 409)
     return Response(
-        error_body(
-            exc.code, exc.message, [{"field": e.field, "message": e.message} for e in exc.errors]
-        ),
+        error_body(exc.code, exc.message, [{"field": e.field, "message": e.message} for e in exc.errors]),
         status=status_code,
     )
 
@@ -68,9 +66,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     code = _CODES.get(exc.status_code, "error")
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
-        message = "; ".join(
-            f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
-        )
+        message = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
     else:
         errors, message = [], str(exc.detail)
     response = Response(error_body(code, message, errors), status=exc.status_code)

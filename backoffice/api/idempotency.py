@@ -34,9 +34,7 @@ def _fingerprint(request: Request) -> str:
 def _claim(account: Account, key: str, fingerprint: str) -> IdempotencyRecord | Response:
     try:
         with transaction.atomic():
-            return IdempotencyRecord.objects.create(
-                account=account, key=key, fingerprint=fingerprint
-            )
+            return IdempotencyRecord.objects.create(account=account, key=key, fingerprint=fingerprint)
     except IntegrityError:
         pass
     with transaction.atomic():

@@ -91,9 +91,7 @@ class TokenView(APIView):
         if body.get("grant_type") != "client_credentials":
             errors.append(FieldError("grant_type", 'must be "client_credentials"'))
         audience = body.get("audience")
-        if not isinstance(audience, str) or not audience.rstrip("/").endswith(
-            f"/v1/accounts/{aid}"
-        ):
+        if not isinstance(audience, str) or not audience.rstrip("/").endswith(f"/v1/accounts/{aid}"):
             errors.append(FieldError("audience", f"must name this account: .../v1/accounts/{aid}"))
         if errors:
             raise InvalidInput(errors)

@@ -21,9 +21,7 @@ class OrderFilter(django_filters.FilterSet):
         fields = []
 
     def filter_payment_id(self, queryset, name, value):
-        return queryset.filter(
-            pk__in=Order.objects.filter(operations__payment_id=value).values("pk")
-        )
+        return queryset.filter(pk__in=Order.objects.filter(operations__payment_id=value).values("pk"))
 
     def filter_search(self, queryset, name, value):
         return order_search(queryset, value)

@@ -189,9 +189,7 @@ class DraftItemInputSerializer(serializers.Serializer):
 
 class DraftOptionsSerializer(serializers.Serializer):
     generate_order_id = serializers.CharField(required=False, help_text="e.g. ALPHANUMERIC_9")
-    order_id = serializers.CharField(
-        required=False, help_text="update this existing order when completed"
-    )
+    order_id = serializers.CharField(required=False, help_text="update this existing order when completed")
 
 
 class DraftOrderBodySerializer(serializers.Serializer):

@@ -21,6 +21,4 @@ for key in views.OPERATION_PATHS:
         path(f"orders/<str:order_id>/{key}/<str:operation_id>", detail_view.as_view()),
     ]
 # Older Dintero documents name the refund endpoint in the singular.
-urlpatterns.append(
-    path("orders/<str:order_id>/refund", views.operation_views("refunds")[0].as_view())
-)
+urlpatterns.append(path("orders/<str:order_id>/refund", views.operation_views("refunds")[0].as_view()))

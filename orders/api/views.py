@@ -55,9 +55,7 @@ class EnvelopeCursorPagination(CursorPagination):
     key = "results"
 
     def get_paginated_response(self, data) -> Response:
-        return Response(
-            {self.key: data, "next": self.get_next_link(), "previous": self.get_previous_link()}
-        )
+        return Response({self.key: data, "next": self.get_next_link(), "previous": self.get_previous_link()})
 
 
 def _paginate(view: AccountAPIView, request: Request, queryset, serializer_class, key: str):
@@ -106,9 +104,7 @@ class DraftDetailView(AccountAPIView):
     @extend_schema(request=DraftInputSerializer, responses={200: DraftSerializer, **ERRORS})
     def put(self, request: Request, aid: str, draft_id: str) -> Response:
         def replace():
-            draft = draft_replace(
-                draft=self._draft(draft_id), payload=request.data, actor=_actor(request)
-            )
+            draft = draft_replace(draft=self._draft(draft_id), payload=request.data, actor=_actor(request))
             return Response(DraftSerializer(draft).data)
 
         return self.write(request, replace)
@@ -145,9 +141,7 @@ class DraftItemsView(DraftDetailView):
         def add():
             draft = self._draft(draft_id)
             draft_item_add(draft=draft, payload=request.data, actor=_actor(request))
-            return Response(
-                DraftSerializer(self._draft(draft_id)).data, status=status.HTTP_201_CREATED
-            )
+            return Response(DraftSerializer(self._draft(draft_id)).data, status=status.HTTP_201_CREATED)
 
         return self.write(request, add)
 
@@ -287,9 +281,7 @@ def operation_views(key: str) -> tuple[type, type]:
             "get": extend_schema(
                 operation_id=f"orders_{key}_list",
                 responses={
-                    200: inline_serializer(
-                        f"{kind.capitalize()}List", {key: OperationSerializer(many=True)}
-                    ),
+                    200: inline_serializer(f"{kind.capitalize()}List", {key: OperationSerializer(many=True)}),
                     **ERRORS,
                 },
             )(OperationListView.get),

@@ -56,9 +56,7 @@ def draft_create(*, account: Account, payload: object, actor: Actor) -> DraftOrd
 def _open_draft_lock(draft: DraftOrder) -> DraftOrder:
     draft = DraftOrder.objects.select_for_update().get(pk=draft.pk)
     if not draft.is_open:
-        raise Conflict(
-            f"draft {draft.pk} is completed and can no longer change", ErrorCode.DRAFT_COMPLETED
-        )
+        raise Conflict(f"draft {draft.pk} is completed and can no longer change", ErrorCode.DRAFT_COMPLETED)
     return draft
 
 
@@ -132,9 +130,7 @@ def _generated_order_id(fmt: str | None) -> str | None:
     if not fmt:
         return None
     alphabet_name, length = fmt.split("_")
-    alphabet = (
-        string.digits if alphabet_name == "NUMERIC" else string.ascii_uppercase + string.digits
-    )
+    alphabet = string.digits if alphabet_name == "NUMERIC" else string.ascii_uppercase + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(int(length)))
 
 
@@ -314,9 +310,7 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
     added = sum(line.gross_amount for line in lines)
     if draft.target_order_id:
         kind = EventKind.ORDER_UPDATED
-        summary = (
-            f"{len(lines)} line(s) added by draft, {format_money(added, order.currency)} in all"
-        )
+        summary = f"{len(lines)} line(s) added by draft, {format_money(added, order.currency)} in all"
     else:
         kind = EventKind.DRAFT_COMPLETED
         summary = f"order created with {len(lines)} line(s), {format_money(added, order.currency)}"

@@ -60,22 +60,16 @@ def line_figures(line: OrderLine) -> LineFigures:
 def _lines_for(order: Order, items: list[dict]) -> dict[int, OrderLine]:
     """The order's lines named by the items; a line the order lacks, or an amount of the wrong
     sign for its line, is bad input."""
-    lines = {
-        line.line_id: line for line in order.lines.filter(line_id__in=[i["line_id"] for i in items])
-    }
+    lines = {line.line_id: line for line in order.lines.filter(line_id__in=[i["line_id"] for i in items])}
     errors = []
     for i, item in enumerate(items):
         line = lines.get(item["line_id"])
         if line is None:
             errors.append(
-                FieldError(
-                    f"items[{i}].line_id", f"order {order.order_id} has no line {item['line_id']}"
-                )
+                FieldError(f"items[{i}].line_id", f"order {order.order_id} has no line {item['line_id']}")
             )
         elif line.gross_amount == 0:
-            errors.append(
-                FieldError(f"items[{i}].line_id", f"line {line.line_id} has no amount to pay")
-            )
+            errors.append(FieldError(f"items[{i}].line_id", f"line {line.line_id} has no amount to pay"))
         elif (item["amount"] < 0) != (line.sign < 0):
             what = (
                 "a reversal: its amounts are negative"
@@ -222,9 +216,7 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     with transaction.atomic():
         order = order_lock(order.pk)
         if order.is_cancelled:
-            raise Conflict(
-                f"order {order.order_id} is already cancelled", ErrorCode.ORDER_CANCELLED
-            )
+            raise Conflict(f"order {order.order_id} is already cancelled", ErrorCode.ORDER_CANCELLED)
         captured = order.lines.exclude(captured_amount=0).order_by("line_id").first()
         if captured is not None:
             raise Conflict(
