@@ -130,8 +130,8 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         assert draft.status_code == 201, draft.content
         response = self.api.call("put", f"draft_orders/{draft.json()['id']}/complete")
-        reversed_gross = -sum(l.gross for l in order.lines.values() if l.reverses == original_id)
-        reversed_qty = sum(l.quantity for l in order.lines.values() if l.reverses == original_id)
+        reversed_gross = -sum(x.gross for x in order.lines.values() if x.reverses == original_id)
+        reversed_qty = sum(x.quantity for x in order.lines.values() if x.reverses == original_id)
         fits = reversed_gross + amount <= original.gross and reversed_qty + quantity <= original.quantity
         if order.cancelled or not fits:
             assert response.status_code == 409, response.content
