@@ -1,0 +1,268 @@
+"""Admin for accounts, staff (roles and account memberships) and API clients.
+
+An API client's secret is shown once, on the page that follows its creation, and stored only
+hashed. Clients and tokens are revoked, never edited."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from backoffice.models import AccessToken, Account, ApiClient, IdempotencyRecord, Scope
+from backoffice.services import api_client_create, api_client_revoke, token_revoke
+
+
+class MembershipInline(admin.TabularInline):
+    model = Account.members.through
+    extra = 0
+    autocomplete_fields = ["account"]
+    verbose_name = "account membership"
+    verbose_name_plural = "Accounts this user may see"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # An administrator hands out only the accounts they are a member of themselves.
+        if db_field.name == "account" and not request.user.is_superuser:
+            kwargs["queryset"] = Account.objects.filter(members=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ["aid", "name", "is_test", "member_list", "created_at"]
+    search_fields = ["aid", "name", "members__username"]
+    filter_horizontal = ["members"]
+    readonly_fields = ["created_at"]
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request).prefetch_related("members")
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(members=request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Accounts own orders and their money history.
+        return False
+
+    @admin.display(description="test", boolean=True)
+    def is_test(self, account):
+        return account.is_test
+
+    @admin.display(description="members")
+    def member_list(self, account):
+        return ", ".join(sorted(u.get_username() for u in account.members.all())) or "—"
+
+
+class ApiClientCreateForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(choices=Scope.choices, widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = ApiClient
+        fields = ["account", "name", "scopes"]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "account", "client_id", "scope_list", "created_at", "revoked_at"]
+    list_filter = ["account", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "=client_id", "account__aid"]
+    list_select_related = ["account"]
+    actions = ["revoke"]
+    # The hash is deliberately never shown.
+    readonly_fields = ["account", "name", "client_id", "scope_list", "created_at", "revoked_at"]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(account__members=request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiClientCreateForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["account", "name", "scopes"] if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "account" and not request.user.is_superuser:
+            kwargs["queryset"] = Account.objects.filter(members=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Clients are created and revoked, not edited: new scopes mean a new client.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Operations and events name the client that recorded them: revoke instead.
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        client, secret = api_client_create(
+            account=form.cleaned_data["account"],
+            name=form.cleaned_data["name"],
+            scopes=list(form.cleaned_data["scopes"]),
+        )
+        obj.pk = client.pk
+        obj.client_id = client.client_id
+        obj.secret_hash = client.secret_hash
+        obj.scopes = client.scopes
+        obj.created_at = client.created_at
+        obj._state.adding = False
+        # Held on the request only: shown on the next page, never stored in clear.
+        request.new_client_secret = secret
+
+    def response_add(self, request, obj, post_url_continue=None):
+        secret = getattr(request, "new_client_secret", None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"API client {obj.name} created",
+            "opts": self.model._meta,
+            "client": obj,
+            "secret": secret,
+        }
+        response = TemplateResponse(request, "admin/backoffice/apiclient/secret_once.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.display(description="scopes")
+    def scope_list(self, client):
+        return " ".join(client.scopes)
+
+    @admin.action(description="Revoke the selected API clients and their tokens")
+    def revoke(self, request, queryset):
+        count = 0
+        for client in queryset.filter(revoked_at__isnull=True):
+            api_client_revoke(client=client)
+            count += 1
+        self.message_user(request, f"{count} API client(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(AccessToken)
+class AccessTokenAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "client", "account", "created_at", "expires_at", "revoked_at", "valid"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "client__account"]
+    search_fields = ["=client__client_id", "client__name", "client__account__aid"]
+    list_select_related = ["client__account"]
+    actions = ["revoke"]
+    fields = ["client", "created_at", "expires_at", "revoked_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(client__account__members=request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="account")
+    def account(self, token):
+        return token.client.account
+
+    @admin.display(description="valid", boolean=True)
+    def valid(self, token):
+        return token.is_valid
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()):
+            token_revoke(token=token)
+            count += 1
+        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(admin.ModelAdmin):
+    list_display = ["key", "account", "status_code", "created_at"]
+    list_filter = ["account", "status_code"]
+    search_fields = ["=key"]
+    fields = ["account", "key", "fingerprint", "status_code", "response_body", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(account__members=request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffAdmin(UserAdmin):
+    """Staff users: roles are groups, and account memberships say which accounts they see."""
+
+    list_display = [
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "role_list",
+        "account_list",
+        "is_active",
+        "last_login",
+    ]
+    list_filter = ["groups", "is_active", "is_superuser", "accounts"]
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        ("Person", {"fields": ["first_name", "last_name", "email"]}),
+        (
+            "Roles",
+            {
+                "fields": ["is_active", "groups", "is_staff", "is_superuser", "user_permissions"],
+                "description": "Roles are the groups Customer service, Finance and Administrator. "
+                "Only Administrators (and superusers) can open this admin.",
+            },
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups", "accounts")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            # An administrator cannot raise anyone (themselves included) above their own role.
+            readonly += ["is_superuser", "user_permissions"]
+        return readonly
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Operations and events point at the user who acted: deactivate instead.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    @admin.display(description="roles")
+    def role_list(self, user):
+        return ", ".join(sorted(g.name for g in user.groups.all())) or "—"
+
+    @admin.display(description="accounts")
+    def account_list(self, user):
+        return ", ".join(sorted(a.aid for a in user.accounts.all())) or "—"

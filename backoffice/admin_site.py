@@ -1,0 +1,44 @@
+"""The Django admin, for administrators only.
+
+Django's stock admin lets in any `is_staff` user. Here the admin is a tool of the
+*Administrator* role (and of superusers): customer-service or finance staff never reach it,
+whatever their `is_staff` flag says, and an administrator does not need that flag.
+"""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.roles import ADMINISTRATOR
+
+
+def is_administrator(user) -> bool:
+    """Superusers, and active members of the Administrator group."""
+    if not (user and user.is_active and user.is_authenticated):
+        return False
+    return user.is_superuser or user.groups.filter(name=ADMINISTRATOR).exists()
+
+
+class AdministratorAuthenticationForm(AdminAuthenticationForm):
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "Please enter the correct username and password of an administrator. "
+            "Note that both fields may be case-sensitive."
+        ),
+    }
+
+    def confirm_login_allowed(self, user) -> None:
+        if not is_administrator(user):
+            raise forms.ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+
+
+class BackofficeAdminSite(admin.AdminSite):
+    site_header = "Order back-office administration"
+    site_title = "Back-office admin"
+    index_title = "Data fixes, staff roles and API clients"
+    login_form = AdministratorAuthenticationForm
+
+    def has_permission(self, request) -> bool:
+        return is_administrator(request.user)

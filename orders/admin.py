@@ -1,0 +1,460 @@
+"""Admin for data fixes. Customer details, addresses, descriptions and metadata can be edited,
+each save going through a service that writes a `data_fixed` event on the order. Money —
+line amounts, tax lines, operations, their items, events — is read-only and never deletable:
+amounts are corrected by reversal lines, never rewritten."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from orders.actor import Actor
+from orders.models import (
+    DraftOrder,
+    Event,
+    OperationItem,
+    Order,
+    OrderLine,
+    PaymentOperation,
+    TaxLine,
+)
+from orders.money import format_money
+from orders.services.fixes import LINE_FIXABLE, ORDER_FIXABLE, line_data_fix, order_data_fix
+
+MONEY_NOTE = (
+    "Amounts, tax lines and payment operations are money history: they cannot be edited or "
+    "deleted here. To correct an amount, use “Replace item” on the order page (or a draft with "
+    "options.order_id through the API): it adds a reversal line and a replacement, with a refund "
+    "or an extra authorization for the difference."
+)
+
+
+def money(amount: int | None, currency: str) -> str:
+    if amount is None:
+        return "—"
+    return format_money(amount, currency, getattr(settings, "DISPLAY_LOCALE", "nb_NO"))
+
+
+class AccountScoped:
+    """Non-superuser administrators see only the data of accounts they are members of."""
+
+    account_path = "account"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(**{f"{self.account_path}__members": request.user})
+
+
+class ReadOnly:
+    """History: shown, never added, changed or deleted (also refused for a crafted POST)."""
+
+    change_form_template = "admin/orders/money_change_form.html"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "money_note": MONEY_NOTE}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class FixForm(forms.ModelForm):
+    fix_reason = forms.CharField(
+        label="Reason for the fix",
+        required=False,
+        max_length=300,
+        help_text="Shown in the order's timeline with your name and the changed fields.",
+    )
+
+
+class LineInline(ReadOnly, admin.TabularInline):
+    model = OrderLine
+    fields = [
+        "line_link",
+        "item_id",
+        "description",
+        "quantity",
+        "gross",
+        "tax",
+        "authorized",
+        "captured",
+        "refunded",
+        "cancelled",
+        "related_line",
+    ]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = False
+    verbose_name_plural = "Lines (amounts are read-only: see the note above)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order", "related_line")
+
+    @admin.display(description="line")
+    def line_link(self, line):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:orders_orderline_change", args=[line.pk]), line.line_id
+        )
+
+    @admin.display(description="gross")
+    def gross(self, line):
+        return money(line.gross_amount, line.order.currency)
+
+    @admin.display(description="VAT")
+    def tax(self, line):
+        return money(line.tax_amount, line.order.currency)
+
+    @admin.display(description="authorized")
+    def authorized(self, line):
+        return money(line.authorized_amount, line.order.currency)
+
+    @admin.display(description="captured")
+    def captured(self, line):
+        return money(line.captured_amount, line.order.currency)
+
+    @admin.display(description="refunded")
+    def refunded(self, line):
+        return money(line.refunded_amount, line.order.currency)
+
+    @admin.display(description="cancelled")
+    def cancelled(self, line):
+        return money(line.cancelled_amount, line.order.currency)
+
+
+class OperationInline(ReadOnly, admin.TabularInline):
+    model = PaymentOperation
+    fields = ["created_at", "kind", "success", "amount_display", "payment_id", "created_by"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order")
+
+    @admin.display(description="amount")
+    def amount_display(self, op):
+        return money(op.amount, op.order.currency)
+
+
+class EventInline(ReadOnly, admin.TabularInline):
+    model = Event
+    fields = ["created_at", "kind", "summary", "created_by"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Order)
+class OrderAdmin(AccountScoped, admin.ModelAdmin):
+    form = FixForm
+    list_display = [
+        "order_id",
+        "account",
+        "created_at",
+        "customer_name",
+        "currency",
+        "gross",
+        "captured",
+        "refunded",
+        "status",
+        "payment_status",
+    ]
+    list_filter = ["status", "payment_status", "currency", "account", "created_at"]
+    search_fields = [
+        "=order_id",
+        "=id",
+        "merchant_reference",
+        "customer__email",
+        "customer__last_name",
+        "=operations__payment_id",
+    ]
+    list_select_related = ["account"]
+    date_hierarchy = "created_at"
+    inlines = [LineInline, OperationInline, EventInline]
+    readonly_fields = [
+        "id",
+        "account",
+        "order_id",
+        "currency",
+        "status",
+        "payment_status",
+        "gross",
+        "tax",
+        "authorized",
+        "captured",
+        "refunded",
+        "cancelled",
+        "created_at",
+        "updated_at",
+        "cancelled_at",
+        "created_by",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "order_id",
+                    "id",
+                    "account",
+                    "status",
+                    "payment_status",
+                    "created_at",
+                    "created_by",
+                    "updated_at",
+                    "cancelled_at",
+                ]
+            },
+        ),
+        (
+            "Customer and addresses (editable: each save is written to the order's timeline)",
+            {"fields": [*ORDER_FIXABLE, "fix_reason"]},
+        ),
+        (
+            "Money (read-only)",
+            {
+                "fields": ["currency", "gross", "tax", "authorized", "captured", "refunded", "cancelled"],
+                "description": MONEY_NOTE,
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        # Orders are made by completing drafts, with their lines and events.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in ORDER_FIXABLE}
+        fixed = order_data_fix(
+            order=obj,
+            changes=changes,
+            actor=Actor(user=request.user),
+            reason=form.cleaned_data.get("fix_reason", ""),
+        )
+        for field in ORDER_FIXABLE:
+            setattr(obj, field, getattr(fixed, field))
+
+    @admin.display(description="gross", ordering="gross_amount")
+    def gross(self, order):
+        return money(order.gross_amount, order.currency)
+
+    @admin.display(description="VAT")
+    def tax(self, order):
+        return money(order.tax_amount, order.currency)
+
+    @admin.display(description="authorized")
+    def authorized(self, order):
+        return money(order.authorized_amount, order.currency)
+
+    @admin.display(description="captured", ordering="captured_amount")
+    def captured(self, order):
+        return money(order.captured_amount, order.currency)
+
+    @admin.display(description="refunded", ordering="refunded_amount")
+    def refunded(self, order):
+        return money(order.refunded_amount, order.currency)
+
+    @admin.display(description="cancelled")
+    def cancelled(self, order):
+        return money(order.cancelled_amount, order.currency)
+
+
+class TaxLineInline(ReadOnly, admin.TabularInline):
+    model = TaxLine
+    fields = ["amount", "percentage"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(AccountScoped, admin.ModelAdmin):
+    account_path = "order__account"
+    form = FixForm
+    list_display = [
+        "__str__",
+        "order",
+        "line_id",
+        "item_id",
+        "description",
+        "quantity",
+        "gross",
+        "captured",
+        "refunded",
+        "related_type",
+    ]
+    list_filter = ["related_type", "order__currency", "order__account"]
+    search_fields = ["=order__order_id", "item_id", "description"]
+    list_select_related = ["order"]
+    inlines = [TaxLineInline]
+    readonly_fields = [
+        "order",
+        "line_id",
+        "item_id",
+        "quantity",
+        "gross",
+        "tax",
+        "authorized",
+        "captured",
+        "refunded",
+        "cancelled",
+        "reversed_reason",
+        "related_line",
+        "related_type",
+        "created_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "order",
+                    "line_id",
+                    "item_id",
+                    "quantity",
+                    "related_line",
+                    "related_type",
+                    "reversed_reason",
+                    "created_at",
+                ]
+            },
+        ),
+        (
+            "Descriptions and metadata (editable: each save is written to the order's timeline)",
+            {"fields": [*LINE_FIXABLE, "fix_reason"]},
+        ),
+        (
+            "Money (read-only)",
+            {
+                "fields": ["gross", "tax", "authorized", "captured", "refunded", "cancelled"],
+                "description": MONEY_NOTE,
+            },
+        ),
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in LINE_FIXABLE}
+        fixed = line_data_fix(
+            line=obj,
+            changes=changes,
+            actor=Actor(user=request.user),
+            reason=form.cleaned_data.get("fix_reason", ""),
+        )
+        for field in LINE_FIXABLE:
+            setattr(obj, field, getattr(fixed, field))
+
+    @admin.display(description="gross", ordering="gross_amount")
+    def gross(self, line):
+        return money(line.gross_amount, line.order.currency)
+
+    @admin.display(description="VAT")
+    def tax(self, line):
+        return money(line.tax_amount, line.order.currency)
+
+    @admin.display(description="authorized")
+    def authorized(self, line):
+        return money(line.authorized_amount, line.order.currency)
+
+    @admin.display(description="captured")
+    def captured(self, line):
+        return money(line.captured_amount, line.order.currency)
+
+    @admin.display(description="refunded")
+    def refunded(self, line):
+        return money(line.refunded_amount, line.order.currency)
+
+    @admin.display(description="cancelled")
+    def cancelled(self, line):
+        return money(line.cancelled_amount, line.order.currency)
+
+
+@admin.register(TaxLine)
+class TaxLineAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
+    account_path = "line__order__account"
+    list_display = ["line", "amount", "percentage"]
+    list_filter = ["percentage", "line__order__currency"]
+    search_fields = ["=line__order__order_id"]
+    list_select_related = ["line__order"]
+
+
+class OperationItemInline(ReadOnly, admin.TabularInline):
+    model = OperationItem
+    fields = ["line", "amount"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(PaymentOperation)
+class PaymentOperationAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
+    account_path = "order__account"
+    list_display = ["created_at", "order", "kind", "success", "amount_display", "payment_id", "created_by"]
+    list_filter = ["kind", "success", "order__currency", "order__account", "created_at"]
+    search_fields = ["=payment_id", "=order__order_id", "=id", "created_by"]
+    list_select_related = ["order"]
+    date_hierarchy = "created_at"
+    inlines = [OperationItemInline]
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, op):
+        return money(op.amount, op.order.currency)
+
+
+@admin.register(OperationItem)
+class OperationItemAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
+    account_path = "operation__order__account"
+    list_display = ["operation", "line", "amount"]
+    list_filter = ["operation__kind", "operation__order__currency"]
+    search_fields = ["=operation__payment_id", "=operation__order__order_id"]
+    list_select_related = ["operation__order", "line__order"]
+
+
+@admin.register(Event)
+class EventAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
+    account_path = "order__account"
+    list_display = ["created_at", "order", "kind", "summary", "created_by"]
+    list_filter = ["kind", "created_at"]
+    search_fields = ["=order__order_id", "summary", "created_by"]
+    list_select_related = ["order"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(DraftOrder)
+class DraftOrderAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
+    """Drafts are edited through the API or the staff pages, where they are validated."""
+
+    list_display = [
+        "id",
+        "account",
+        "status",
+        "currency",
+        "gross",
+        "target_order",
+        "created_at",
+        "created_by",
+    ]
+    list_filter = ["status", "account", "created_at"]
+    search_fields = ["=id", "=target_order__order_id", "=completed_order__order_id", "created_by"]
+    list_select_related = ["account", "target_order"]
+
+    @admin.display(description="gross")
+    def gross(self, draft):
+        try:
+            return money(draft.gross_amount, draft.currency)
+        except Exception:  # a draft may still hold an invalid currency or amount
+            return "—"
