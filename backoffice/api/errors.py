@@ -5,7 +5,8 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from orders.errors import DomainError, ErrorCode, InvalidInput, NotFound
@@ -13,6 +14,39 @@ from orders.errors import DomainError, ErrorCode, InvalidInput, NotFound
 logger = logging.getLogger(__name__)
 
 _STATUS = {InvalidInput: 400, NotFound: 404}
+
+
+class _FieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_blank=True)
+    message = serializers.CharField()
+
+
+class _ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = _FieldErrorSerializer(many=True)
+
+
+class ErrorBodySerializer(serializers.Serializer):
+    error = _ErrorSerializer()
+
+
+_MEANING = {
+    400: "invalid input",
+    401: "no or bad credentials",
+    403: "missing scope",
+    404: "unknown, or another account's",
+    409: "conflict with the order's state or its ledger, or a reused Idempotency-Key",
+    429: "too many requests",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """The documented error answers of an endpoint, all with the error body."""
+    return {
+        code: OpenApiResponse(ErrorBodySerializer, description=_MEANING[code])
+        for code in codes or (400, 401, 403, 404, 409)
+    }
 
 
 def error_body(code: str, message: str, errors: list[dict] | None = None) -> dict:

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from backoffice.models import AccessToken, Account, ApiClient, secret_hash
 from orders.errors import FieldError, InvalidInput
 
+from .errors import error_responses
 from .idempotency import idempotent
 
 
@@ -56,6 +57,10 @@ class TokenView(APIView):
     permission_classes = [AllowAny]
     throttle_scope = "token"
 
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without it DRF would turn a failed client authentication into a 403.
+        return 'Basic realm="api"'
+
     @extend_schema(
         request=inline_serializer(
             "TokenRequest",
@@ -72,7 +77,8 @@ class TokenView(APIView):
                     "token_type": serializers.CharField(),
                     "expires_in": serializers.IntegerField(),
                 },
-            )
+            ),
+            **error_responses(400, 401, 429),
         },
         auth=[{"basicAuth": []}],
         operation_id="auth_token",

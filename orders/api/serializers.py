@@ -4,12 +4,14 @@ Requests are parsed by `orders.documents` (shared with the staff pages); the inp
 serializers here describe them for the OpenAPI schema.
 """
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import DraftOrder, Event, OperationItem, Order, OrderLine, PaymentOperation
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
 class NumberField(serializers.Field):
     """A VAT percentage as a JSON number: 25, or 12.5."""
 

@@ -1,12 +1,13 @@
 """The Orders API (`/v1/accounts/{aid}/shopping/`): thin views over the orders services."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from backoffice.api.errors import error_responses
 from backoffice.api.views import AccountAPIView
 from orders import selectors
 from orders.actor import Actor
@@ -33,16 +34,7 @@ from .serializers import (
     OrderSerializer,
 )
 
-ERRORS = {
-    code: OpenApiResponse(description=text)
-    for code, text in {
-        400: "invalid input (error body)",
-        401: "no or bad token",
-        403: "missing scope",
-        404: "unknown, or another account's",
-        409: "conflict with the order's state or ledger",
-    }.items()
-}
+ERRORS = error_responses()
 
 
 class EnvelopeCursorPagination(CursorPagination):
@@ -74,7 +66,20 @@ def _order_response(order, code=status.HTTP_200_OK) -> Response:
 
 
 class DraftListView(AccountAPIView):
-    @extend_schema(responses={200: DraftSerializer(many=True)}, operation_id="draft_orders_list")
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "DraftList",
+                {
+                    "draft_orders": DraftSerializer(many=True),
+                    "next": serializers.CharField(allow_null=True),
+                    "previous": serializers.CharField(allow_null=True),
+                },
+            ),
+            **ERRORS,
+        },
+        operation_id="draft_orders_list",
+    )
     def get(self, request: Request, aid: str) -> Response:
         return _paginate(
             self,
@@ -93,10 +98,17 @@ class DraftListView(AccountAPIView):
         return self.write(request, create)
 
 
-class DraftDetailView(AccountAPIView):
+class DraftMixin:
     def _draft(self, draft_id: str):
         return selectors.draft_get(account=self.account, draft_id=draft_id)
 
+
+class OrderMixin:
+    def _order(self, order_id: str):
+        return selectors.order_get(account=self.account, order_id=order_id)
+
+
+class DraftDetailView(DraftMixin, AccountAPIView):
     @extend_schema(responses={200: DraftSerializer, **ERRORS})
     def get(self, request: Request, aid: str, draft_id: str) -> Response:
         return Response(DraftSerializer(self._draft(draft_id)).data)
@@ -118,7 +130,7 @@ class DraftDetailView(AccountAPIView):
         return self.write(request, delete)
 
 
-class DraftCompleteView(DraftDetailView):
+class DraftCompleteView(DraftMixin, AccountAPIView):
     @extend_schema(
         request=None,
         responses={
@@ -135,7 +147,7 @@ class DraftCompleteView(DraftDetailView):
         return self.write(request, complete)
 
 
-class DraftItemsView(DraftDetailView):
+class DraftItemsView(DraftMixin, AccountAPIView):
     @extend_schema(request=DraftItemInputSerializer, responses={201: DraftSerializer, **ERRORS})
     def post(self, request: Request, aid: str, draft_id: str) -> Response:
         def add():
@@ -146,7 +158,7 @@ class DraftItemsView(DraftDetailView):
         return self.write(request, add)
 
 
-class DraftItemDetailView(DraftDetailView):
+class DraftItemDetailView(DraftMixin, AccountAPIView):
     @extend_schema(request=DraftItemInputSerializer, responses={200: DraftSerializer, **ERRORS})
     def put(self, request: Request, aid: str, draft_id: str, line_id: int) -> Response:
         def update():
@@ -193,16 +205,13 @@ class OrderListView(AccountAPIView):
         return _paginate(self, request, queryset, OrderSerializer, "orders")
 
 
-class OrderDetailView(AccountAPIView):
-    def _order(self, order_id: str):
-        return selectors.order_get(account=self.account, order_id=order_id)
-
+class OrderDetailView(OrderMixin, AccountAPIView):
     @extend_schema(responses={200: OrderSerializer, **ERRORS})
     def get(self, request: Request, aid: str, order_id: str) -> Response:
         return _order_response(self._order(order_id))
 
 
-class OrderCancelView(OrderDetailView):
+class OrderCancelView(OrderMixin, AccountAPIView):
     @extend_schema(request=None, responses={200: OrderSerializer, **ERRORS})
     def post(self, request: Request, aid: str, order_id: str) -> Response:
         def cancel():
@@ -213,7 +222,7 @@ class OrderCancelView(OrderDetailView):
         return self.write(request, cancel)
 
 
-class OrderEventsView(OrderDetailView):
+class OrderEventsView(OrderMixin, AccountAPIView):
     @extend_schema(
         responses={
             200: inline_serializer("EventList", {"events": EventSerializer(many=True)}),
@@ -225,7 +234,7 @@ class OrderEventsView(OrderDetailView):
         return Response({"events": EventSerializer(events, many=True).data})
 
 
-class OperationListView(OrderDetailView):
+class OperationListView(OrderMixin, AccountAPIView):
     """`authorizations`, `captures`, `refunds` and `cancellations` of an order."""
 
     kind: OperationKind
@@ -251,7 +260,7 @@ class OperationListView(OrderDetailView):
         return self.write(request, record)
 
 
-class OperationDetailView(OrderDetailView):
+class OperationDetailView(OrderMixin, AccountAPIView):
     kind: OperationKind
 
     def get(self, request: Request, aid: str, order_id: str, operation_id: str) -> Response:
