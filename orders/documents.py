@@ -19,6 +19,8 @@ from .money import is_currency, vat_contained
 
 ORDER_ID_FORMAT = re.compile(r"^(ALPHANUMERIC|NUMERIC)_(\d{1,2})$")
 TEXT_LIMIT = 500
+# Line ids and quantities are stored as 32-bit integers.
+COUNT_LIMIT = 2**31 - 1
 
 
 class _Collector:
@@ -33,6 +35,13 @@ class _Collector:
     def raise_if_any(self) -> None:
         if self.errors:
             raise InvalidInput(self.errors)
+
+    def positive(self, value: Any, field: str, what: str = "a positive integer") -> int | None:
+        """A line id or a quantity: a whole number from 1 to COUNT_LIMIT."""
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= COUNT_LIMIT:
+            self.add(field, f"must be {what} up to {COUNT_LIMIT}, not {value!r}")
+            return None
+        return value
 
     def integer(self, value: Any, field: str) -> int | None:
         # bool is an int in Python, and 398.0 is not an amount in minor units.
@@ -89,17 +98,12 @@ def clean_item(raw: Any, path: str, c: _Collector) -> dict | None:
     errors_before = len(c.errors)
     item: dict[str, Any] = {}
     if raw.get("line_id") is not None:
-        line_id = c.integer(raw["line_id"], f"{path}.line_id")
-        if line_id is not None and line_id < 1:
-            c.add(f"{path}.line_id", "must be a positive integer")
-        item["line_id"] = line_id
+        item["line_id"] = c.positive(raw["line_id"], f"{path}.line_id")
     item["id"] = c.text(raw.get("id"), f"{path}.id", 200)
     item["description"] = c.text(raw.get("description"), f"{path}.description")
     item["description_alias"] = c.text(raw.get("description_alias"), f"{path}.description_alias")
 
-    quantity = raw.get("quantity", 1)
-    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
-        c.add(f"{path}.quantity", f"must be a positive whole number, not {quantity!r}")
+    quantity = c.positive(raw.get("quantity", 1), f"{path}.quantity", "a positive whole number")
     item["quantity"] = quantity
 
     if "gross_amount" not in raw:
@@ -117,9 +121,7 @@ def clean_item(raw: Any, path: str, c: _Collector) -> dict | None:
             c.add(f"{path}.related_item.type", f'must be "{REVERSED}"')
         else:
             is_reversal = True
-        rel_line = c.integer(related.get("line_id"), f"{path}.related_item.line_id")
-        if rel_line is not None and rel_line < 1:
-            c.add(f"{path}.related_item.line_id", "must be a positive integer")
+        rel_line = c.positive(related.get("line_id"), f"{path}.related_item.line_id")
         item["related_item"] = {"line_id": rel_line, "type": related.get("type")}
     if gross is not None:
         if is_reversal and gross >= 0:
@@ -264,7 +266,7 @@ def clean_operation(payload: Any, *, items_required: bool = True) -> dict:
             if not isinstance(raw, dict):
                 c.add(f"items[{i}]", "must be an object with line_id and amount")
                 continue
-            line_id = c.integer(raw.get("line_id"), f"items[{i}].line_id")
+            line_id = c.positive(raw.get("line_id"), f"items[{i}].line_id")
             amount = c.integer(raw.get("amount"), f"items[{i}].amount")
             if amount == 0:
                 c.add(f"items[{i}].amount", "must not be zero")
@@ -285,7 +287,10 @@ def clean_operation(payload: Any, *, items_required: bool = True) -> dict:
     processed_at: datetime | None = None
     if payload.get("processed_at") is not None:
         raw_time = payload["processed_at"]
-        processed_at = parse_datetime(raw_time) if isinstance(raw_time, str) else None
+        try:
+            processed_at = parse_datetime(raw_time) if isinstance(raw_time, str) else None
+        except ValueError:  # well formed but no such date, e.g. 30 February
+            processed_at = None
         if processed_at is None:
             c.add("processed_at", "must be an ISO 8601 date-time")
         elif timezone.is_naive(processed_at):

@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import BigIntegerField, Case, F, Sum, When
 from django.utils import timezone
 
 from orders.actor import Actor
@@ -181,7 +181,8 @@ def operation_record(
     op = clean_operation(payload)
     with transaction.atomic():
         order = order_lock(order.pk)
-        if order.is_cancelled and kind != OperationKind.REFUND:
+        # Cancelling needs nothing captured, so a cancelled order has nothing to refund either.
+        if order.is_cancelled:
             raise Conflict(
                 f"order {order.order_id} is cancelled: no {kind} can be recorded",
                 ErrorCode.ORDER_CANCELLED,
@@ -194,6 +195,12 @@ def operation_record(
 
 def _remaining_authorized_by_payment(order: Order) -> dict[str, dict[int, int]]:
     """Per payment id, per line id: authorized minus cancelled, over successful operations."""
+    # Cancellations carry the sign of the line, like the authorizations they undo.
+    signed = Case(
+        When(operation__kind=OperationKind.CANCELLATION, then=-F("amount")),
+        default=F("amount"),
+        output_field=BigIntegerField(),
+    )
     rows = (
         OperationItem.objects.filter(
             operation__order=order,
@@ -201,7 +208,7 @@ def _remaining_authorized_by_payment(order: Order) -> dict[str, dict[int, int]]:
             operation__kind__in=[OperationKind.AUTHORIZATION, OperationKind.CANCELLATION],
         )
         .values("operation__payment_id", "line__line_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum(signed))
     )
     remaining: dict[str, dict[int, int]] = defaultdict(dict)
     for row in rows:
