@@ -76,6 +76,8 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["backoffice.db_router.ReplicaRouter"]
+# Shared by every app server: in the database unless CACHE_URL names Redis or memcached.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -113,6 +115,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backoffice.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("TOKEN_RATE_LIMIT", default="30/min")},
+    # Proxies in front of the app whose X-Forwarded-For may be trusted for rate limits.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -138,6 +143,18 @@ SPECTACULAR_SETTINGS = {
 
 # Lifetime of API access tokens, in seconds.
 API_TOKEN_TTL = env.int("API_TOKEN_TTL", default=3600)
+
+# Payment provider: Dintero Checkout when these are set, else the built-in sandbox.
+DINTERO_ACCOUNT_ID = env.str("DINTERO_ACCOUNT_ID", default="")
+DINTERO_CLIENT_ID = env.str("DINTERO_CLIENT_ID", default="")
+DINTERO_CLIENT_SECRET = env.str("DINTERO_CLIENT_SECRET", default="")
+DINTERO_PROFILE_ID = env.str("DINTERO_PROFILE_ID", default="default")
+DINTERO_API_URL = env.str("DINTERO_API_URL", default="https://api.dintero.com/v1")
+DINTERO_CHECKOUT_URL = env.str("DINTERO_CHECKOUT_URL", default="https://checkout.dintero.com/v1")
+DINTERO_CONNECT_TIMEOUT = env.float("DINTERO_CONNECT_TIMEOUT", default=5.0)
+DINTERO_READ_TIMEOUT = env.float("DINTERO_READ_TIMEOUT", default=20.0)
+# This app's public address, for callback and return URLs built outside a request.
+PAYMENTS_PUBLIC_URL = env.str("PAYMENTS_PUBLIC_URL", default="http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

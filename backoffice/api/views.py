@@ -11,6 +11,7 @@ from rest_framework.authentication import get_authorization_header
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from backoffice.models import AccessToken, Account, ApiClient, secret_hash
@@ -55,6 +56,8 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    # Per client address, against guessing secrets.
+    throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
 
     def get_authenticate_header(self, request: Request) -> str:
