@@ -387,3 +387,18 @@ class Event(ActorFields):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class FormToken(models.Model):
+    """A one-time token carried by a payment form in the staff pages: the unique primary key
+    makes a double-submitted form record once."""
+
+    token = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["used_at"], name="form_token_used")]
+
+    def __str__(self) -> str:
+        return str(self.token)

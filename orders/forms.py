@@ -1,0 +1,325 @@
+"""Forms of the staff pages. They turn what staff type into the bodies the services take, and
+put the services' field errors back next to the fields they name."""
+
+import re
+from decimal import Decimal
+
+from django import forms
+
+from orders.errors import DomainError, ErrorCode
+from orders.ledger import remaining
+from orders.models import OperationKind, Order, OrderLine, OrderStatus, PaymentStatus
+from orders.money import exponent, parse_amount, vat_contained
+from orders.services.operations import line_figures
+
+VAT_PRESETS = [("25", "25 %"), ("15", "15 %"), ("12", "12 %"), ("0", "0 %")]
+CURRENCIES = ["NOK", "SEK", "DKK", "EUR", "USD", "GBP"]
+SORTS = {
+    "-created": "-created_at",
+    "created": "created_at",
+    "order_id": "order_id",
+    "-order_id": "-order_id",
+    "gross": "gross_amount",
+    "-gross": "-gross_amount",
+    "payment_status": "payment_status",
+    "-payment_status": "-payment_status",
+}
+
+
+def amount_input(minor: int, currency: str) -> str:
+    """Minor units as staff type them: 39800 NOK -> "398,00"."""
+    digits = exponent(currency)
+    text = f"{Decimal(minor).scaleb(-digits):.{digits}f}"
+    return text.replace(".", ",")
+
+
+def status_label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+class AmountField(forms.CharField):
+    """An amount in major units (398, 398,00 or 398.00); cleaned to minor units of `currency`."""
+
+    def __init__(self, *, currency: str, **kwargs):
+        self.currency = currency
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_amount(value, self.currency)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+
+class ServiceErrorsMixin:
+    """Puts a DomainError's field errors next to the matching fields."""
+
+    def field_for(self, path: str) -> str | None:
+        return None
+
+    def add_service_error(self, error: DomainError) -> None:
+        placed = False
+        for fe in error.errors:
+            name = self.field_for(fe.field)
+            if name and name in self.fields:
+                self.add_error(name, fe.message)
+                placed = True
+        # A conflict's message explains the whole refusal: show it above the form as well.
+        if not placed or error.code != ErrorCode.INVALID:
+            self.add_error(None, error.message)
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "Order id, customer, e-mail, SKU or payment id"}
+        ),
+    )
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any"), *OrderStatus.choices])
+    payment_status = forms.ChoiceField(
+        label="Payment status",
+        required=False,
+        choices=[("", "Any")] + [(v, status_label(v)) for v in PaymentStatus.values],
+    )
+    currency = forms.ChoiceField(
+        label="Currency", required=False, choices=[("", "Any")] + [(c, c) for c in CURRENCIES]
+    )
+    created_from = forms.DateField(
+        label="Created from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(label="to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
+
+    def filter(self, queryset):
+        data = self.cleaned_data
+        if data.get("status"):
+            queryset = queryset.filter(status=data["status"])
+        if data.get("payment_status"):
+            queryset = queryset.filter(payment_status=data["payment_status"])
+        if data.get("currency"):
+            queryset = queryset.filter(currency=data["currency"])
+        if data.get("created_from"):
+            queryset = queryset.filter(created_at__date__gte=data["created_from"])
+        if data.get("created_to"):
+            queryset = queryset.filter(created_at__date__lte=data["created_to"])
+        return queryset
+
+    @property
+    def sort_key(self) -> str:
+        return (self.cleaned_data.get("sort") if self.is_valid() else "") or "-created"
+
+
+class DraftStartForm(forms.Form):
+    currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCIES], initial="NOK")
+    first_name = forms.CharField(label="Customer first name", required=False, max_length=100)
+    last_name = forms.CharField(label="Customer last name", required=False, max_length=100)
+    email = forms.EmailField(label="Customer e-mail", required=False)
+    merchant_reference = forms.CharField(label="Merchant reference", required=False, max_length=200)
+
+    def payload(self) -> dict:
+        data = self.cleaned_data
+        customer = {k: data[k] for k in ("first_name", "last_name", "email") if data[k]}
+        return {
+            "options": {"generate_order_id": "ALPHANUMERIC_9"},
+            "order": {
+                "currency": data["currency"],
+                "items": [],
+                "customer": customer,
+                "merchant_reference": data["merchant_reference"],
+            },
+        }
+
+
+class LineItemForm(ServiceErrorsMixin, forms.Form):
+    """One line: SKU, description, quantity, line total including VAT and the VAT rate."""
+
+    sku = forms.CharField(label="SKU", required=False, max_length=200)
+    description = forms.CharField(max_length=500)
+    quantity = forms.IntegerField(min_value=1, initial=1, widget=forms.NumberInput(attrs={"min": 1}))
+    amount = forms.CharField(label="Line total incl. VAT")
+    vat_rate = forms.ChoiceField(label="VAT rate", choices=VAT_PRESETS, initial="25")
+
+    def __init__(self, *args, currency: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.currency = currency
+        self.fields["amount"] = AmountField(currency=currency, label="Line total incl. VAT")
+
+    def field_for(self, path: str) -> str | None:
+        for key, name in (
+            ("gross_amount", "amount"),
+            ("tax_lines", "vat_rate"),
+            ("quantity", "quantity"),
+            ("description", "description"),
+            (".id", "sku"),
+        ):
+            if key in path:
+                return name
+        return None
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount is not None and amount <= 0:
+            raise forms.ValidationError("a line total must be more than zero")
+        return amount
+
+    @property
+    def vat_amount(self) -> int | None:
+        data = getattr(self, "cleaned_data", {})
+        if data.get("amount") is None or data.get("vat_rate") is None:
+            return None
+        return vat_contained(data["amount"], Decimal(data["vat_rate"]))
+
+    def item(self, line_id: int | None = None) -> dict:
+        data = self.cleaned_data
+        rate = int(data["vat_rate"])
+        item = {
+            "id": data["sku"],
+            "description": data["description"],
+            "quantity": data["quantity"],
+            "gross_amount": data["amount"],
+            "tax_lines": [{"amount": vat_contained(data["amount"], rate), "percentage": rate}],
+        }
+        if line_id is not None:
+            item["line_id"] = line_id
+        return item
+
+    @classmethod
+    def initial_from(cls, item: dict, currency: str) -> dict:
+        taxes = item.get("tax_lines") or []
+        return {
+            "sku": item.get("id", ""),
+            "description": item.get("description", ""),
+            "quantity": item.get("quantity", 1),
+            "amount": amount_input(item.get("gross_amount", 0), currency),
+            "vat_rate": str(int(taxes[0]["percentage"])) if taxes else "0",
+        }
+
+
+class OperationForm(ServiceErrorsMixin, forms.Form):
+    """Record one operation: an amount per line (pre-filled with what remains) and a payment id.
+
+    Carries a one-time token so that a double click records once."""
+
+    payment_id = forms.CharField(label="Payment id", max_length=200)
+    form_token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, order: Order, kind: OperationKind, lines: list[OrderLine], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order, self.kind = order, kind
+        self.lines = []
+        for line in lines:
+            left = remaining(kind, line_figures(line))
+            if not left:
+                continue
+            name = f"line_{line.line_id}"
+            self.fields[name] = AmountField(
+                currency=order.currency,
+                required=False,
+                label=f"Line {line.line_id}",
+                initial=amount_input(left, order.currency),
+            )
+            self.lines.append((line, left, name))
+        self.order_fields(["payment_id"])
+
+    @property
+    def line_rows(self):
+        return [(line, left, self[name]) for line, left, name in self.lines]
+
+    def clean(self):
+        data = super().clean()
+        items = []
+        for line, _left, name in self.lines:
+            amount = data.get(name)
+            if not amount:
+                continue
+            # Reversal lines take negative amounts; accept them typed without the sign.
+            if line.sign < 0 and amount > 0:
+                amount = -amount
+            items.append({"line_id": line.line_id, "amount": amount})
+        if not items and not self.errors:
+            raise forms.ValidationError("enter an amount for at least one line")
+        data["items"] = items
+        return data
+
+    def payload(self) -> dict:
+        return {
+            "items": self.cleaned_data["items"],
+            "payment_details": {"payment_id": self.cleaned_data["payment_id"].strip()},
+            "success": True,
+        }
+
+    def field_for(self, path: str) -> str | None:
+        if path.startswith("payment_details"):
+            return "payment_id"
+        match = re.match(r"items\[(\d+)\]", path)
+        if match and "items" in getattr(self, "cleaned_data", {}):
+            items = self.cleaned_data["items"]
+            index = int(match[1])
+            if index < len(items):
+                return f"line_{items[index]['line_id']}"
+        return None
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="Reason (optional)", required=False, max_length=300)
+
+
+class ReplaceForm(forms.Form):
+    """Which lines to reverse, how many of each, and why."""
+
+    reason = forms.CharField(label="Reason", max_length=300, initial="Replace item")
+
+    def __init__(self, *args, reversible, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reversible = []
+        for line, gross_left, quantity_left in reversible:
+            name = f"reverse_{line.line_id}"
+            self.fields[name] = forms.IntegerField(
+                label=f"Quantity of line {line.line_id} to reverse",
+                min_value=0,
+                max_value=quantity_left,
+                required=False,
+                initial=0,
+                widget=forms.NumberInput(attrs={"min": 0, "max": quantity_left}),
+            )
+            self.reversible.append((line, gross_left, quantity_left, name))
+
+    @property
+    def rows(self):
+        return [(line, gross, quantity, self[name]) for line, gross, quantity, name in self.reversible]
+
+    def choices(self) -> list[tuple[int, int]]:
+        return [
+            (line.line_id, self.cleaned_data.get(name) or 0)
+            for line, _gross, _quantity, name in self.reversible
+            if self.cleaned_data.get(name)
+        ]
+
+
+class ReplacementLineForm(LineItemForm):
+    """A replacement line; a row left empty is skipped."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_permitted = True
+        self.use_required_attribute = False
+
+
+class ExtraAuthorizationForm(forms.Form):
+    payment_id = forms.CharField(label="New payment id", max_length=200)
+    capture = forms.BooleanField(label="The extra amount is captured as well", required=False, initial=True)
+    form_token = forms.CharField(widget=forms.HiddenInput)
+
+
+class SettleForm(forms.Form):
+    form_token = forms.CharField(widget=forms.HiddenInput)
