@@ -5,4 +5,5 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("orders.urls")),
+    path("", include("orders.finance_urls")),
 ]

@@ -1,0 +1,340 @@
+"""Finance reads: money authorized, captured, refunded and cancelled per period, currency and
+VAT rate, aggregated in SQL over the recorded operation items.
+
+The unit is an operation item (one line of one successful operation): every figure on the
+finance pages, every drill-down row and every CSV row is a sum of item amounts, so the pages
+and the export add up to the same numbers. An operation's date is when it was recorded
+(`created_at`), in the project's time zone.
+
+VAT of an item is its share of its line's VAT, `amount * line.tax_amount / line.gross_amount`,
+rounded half away from zero, computed in SQL by `item_vat()`. An item covering its whole line
+carries the line's VAT exactly.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Abs, Coalesce, Trunc
+from django.utils import timezone
+
+from backoffice.models import Account
+
+from .models import OperationItem, OperationKind, TaxLine
+
+KINDS = [k.value for k in OperationKind]
+# Not a kind: the captures and refunds that make up the net figure.
+NET = "net"
+GROUPINGS = ("day", "week", "month")
+PRESETS = {
+    "today": "Today",
+    "this_week": "This week",
+    "this_month": "This month",
+    "last_month": "Last month",
+    "custom": "Custom",
+}
+# Order of the columns: net is what stayed with the merchant.
+FIGURES = ("authorized", "captured", "refunded", "cancelled", "net")
+
+
+# Periods -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `first` to `last` inclusive, in local dates; `start`/`end` are the aware bounds."""
+
+    preset: str
+    first: dt.date
+    last: dt.date
+
+    @property
+    def start(self) -> dt.datetime:
+        return _local_midnight(self.first)
+
+    @property
+    def end(self) -> dt.datetime:
+        return _local_midnight(self.last + dt.timedelta(days=1))
+
+    @property
+    def label(self) -> str:
+        if self.first == self.last:
+            return f"{self.first:%d.%m.%Y}"
+        return f"{self.first:%d.%m.%Y} to {self.last:%d.%m.%Y}"
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min), timezone.get_current_timezone())
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def period_for(
+    preset: str, first: dt.date | None = None, last: dt.date | None = None, today: dt.date | None = None
+) -> Period:
+    """A preset period, or the custom one from `first` to `last` (swapped if reversed)."""
+    today = today or timezone.localdate()
+    if preset == "today":
+        return Period(preset, today, today)
+    if preset == "this_week":
+        monday = today - dt.timedelta(days=today.weekday())
+        return Period(preset, monday, monday + dt.timedelta(days=6))
+    if preset == "last_month":
+        last_day = _month_start(today) - dt.timedelta(days=1)
+        return Period(preset, _month_start(last_day), last_day)
+    if preset == "custom" and first and last:
+        first, last = min(first, last), max(first, last)
+        return Period(preset, first, last)
+    start = _month_start(today)
+    return Period("this_month", start, _next_month(start) - dt.timedelta(days=1))
+
+
+def bucket_bounds(grouping: str, bucket: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last local date of the day, week or month that starts on `bucket`."""
+    if grouping == "week":
+        monday = bucket - dt.timedelta(days=bucket.weekday())
+        return monday, monday + dt.timedelta(days=6)
+    if grouping == "month":
+        start = _month_start(bucket)
+        return start, _next_month(start) - dt.timedelta(days=1)
+    return bucket, bucket
+
+
+def buckets(period: Period, grouping: str) -> list[dt.date]:
+    """Every bucket start of the period, so a chart shows empty days too."""
+    starts = []
+    day = bucket_bounds(grouping, period.first)[0]
+    while day <= period.last:
+        starts.append(day)
+        day = bucket_bounds(grouping, day)[1] + dt.timedelta(days=1)
+    return starts
+
+
+# Expressions ---------------------------------------------------------------------------------------
+
+
+def item_vat() -> Case:
+    """The VAT contained in an operation item, in SQL: the item's share of its line's VAT.
+
+    On every line the gross, its VAT and the item amounts share one sign, so the share is
+    computed on absolute values — integer division rounding half up — and given the item's sign.
+    """
+    numerator = Abs(F("amount")) * Abs(F("line__tax_amount"))
+    denominator = Abs(F("line__gross_amount"))
+    magnitude = (Value(2) * numerator + denominator) / (Value(2) * denominator)
+    return Case(
+        When(line__gross_amount=0, then=Value(0)),
+        When(amount__lt=0, then=Value(0) - magnitude),
+        default=magnitude,
+        output_field=BigIntegerField(),
+    )
+
+
+def vat_share(amount: int, line_tax: int, line_gross: int) -> int:
+    """`item_vat()` in Python, for one item."""
+    if line_gross == 0:
+        return 0
+    magnitude = (2 * abs(amount) * abs(line_tax) + abs(line_gross)) // (2 * abs(line_gross))
+    return -magnitude if amount < 0 else magnitude
+
+
+_RATE = DecimalField(max_digits=5, decimal_places=2)
+
+
+def _line_rate(aggregate) -> Coalesce:
+    fn = {"min": Min, "max": Max}[aggregate]
+    rates = (
+        TaxLine.objects.filter(line=OuterRef("line"))
+        .order_by()
+        .values("line")
+        .annotate(rate=fn("percentage"))
+        .values("rate")
+    )
+    return Coalesce(Subquery(rates, output_field=_RATE), Value(Decimal(0)), output_field=_RATE)
+
+
+# Selectors -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which operation items a figure stands for; every field but the accounts and the period
+    narrows it further. `rate` is `(lowest, highest)` VAT percentage of the line."""
+
+    accounts: tuple[Account, ...]
+    period: Period
+    currency: str = ""
+    kind: str = ""
+    first: dt.date | None = None
+    last: dt.date | None = None
+    rate: tuple[Decimal, Decimal] | None = None
+    payment_id: str = ""
+
+
+def finance_items(scope: Scope) -> QuerySet[OperationItem]:
+    """The successful operation items of the scope, with `vat`, `rate_min` and `rate_max`."""
+    start, end = scope.period.start, scope.period.end
+    if scope.first:
+        start = max(start, _local_midnight(scope.first))
+    if scope.last:
+        end = min(end, _local_midnight(scope.last + dt.timedelta(days=1)))
+    qs = OperationItem.objects.filter(
+        operation__order__account__in=[a.pk for a in scope.accounts],
+        operation__success=True,
+        operation__created_at__gte=start,
+        operation__created_at__lt=end,
+    ).annotate(vat=item_vat(), rate_min=_line_rate("min"), rate_max=_line_rate("max"))
+    if scope.currency:
+        qs = qs.filter(operation__order__currency=scope.currency)
+    if scope.kind == NET:
+        qs = qs.filter(operation__kind__in=[OperationKind.CAPTURE, OperationKind.REFUND])
+    elif scope.kind:
+        qs = qs.filter(operation__kind=scope.kind)
+    if scope.rate is not None:
+        qs = qs.filter(rate_min=scope.rate[0], rate_max=scope.rate[1])
+    if scope.payment_id:
+        qs = qs.filter(operation__payment_id=scope.payment_id)
+    return qs.order_by()
+
+
+def _kind_sums(field: str = "amount") -> dict:
+    sums = {
+        name: Coalesce(Sum(field, filter=Q(operation__kind=kind)), 0)
+        for name, kind in (
+            ("authorized", OperationKind.AUTHORIZATION),
+            ("captured", OperationKind.CAPTURE),
+            ("refunded", OperationKind.REFUND),
+            ("cancelled", OperationKind.CANCELLATION),
+        )
+    }
+    return sums
+
+
+def totals_by_bucket(scope: Scope, grouping: str) -> list[dict]:
+    """One row per (bucket, currency): `bucket` (a local date), `currency`, the four kinds'
+    sums and `net` (captured - refunded). One query."""
+    trunc = Trunc(
+        "operation__created_at", grouping, output_field=DateField(), tzinfo=timezone.get_current_timezone()
+    )
+    rows = (
+        finance_items(scope)
+        .annotate(bucket=trunc, currency=F("operation__order__currency"))
+        .values("bucket", "currency")
+        .annotate(**_kind_sums())
+        .order_by("bucket", "currency")
+    )
+    result = []
+    for row in rows:
+        bucket = row["bucket"]
+        if isinstance(bucket, dt.datetime):
+            bucket = bucket.date()
+        result.append({**row, "bucket": bucket, "net": row["captured"] - row["refunded"]})
+    return result
+
+
+def totals_by_currency(rows: list[dict]) -> list[dict]:
+    """The per-currency sums of `totals_by_bucket` rows (a handful of already aggregated rows)."""
+    by_currency: dict[str, dict] = {}
+    for row in rows:
+        total = by_currency.setdefault(
+            row["currency"], {"currency": row["currency"], **dict.fromkeys(FIGURES, 0)}
+        )
+        for figure in FIGURES:
+            total[figure] += row[figure]
+    return [by_currency[c] for c in sorted(by_currency)]
+
+
+def vat_table(scope: Scope) -> list[dict]:
+    """One row per (currency, VAT rate) with captured and refunded gross, VAT and net, and the
+    balance (captured - refunded) of each. A line with tax lines at several rates is its own
+    row, `rate_min`-`rate_max`. One query."""
+    captured = Q(operation__kind=OperationKind.CAPTURE)
+    refunded = Q(operation__kind=OperationKind.REFUND)
+    rows = (
+        finance_items(scope)
+        .filter(captured | refunded)
+        .annotate(currency=F("operation__order__currency"))
+        .values("currency", "rate_min", "rate_max")
+        .annotate(
+            captured_gross=Coalesce(Sum("amount", filter=captured), 0),
+            captured_vat=Coalesce(Sum("vat", filter=captured), 0),
+            refunded_gross=Coalesce(Sum("amount", filter=refunded), 0),
+            refunded_vat=Coalesce(Sum("vat", filter=refunded), 0),
+        )
+        .order_by("currency", "rate_min", "rate_max")
+    )
+    table = []
+    for row in rows:
+        row = dict(row)
+        row["rate_min"] = Decimal(row["rate_min"]).normalize()
+        row["rate_max"] = Decimal(row["rate_max"]).normalize()
+        row["captured_net"] = row["captured_gross"] - row["captured_vat"]
+        row["refunded_net"] = row["refunded_gross"] - row["refunded_vat"]
+        for part in ("gross", "vat", "net"):
+            row[f"balance_{part}"] = row[f"captured_{part}"] - row[f"refunded_{part}"]
+        table.append(row)
+    return table
+
+
+def vat_totals(table: list[dict]) -> list[dict]:
+    """The VAT table's sums per currency."""
+    keys = [
+        f"{kind}_{part}" for kind in ("captured", "refunded", "balance") for part in ("gross", "vat", "net")
+    ]
+    by_currency: dict[str, dict] = {}
+    for row in table:
+        total = by_currency.setdefault(
+            row["currency"], {"currency": row["currency"], **dict.fromkeys(keys, 0)}
+        )
+        for key in keys:
+            total[key] += row[key]
+    return [by_currency[c] for c in sorted(by_currency)]
+
+
+def finance_rows(scope: Scope) -> QuerySet[OperationItem]:
+    """The items behind a figure, one per CSV or drill-down row, oldest first, with what a row
+    shows joined in (one query, fit for `.iterator()`)."""
+    return (
+        finance_items(scope)
+        .select_related("operation__order__account", "line")
+        .order_by("operation__created_at", "operation__id", "line__line_id")
+    )
+
+
+def rows_summary(scope: Scope) -> dict:
+    """The sums of `finance_rows(scope)` per kind, amount and VAT, and their count: the total
+    lines of a drill-down. One query."""
+    sums = finance_items(scope).aggregate(
+        count=Count("pk"), **_kind_sums("amount"), **{f"{k}_vat": v for k, v in _kind_sums("vat").items()}
+    )
+    sums["net"] = sums["captured"] - sums["refunded"]
+    sums["net_vat"] = sums["captured_vat"] - sums["refunded_vat"]
+    return sums
+
+
+def rate_label(rate_min: Decimal, rate_max: Decimal) -> str:
+    low, high = (f"{Decimal(r).normalize():f}" for r in (rate_min, rate_max))
+    return f"{low} %" if low == high else f"{low}-{high} %"

@@ -1,0 +1,399 @@
+"""Finance pages: captured vs refunded per period, currency and VAT rate, the operations behind
+any figure, and their CSV. Finance and Administrator roles (`orders.view_finance`), on the
+accounts the user is a member of. Reads may come from a read replica."""
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from functools import wraps
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import router
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from backoffice.db_router import replica_reads
+from backoffice.models import Account
+
+from .finance import (
+    FIGURES,
+    GROUPINGS,
+    KINDS,
+    NET,
+    PRESETS,
+    Scope,
+    bucket_bounds,
+    buckets,
+    finance_rows,
+    period_for,
+    rate_label,
+    rows_summary,
+    totals_by_bucket,
+    totals_by_currency,
+    vat_table,
+    vat_totals,
+)
+from .finance_chart import chart_for
+from .finance_export import export_lines
+from .models import PaymentOperation
+from .money import format_money
+
+ROWS_PER_PAGE = 100
+
+
+def finance_page(view: Callable) -> Callable:
+    """Signed in, a member of the account in the URL (else 404), allowed to see finance (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request, aid: str, *args, **kwargs):
+        account = request.user.accounts.filter(aid=aid).first()
+        if account is None:
+            raise Http404("no such account")
+        if not request.user.has_perm("orders.view_finance"):
+            raise PermissionDenied
+        request.account = account
+        with replica_reads():
+            return view(request, account, *args, **kwargs)
+
+    return wrapped
+
+
+class FinanceFilter(forms.Form):
+    period = forms.ChoiceField(choices=list(PRESETS.items()), required=False)
+    group = forms.ChoiceField(choices=[(g, g.capitalize()) for g in GROUPINGS], required=False)
+    first = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    last = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    currency = forms.CharField(required=False, max_length=3)
+    # Drill-down narrowing: a kind, a bucket's dates, a VAT rate ("25" or "12-25"), a payment id.
+    kind = forms.ChoiceField(
+        choices=[("", "all"), *[(k, k) for k in KINDS], (NET, "capture and refund")], required=False
+    )
+    start = forms.DateField(required=False)
+    end = forms.DateField(required=False)
+    rate = forms.CharField(required=False, max_length=20)
+    payment_id = forms.CharField(required=False, max_length=200)
+
+    def scope(self, account: Account) -> tuple[Scope, str]:
+        data = self.cleaned_data if self.is_valid() else {}
+        preset = data.get("period") or "this_month"
+        period = period_for(preset, data.get("first"), data.get("last"))
+        if preset == "custom" and period.preset != "custom":
+            period = period_for("this_month")
+        grouping = data.get("group") or "day"
+        scope = Scope(
+            accounts=(account,),
+            period=period,
+            currency=(data.get("currency") or "").upper(),
+            kind=data.get("kind") or "",
+            first=data.get("start"),
+            last=data.get("end"),
+            rate=_rate(data.get("rate") or ""),
+            payment_id=data.get("payment_id") or "",
+        )
+        return scope, grouping
+
+
+def _rate(text: str) -> tuple[Decimal, Decimal] | None:
+    if not text:
+        return None
+    try:
+        low, _, high = text.partition("-")
+        return Decimal(low), Decimal(high or low)
+    except InvalidOperation:
+        return None
+
+
+def _base_params(scope: Scope, grouping: str) -> dict[str, str]:
+    params = {"period": scope.period.preset, "group": grouping}
+    if scope.period.preset == "custom":
+        params |= {"first": scope.period.first.isoformat(), "last": scope.period.last.isoformat()}
+    return params
+
+
+def _scope_params(scope: Scope, grouping: str) -> dict[str, str]:
+    params = _base_params(scope, grouping)
+    if scope.currency:
+        params["currency"] = scope.currency
+    if scope.kind:
+        params["kind"] = scope.kind
+    if scope.first:
+        params["start"] = scope.first.isoformat()
+    if scope.last:
+        params["end"] = scope.last.isoformat()
+    if scope.rate:
+        low, high = (f"{r.normalize():f}" for r in scope.rate)
+        params["rate"] = low if low == high else f"{low}-{high}"
+    if scope.payment_id:
+        params["payment_id"] = scope.payment_id
+    return params
+
+
+class Links:
+    """URLs of the drill-down and the CSV for a figure, keeping the page's period and grouping."""
+
+    def __init__(self, account: Account, scope: Scope, grouping: str):
+        self.base = _base_params(scope, grouping)
+        self.operations = reverse("finance-operations", args=[account.aid])
+        self.export = reverse("finance-export", args=[account.aid])
+        self.report = reverse("finance", args=[account.aid])
+
+    def drill(self, **narrow) -> str:
+        return f"{self.operations}?{urlencode(self.base | {k: v for k, v in narrow.items() if v})}"
+
+    def csv(self, **narrow) -> str:
+        return f"{self.export}?{urlencode(self.base | {k: v for k, v in narrow.items() if v})}"
+
+    def bucket(self, grouping: str, day: dt.date, period_first: dt.date, period_last: dt.date) -> dict:
+        first, last = bucket_bounds(grouping, day)
+        return {"start": max(first, period_first).isoformat(), "end": min(last, period_last).isoformat()}
+
+
+_VAT_PARTS = ("captured", "refunded", "balance")
+_FIGURE_KIND = {
+    "authorized": "authorization",
+    "captured": "capture",
+    "refunded": "refund",
+    "cancelled": "cancellation",
+    "net": NET,
+}
+
+
+def _bucket_label(grouping: str, day: dt.date) -> str:
+    if grouping == "month":
+        return f"{day:%Y-%m}"
+    if grouping == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d} ({day:%d.%m})"
+    return f"{day:%a %d.%m}"
+
+
+def _with_display(chart: dict) -> dict:
+    for key in ("captured", "refunded"):
+        chart[f"{key}_display"] = format_money(chart[key], chart["currency"])
+    return chart
+
+
+def _order_url(aid: str, order_id: str) -> str:
+    try:
+        return reverse("order-detail", args=[aid, order_id])
+    except NoReverseMatch:  # the staff pages are not installed: the admin shows the order
+        return f"{reverse('admin:orders_order_changelist')}?{urlencode({'q': order_id})}"
+
+
+@require_GET
+@finance_page
+def finance_report(request, account: Account) -> HttpResponse:
+    form = FinanceFilter(request.GET)
+    scope, grouping = form.scope(account)
+    links = Links(account, scope, grouping)
+    period = scope.period
+
+    rows = totals_by_bucket(scope, grouping)
+    currencies = totals_by_currency(rows)
+    figures = list(FIGURES)
+
+    def cells(row: dict, narrow: dict) -> list[dict]:
+        out = []
+        for figure in figures:
+            kind = _FIGURE_KIND[figure]
+            out.append(
+                {
+                    "figure": figure,
+                    "amount": row[figure],
+                    "display": format_money(row[figure], row["currency"]),
+                    "url": links.drill(currency=row["currency"], kind=kind, **narrow),
+                }
+            )
+        return out
+
+    bucket_rows = [
+        {
+            "label": _bucket_label(grouping, row["bucket"]),
+            "currency": row["currency"],
+            "cells": cells(row, links.bucket(grouping, row["bucket"], period.first, period.last)),
+        }
+        for row in rows
+    ]
+    currency_rows = [
+        {"currency": row["currency"], "cells": cells(row, {}), "csv": links.csv(currency=row["currency"])}
+        for row in currencies
+    ]
+
+    table = vat_table(scope)
+    totals = vat_totals(table)
+    for row in [*table, *totals]:
+        row["show"] = {
+            k: format_money(v, row["currency"]) for k, v in row.items() if k.split("_")[0] in _VAT_PARTS
+        }
+    vat_rows = []
+    for row in table:
+        rate_param = rate_label(row["rate_min"], row["rate_max"]).replace(" %", "")
+        vat_rows.append(
+            {
+                **row,
+                "rate_label": rate_label(row["rate_min"], row["rate_max"]),
+                "captured_url": links.drill(currency=row["currency"], kind="capture", rate=rate_param),
+                "refunded_url": links.drill(currency=row["currency"], kind="refund", rate=rate_param),
+                "csv": links.csv(currency=row["currency"], rate=rate_param),
+            }
+        )
+
+    charts = [
+        _with_display(
+            chart_for(
+                currency=c["currency"],
+                starts=buckets(period, grouping),
+                rows=[r for r in rows if r["currency"] == c["currency"]],
+                label=lambda day: _bucket_label(grouping, day),
+                link=lambda day, kind, cur=c["currency"]: links.drill(
+                    currency=cur, kind=kind, **links.bucket(grouping, day, period.first, period.last)
+                ),
+            )
+        )
+        for c in currencies
+    ]
+
+    context = {
+        "account": account,
+        "form": form,
+        "period": period,
+        "grouping": grouping,
+        "presets": [
+            {
+                "key": key,
+                "label": label,
+                "url": f"{links.report}?{urlencode({'period': key, 'group': grouping})}",
+                "current": key == period.preset,
+            }
+            for key, label in PRESETS.items()
+            if key != "custom"
+        ],
+        "groupings": [
+            {
+                "key": g,
+                "url": f"{links.report}?{urlencode(links.base | {'group': g})}",
+                "current": g == grouping,
+            }
+            for g in GROUPINGS
+        ],
+        "figures": figures,
+        "bucket_rows": bucket_rows,
+        "currency_rows": currency_rows,
+        "vat_rows": vat_rows,
+        "vat_totals": totals,
+        "charts": charts,
+        "csv_url": links.csv(),
+        "all_url": links.drill(),
+    }
+    return render(request, "finance/report.html", context)
+
+
+@require_GET
+@finance_page
+def finance_operations(request, account: Account) -> HttpResponse:
+    """The operation items behind a figure, each linking to its order."""
+    form = FinanceFilter(request.GET)
+    scope, grouping = form.scope(account)
+    links = Links(account, scope, grouping)
+    summary = rows_summary(scope)
+    paginator = Paginator(finance_rows(scope).select_related("operation__order__account"), ROWS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    params = _scope_params(scope, grouping)
+    rows = [
+        {
+            "date": timezone.localtime(item.operation.created_at),
+            "order_id": item.operation.order.order_id,
+            "order_url": _order_url(account.aid, item.operation.order.order_id),
+            "line_id": item.line.line_id,
+            "sku": item.line.item_id,
+            "kind": item.operation.kind,
+            "amount": format_money(item.amount, item.operation.order.currency),
+            "vat": format_money(item.vat, item.operation.order.currency),
+            "rate": rate_label(item.rate_min, item.rate_max),
+            "payment_id": item.operation.payment_id,
+            "actor": item.operation.created_by,
+        }
+        for item in page
+    ]
+    # With one currency the sums mean something; across currencies they are shown per currency
+    # on the report instead.
+    summary_items = []
+    if scope.currency:
+        for key, label in (
+            ("captured", "Captured"),
+            ("refunded", "Refunded"),
+            ("net", "Net"),
+            ("authorized", "Authorized"),
+            ("cancelled", "Cancelled"),
+        ):
+            if summary[key] or key in ("captured", "refunded", "net"):
+                summary_items.append(
+                    {
+                        "key": key,
+                        "label": label,
+                        "amount": summary[key],
+                        "display": format_money(summary[key], scope.currency),
+                    }
+                )
+        summary_items.append(
+            {
+                "key": "net_vat",
+                "label": "VAT on net",
+                "amount": summary["net_vat"],
+                "display": format_money(summary["net_vat"], scope.currency),
+            }
+        )
+    narrowing = []
+    if scope.currency:
+        narrowing.append(scope.currency)
+    if scope.kind:
+        narrowing.append(scope.kind)
+    if scope.first or scope.last:
+        narrowing.append(
+            f"{(scope.first or scope.period.first):%d.%m.%Y} to {(scope.last or scope.period.last):%d.%m.%Y}"
+        )
+    if scope.rate:
+        narrowing.append("VAT " + rate_label(*scope.rate))
+    if scope.payment_id:
+        narrowing.append(f"payment id {scope.payment_id}")
+    context = {
+        "account": account,
+        "period": scope.period,
+        "scope": scope,
+        "narrowing": narrowing,
+        "page": page,
+        "rows": rows,
+        "summary": summary,
+        "summary_items": summary_items,
+        "currency": scope.currency,
+        "csv_url": f"{links.export}?{urlencode(params)}",
+        "back_url": f"{links.report}?{urlencode(_base_params(scope, grouping))}",
+        "page_query": urlencode(params),
+    }
+    return render(request, "finance/operations.html", context)
+
+
+@require_GET
+@finance_page
+def finance_export(request, account: Account) -> StreamingHttpResponse:
+    """The CSV of the operation items of the page's filters; streamed, whatever its size."""
+    scope, _ = FinanceFilter(request.GET).scope(account)
+    # The rows are read after this view returns, while the response streams: pick the database now.
+    using = router.db_for_read(PaymentOperation)
+    response = StreamingHttpResponse(export_lines(scope, using=using), content_type="text/csv; charset=utf-8")
+    name = f"finance-{account.aid}-{scope.period.first:%Y%m%d}-{scope.period.last:%Y%m%d}"
+    if scope.currency:
+        name += f"-{scope.currency}"
+    if scope.kind:
+        name += f"-{scope.kind}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
