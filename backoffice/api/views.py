@@ -34,6 +34,9 @@ class AccountAPIView(APIView):
                 f"this token is for account {client.account.aid}, not {kwargs.get('aid')}"
             )
         self.account = client.account
+        # No stored id holds a NUL character, and PostgreSQL refuses to even compare one.
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise exceptions.NotFound()
 
     def write(self, request: Request, action) -> Response:
         """Run a write, honouring the request's Idempotency-Key."""
@@ -48,6 +51,8 @@ def _basic_credentials(request: Request) -> tuple[str, str]:
         client_id, _, secret = base64.b64decode(parts[1]).decode().partition(":")
     except (binascii.Error, UnicodeError) as exc:
         raise exceptions.AuthenticationFailed("malformed Basic credentials") from exc
+    if "\x00" in client_id:
+        raise exceptions.AuthenticationFailed("unknown client or wrong secret for this account")
     return client_id, secret
 
 
@@ -88,6 +93,8 @@ class TokenView(APIView):
     )
     def post(self, request: Request, aid: str) -> Response:
         client_id, secret = _basic_credentials(request)
+        if "\x00" in aid:
+            raise exceptions.NotFound()
         client = (
             ApiClient.objects.select_related("account")
             .filter(client_id=client_id, account__aid=aid, revoked_at__isnull=True)
