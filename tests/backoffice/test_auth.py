@@ -1,0 +1,215 @@
+"""Tokens, scopes and account isolation on the API."""
+
+import base64
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from backoffice.models import AccessToken, ApiClient
+from backoffice.services import api_client_revoke, token_revoke
+from tests.conftest import ShoppingApi, token_for
+from tests.factories import SEED_DRAFT, api_client_for, make_order
+from tests.orders.api_helpers import assert_error, op_body, snapshot
+
+ORDER_PATHS = ["orders/{oid}", "orders/{oid}/events", "orders/{oid}/captures", "orders/{oid}/authorizations"]
+
+
+def basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def token_request(aid: str, authorization: str | None, body=None):
+    body = (
+        body
+        if body is not None
+        else {
+            "grant_type": "client_credentials",
+            "audience": f"https://api.example.com/v1/accounts/{aid}",
+        }
+    )
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+    return APIClient().post(f"/v1/accounts/{aid}/auth/token", body, format="json", **headers)
+
+
+def test_token_endpoint_with_the_seed_request(account):
+    client, secret = api_client_for(account)
+    response = token_request(account.aid, basic(client.client_id, secret), {
+        "audience": f"https://api.dintero.com/v1/accounts/{account.aid}",
+        "grant_type": "client_credentials",
+    })  # fmt: skip
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] > 0 and body["access_token"]
+    api = ShoppingApi(account.aid, body["access_token"])
+    assert api.call("get", "orders").status_code == 200
+
+
+def test_secrets_and_tokens_are_stored_hashed(account):
+    client, secret = api_client_for(account)
+    stored = ApiClient.objects.get(pk=client.pk)
+    assert secret not in stored.secret_hash
+    assert stored.secret_hash == hashlib.sha256(secret.encode()).hexdigest()
+    token = token_for(client, secret, account.aid)
+    (row,) = AccessToken.objects.filter(client=client)
+    assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() and token not in row.token_hash
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"grant_type": "password", "audience": "https://x/v1/accounts/T12345678"}, "grant_type"),
+        ({"audience": "https://x/v1/accounts/T12345678"}, "grant_type"),
+        ({"grant_type": "client_credentials", "audience": "https://x/v1/accounts/T87654321"}, "audience"),
+        ({"grant_type": "client_credentials", "audience": "https://x/v1/accounts/T123456789"}, "audience"),
+        ({"grant_type": "client_credentials"}, "audience"),
+        ({"grant_type": "client_credentials", "audience": ["T12345678"]}, "audience"),
+    ],
+)
+def test_token_endpoint_refuses_a_bad_grant_or_audience(account, body, field):
+    client, secret = api_client_for(account)
+    error = assert_error(
+        token_request(account.aid, basic(client.client_id, secret), body), 400, "invalid_request"
+    )
+    assert field in [e["field"] for e in error["errors"]]
+    assert not AccessToken.objects.exists()
+
+
+def test_token_endpoint_refuses_bad_credentials(account, other_account):
+    client, secret = api_client_for(account)
+    foreign, foreign_secret = api_client_for(other_account)
+    cases = [
+        None,
+        "Bearer something",
+        basic(client.client_id, "wrong"),
+        basic("nobody", secret),
+        # A client of another account, on this account's path.
+        basic(foreign.client_id, foreign_secret),
+        "Basic !!!not-base64!!!",
+        "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode(),
+        basic("\x00", secret),
+    ]
+    for authorization in cases:
+        response = token_request(account.aid, authorization)
+        assert_error(response, 401, "unauthorized")
+    api_client_revoke(client=client)
+    assert_error(token_request(account.aid, basic(client.client_id, secret)), 401, "unauthorized")
+    assert not AccessToken.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_no_token_is_401(account, method):
+    response = ShoppingApi(account.aid, None).call(method, "draft_orders", SEED_DRAFT)
+    assert_error(response, 401, "unauthorized")
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        "Bearer",
+        "Bearer not-a-token",
+        "Bearer a b",
+        "Token abc",
+        "Basic dXNlcjpwYXNz",
+        "Bearer \u00e6\u00f8\u00e5",
+    ],
+)
+def test_bad_tokens_are_401(account, authorization):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=authorization)
+    assert_error(client.get(f"/v1/accounts/{account.aid}/shopping/orders"), 401, "unauthorized")
+
+
+def test_expired_and_revoked_tokens_are_401(account, make_api):
+    api = make_api(account)
+    assert api.call("get", "orders").status_code == 200
+    AccessToken.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert_error(api.call("get", "orders"), 401, "unauthorized", "expired")
+
+    api = make_api(account)
+    token_revoke(token=AccessToken.objects.latest("created_at"))
+    assert_error(api.call("get", "orders"), 401, "unauthorized", "revoked")
+
+    api = make_api(account)
+    api_client_revoke(client=AccessToken.objects.latest("created_at").client)
+    assert_error(api.call("get", "orders"), 401, "unauthorized")
+
+
+def test_read_scope_reads_but_cannot_write(account, make_api):
+    order = make_order(account)
+    reader = make_api(account, "read:shopping")
+    assert reader.call("get", "orders").status_code == 200
+    assert reader.call("get", f"orders/{order.order_id}").status_code == 200
+    assert reader.call("get", "draft_orders").status_code == 200
+    before = snapshot()
+    for method, path, body in [
+        ("post", "draft_orders", SEED_DRAFT),
+        ("post", f"orders/{order.order_id}/authorizations", op_body([(1, 100)])),
+        ("post", f"orders/{order.order_id}/cancel", None),
+    ]:
+        assert_error(reader.call(method, path, body), 403, "forbidden")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("scopes", ["write:shopping", "admin:shopping", "read:shopping write:shopping"])
+def test_write_and_admin_scopes_write(account, make_api, scopes):
+    order = make_order(account)
+    writer = make_api(account, scopes)
+    assert writer.call("post", "draft_orders", SEED_DRAFT).status_code == 201
+    assert (
+        writer.call("post", f"orders/{order.order_id}/authorizations", op_body([(1, 100)])).status_code == 201
+    )
+    assert writer.call("get", f"orders/{order.order_id}").status_code == 200
+
+
+def test_another_accounts_order_and_draft_are_404(account, other_account, make_api):
+    theirs = make_order(other_account)
+    their_draft = make_api(other_account).call("post", "draft_orders", SEED_DRAFT).json()
+    api = make_api(account)
+    before = snapshot()
+    for path in ORDER_PATHS:
+        assert_error(api.call("get", path.format(oid=theirs.order_id)), 404, "not_found")
+    assert_error(api.call("post", f"orders/{theirs.order_id}/authorizations", op_body([(1, 100)])), 404)
+    assert_error(api.call("post", f"orders/{theirs.order_id}/cancel"), 404)
+    assert_error(api.call("get", f"draft_orders/{their_draft['id']}"), 404, "not_found")
+    assert_error(api.call("put", f"draft_orders/{their_draft['id']}/complete"), 404, "not_found")
+    assert_error(api.call("delete", f"draft_orders/{their_draft['id']}"), 404, "not_found")
+    # Nor can a draft of this account update the other account's order.
+    body = {"options": {"order_id": theirs.order_id}, "order": SEED_DRAFT["order"]}
+    assert_error(api.call("post", "draft_orders", body), 400, "invalid_request", theirs.order_id)
+    assert snapshot() == before
+    assert api.call("get", "orders").json()["orders"] == []
+    assert api.call("get", "draft_orders").json()["draft_orders"] == []
+
+
+def test_a_token_is_refused_on_another_accounts_path(account, other_account, make_api):
+    theirs = make_order(other_account)
+    api = make_api(account, aid=other_account.aid)
+    before = snapshot()
+    for method, path, body in [
+        ("get", "orders", None),
+        ("get", f"orders/{theirs.order_id}", None),
+        ("post", "draft_orders", SEED_DRAFT),
+        ("post", f"orders/{theirs.order_id}/authorizations", op_body([(1, 100)])),
+    ]:
+        response = api.call(method, path, body)
+        assert response.status_code in (401, 403, 404), response.content
+        assert_error(response, response.status_code)
+        assert theirs.order_id not in response.content.decode()
+    assert snapshot() == before
+
+
+def test_token_endpoint_on_an_odd_account_path(account):
+    client, secret = api_client_for(account)
+    for aid in ["%00", "T1234567%00", "nobody"]:
+        response = APIClient().post(
+            f"/v1/accounts/{aid}/auth/token",
+            {"grant_type": "client_credentials", "audience": f"https://x/v1/accounts/{aid}"},
+            format="json",
+            HTTP_AUTHORIZATION=basic(client.client_id, secret),
+        )
+        assert response.status_code in (401, 404), response.content
+        assert_error(response, response.status_code)
