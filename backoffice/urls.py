@@ -7,6 +7,7 @@ from backoffice.api.views import TokenView
 api_patterns = [
     path("accounts/<str:aid>/auth/token", TokenView.as_view(), name="api-token"),
     path("accounts/<str:aid>/shopping/", include("orders.api.urls")),
+    path("accounts/<str:aid>/payments/", include("payments.api.urls")),
 ]
 
 urlpatterns = [

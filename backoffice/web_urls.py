@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("payments/", include("payments.urls")),
     path("", include("orders.urls")),
     path("", include("orders.finance_urls")),
 ]

@@ -1,0 +1,162 @@
+"""Payments at the provider, beside the Orders API: `/v1/accounts/{aid}/payments/orders/
+{order_id}/sessions`, `/capture`, `/refund`, `/void`.
+
+Each answers the provider calls it made with their states and the operations they recorded:
+201 when the provider confirmed, 202 when an outcome is still unknown (reconciliation will
+settle it), 502 with the error body when the provider refused.
+
+`Idempotency-Key` is honoured as on the Orders API, but the write is not wrapped in a
+database transaction: the provider is called over HTTP, and its calls are stored before they
+are sent.
+"""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from backoffice.api.errors import error_body
+from backoffice.api.idempotency import KEY_LIMIT, _claim, _fingerprint, _run
+from backoffice.api.views import AccountAPIView
+from orders import selectors
+from orders.actor import Actor
+from orders.errors import FieldError, InvalidInput
+from payments.models import CallKind, CallState, PaymentSession, ProviderCall
+from payments.services.calls import provider_action
+from payments.services.sessions import session_create
+
+from .serializers import (
+    CallsResponseSerializer,
+    ItemsInputSerializer,
+    ProviderCallSerializer,
+    SessionResponseSerializer,
+)
+
+ERRORS = {
+    code: OpenApiResponse(description=text)
+    for code, text in {
+        400: "invalid input (error body)",
+        401: "no or bad token",
+        403: "missing scope",
+        404: "unknown order, or another account's",
+        409: "conflict with the order's ledger or calls still under way",
+        502: "the provider refused (error body, with the calls)",
+    }.items()
+}
+
+
+def idempotent_outside_transaction(request: Request, account, write) -> Response:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return _run(write)
+    if not key.strip() or len(key) > KEY_LIMIT:
+        raise InvalidInput([FieldError("Idempotency-Key", f"must be 1 to {KEY_LIMIT} characters")])
+    claimed = _claim(account, key, _fingerprint(request))
+    if isinstance(claimed, Response):
+        claimed["Idempotent-Replayed"] = "true"
+        return claimed
+    try:
+        response = _run(write)
+    except BaseException:
+        claimed.delete()
+        raise
+    if response.status_code < 500:
+        claimed.status_code = response.status_code
+        claimed.response_body = response.data
+        claimed.save(update_fields=["status_code", "response_body"])
+    else:
+        claimed.delete()
+    return response
+
+
+def _items(request: Request):
+    body = request.data if isinstance(request.data, dict) else None
+    if body is None:
+        if request.data in (None, "", b"") or request.data == {}:
+            return None
+        raise InvalidInput([FieldError("", "the body must be a JSON object")])
+    return body.get("items")
+
+
+def _calls(calls: list[ProviderCall]) -> list[dict]:
+    fresh = (
+        ProviderCall.objects.filter(pk__in=[c.pk for c in calls])
+        .select_related("operation")
+        .prefetch_related(Prefetch("operation__items"))
+    )
+    return ProviderCallSerializer(fresh.order_by("created_at", "id"), many=True).data
+
+
+def _calls_response(calls: list[ProviderCall], extra: dict | None = None) -> Response:
+    body = {**(extra or {}), "calls": _calls(calls)}
+    states = {c.state for c in calls}
+    if states & {CallState.UNKNOWN, CallState.SENDING, CallState.PENDING}:
+        return Response(body, status=status.HTTP_202_ACCEPTED)
+    if states == {CallState.FAILED}:
+        message = "; ".join(c.error for c in calls if c.error) or "the provider refused"
+        return Response(
+            {**error_body("provider_failed", message), **body}, status=status.HTTP_502_BAD_GATEWAY
+        )
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ProviderActionView(AccountAPIView):
+    kind: CallKind
+
+    def post(self, request: Request, aid: str, order_id: str) -> Response:
+        def act() -> Response:
+            order = selectors.order_get(account=self.account, order_id=order_id)
+            calls = provider_action(
+                order=order, kind=self.kind, items=_items(request), actor=Actor(client=request.user)
+            )
+            return _calls_response(calls)
+
+        return idempotent_outside_transaction(request, self.account, act)
+
+
+def _action_view(kind: CallKind, name: str) -> type:
+    return type(
+        f"{name.capitalize()}AtProviderView",
+        (ProviderActionView,),
+        {
+            "kind": kind,
+            "post": extend_schema(
+                operation_id=f"payments_orders_{name}",
+                request=ItemsInputSerializer,
+                responses={201: CallsResponseSerializer, 202: CallsResponseSerializer, **ERRORS},
+            )(ProviderActionView.post),
+        },
+    )
+
+
+CaptureView = _action_view(CallKind.CAPTURE, "capture")
+RefundView = _action_view(CallKind.REFUND, "refund")
+VoidView = _action_view(CallKind.VOID, "void")
+
+
+class SessionsView(AccountAPIView):
+    @extend_schema(
+        operation_id="payments_orders_sessions",
+        request=ItemsInputSerializer,
+        responses={201: SessionResponseSerializer, **ERRORS},
+    )
+    def post(self, request: Request, aid: str, order_id: str) -> Response:
+        def act() -> Response:
+            order = selectors.order_get(account=self.account, order_id=order_id)
+            session = session_create(
+                order=order,
+                items=_items(request),
+                actor=Actor(client=request.user),
+                base_url=request.build_absolute_uri("/").rstrip("/"),
+            )
+            session = PaymentSession.objects.get(pk=session.pk)
+            calls = list(session.calls.all())
+            body = {"session": SessionResponseSerializer().fields["session"].to_representation(session)}
+            return (
+                _calls_response(calls, body)
+                if calls
+                else Response({**body, "calls": []}, status=status.HTTP_200_OK)
+            )
+
+        return idempotent_outside_transaction(request, self.account, act)

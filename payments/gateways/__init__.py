@@ -1,0 +1,40 @@
+"""Which provider executes payments: Dintero Checkout when it is configured, else the sandbox."""
+
+from django.conf import settings
+
+from payments.models import Provider
+
+from .base import Gateway
+from .dintero import DinteroConfig, DinteroGateway
+from .sandbox import SandboxGateway
+
+
+def dintero_config() -> DinteroConfig | None:
+    if not (settings.DINTERO_ACCOUNT_ID and settings.DINTERO_CLIENT_ID and settings.DINTERO_CLIENT_SECRET):
+        return None
+    return DinteroConfig(
+        account_id=settings.DINTERO_ACCOUNT_ID,
+        client_id=settings.DINTERO_CLIENT_ID,
+        client_secret=settings.DINTERO_CLIENT_SECRET,
+        profile_id=settings.DINTERO_PROFILE_ID,
+        api_url=settings.DINTERO_API_URL.rstrip("/"),
+        checkout_url=settings.DINTERO_CHECKOUT_URL.rstrip("/"),
+        connect_timeout=settings.DINTERO_CONNECT_TIMEOUT,
+        read_timeout=settings.DINTERO_READ_TIMEOUT,
+    )
+
+
+def default_provider() -> Provider:
+    return Provider.DINTERO if dintero_config() is not None else Provider.SANDBOX
+
+
+def gateway_for(provider: str, base_url: str = "") -> Gateway:
+    """The gateway of a provider; `base_url` is this app's public address (sandbox links)."""
+    if provider == Provider.DINTERO:
+        config = dintero_config()
+        if config is None:
+            raise LookupError(
+                "Dintero is not configured: set DINTERO_ACCOUNT_ID, _CLIENT_ID and _CLIENT_SECRET"
+            )
+        return DinteroGateway(config)
+    return SandboxGateway(base_url or settings.PAYMENTS_PUBLIC_URL)

@@ -1,0 +1,55 @@
+"""Reads for the payment panel and pages."""
+
+from django.db.models import QuerySet
+
+from orders.errors import DomainError
+from orders.models import Order
+from payments.gateways import default_provider
+from payments.models import CallKind, Mismatch, PaymentSession, ProviderCall, SessionStatus
+from payments.services.calls import _plan
+
+
+def call_list(*, order: Order) -> QuerySet[ProviderCall]:
+    return order.provider_calls.select_related("operation", "session").order_by("-created_at", "-id")
+
+
+def session_list(*, order: Order) -> QuerySet[PaymentSession]:
+    return order.payment_sessions.order_by("-created_at")
+
+
+def provider_amounts(order: Order, provider: str | None = None) -> dict[str, int]:
+    """What the provider can still capture, refund and cancel on the order."""
+    provider = provider or default_provider()
+    out = {}
+    for kind in (CallKind.CAPTURE, CallKind.REFUND, CallKind.VOID):
+        try:
+            plan = _plan(order, kind, None, provider)
+        except DomainError:
+            plan = {}
+        out[kind.value] = sum(sum(per_line.values()) for per_line in plan.values())
+    return out
+
+
+def to_authorize(order: Order) -> int:
+    return sum(line.to_authorize for line in order.lines.all() if line.gross_amount > 0)
+
+
+def open_mismatches() -> QuerySet[Mismatch]:
+    return Mismatch.objects.filter(resolved_at__isnull=True).select_related(
+        "order", "order__account", "last_run"
+    )
+
+
+def panel(order: Order) -> dict:
+    provider = default_provider()
+    sessions = list(session_list(order=order)[:10])
+    return {
+        "provider": provider,
+        "is_sandbox": provider == "sandbox",
+        "amounts": provider_amounts(order, provider),
+        "to_authorize": to_authorize(order),
+        "open_sessions": [s for s in sessions if s.status == SessionStatus.OPEN],
+        "sessions": sessions,
+        "calls": list(call_list(order=order)[:20]),
+        "mismatches": list(open_mismatches().filter(order=order)),
+    }

@@ -1,0 +1,31 @@
+from django import template
+
+from orders.models import Order
+from orders.money import format_money
+from payments import selectors
+from payments.views import form_token_issue, notice_pop
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def payment_panel(context, order: Order) -> dict:
+    """Everything the payment panel shows for an order, with the user's permissions and a
+    one-time token per form."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    data = selectors.panel(order)
+    data["can_operate"] = bool(user and user.has_perm("orders.record_operation"))
+    data["can_refund"] = bool(user and user.has_perm("orders.record_refund"))
+    data["notice"] = notice_pop(request, order) if request is not None else None
+    data["tokens"] = {
+        name: form_token_issue(request) if request is not None else ""
+        for name in ("link", "capture", "refund", "void", "fault")
+    }
+    data["next"] = request.get_full_path() if request is not None else ""
+    return data
+
+
+@register.filter
+def money(amount: int | None, currency: str) -> str:
+    return "" if amount is None else format_money(amount, currency)

@@ -1,0 +1,65 @@
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.test import Client
+
+from backoffice.roles import ADMINISTRATOR, ORDER_PERMISSIONS, ROLE_PERMISSIONS
+from payments.gateways import dintero
+from payments.services import calls
+
+from . import dintero_emulator as emu
+
+
+@pytest.fixture(autouse=True)
+def provider_calls_in_test_transaction(request):
+    """pytest-django wraps ordinary tests in a transaction; provider calls refuse to run inside
+    one, so allow it there. Transactional tests keep the real guard."""
+    transactional = "transactional_db" in request.fixturenames or any(
+        m.kwargs.get("transaction") for m in request.node.iter_markers("django_db")
+    )
+    calls._allow_atomic = not transactional
+    yield
+    calls._allow_atomic = False
+
+
+@pytest.fixture(autouse=True)
+def sandbox_by_default(settings):
+    settings.DINTERO_ACCOUNT_ID = ""
+    settings.DINTERO_CLIENT_ID = ""
+    settings.DINTERO_CLIENT_SECRET = ""
+    settings.PAYMENTS_PUBLIC_URL = "http://testserver"
+
+
+@pytest.fixture
+def roles(db):
+    """The role groups come from a data migration; a transactional test's flush removes them."""
+    for name, codenames in {**ROLE_PERMISSIONS, ADMINISTRATOR: ORDER_PERMISSIONS}.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        if not group.permissions.exists():
+            group.permissions.set(
+                Permission.objects.filter(content_type__app_label="orders", codename__in=codenames)
+            )
+
+
+@pytest.fixture
+def emulator(settings, monkeypatch):
+    """Dintero configured against the emulator; nothing leaves the process."""
+    e = emu.Emulator()
+    settings.DINTERO_ACCOUNT_ID = emu.AID
+    settings.DINTERO_CLIENT_ID = emu.CLIENT_ID
+    settings.DINTERO_CLIENT_SECRET = emu.CLIENT_SECRET
+    settings.DINTERO_API_URL = emu.API
+    settings.DINTERO_CHECKOUT_URL = emu.CHECKOUT
+    dintero.tokens_forget()
+    monkeypatch.setattr(dintero, "transport_factory", e.transport)
+    yield e
+    dintero.tokens_forget()
+
+
+@pytest.fixture
+def login(staff):
+    def make(role: str = "Administrator", **kwargs) -> Client:
+        client = Client(**kwargs)
+        client.force_login(staff[role])
+        return client
+
+    return make
