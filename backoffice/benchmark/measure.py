@@ -1,0 +1,128 @@
+"""Timings of pages and API calls through Django's handler, each beside the bare SQL query that
+answers the same question, and capture throughput over HTTP against gunicorn."""
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+from django.db import connection, reset_queries
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+
+@dataclass
+class Timing:
+    name: str
+    p50_ms: float
+    p95_ms: float
+    queries: int | None = None
+    sql_p50_ms: float | None = None
+    sql_p95_ms: float | None = None
+    status: int | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        if not self.sql_p50_ms:
+            return None
+        return self.p50_ms / self.sql_p50_ms
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+def time_call(call: Callable[[], object], repeat: int, warmup: int = 3) -> tuple[float, float]:
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return percentiles(samples)
+
+
+def time_page(client: Client, url: str, repeat: int, method: str = "get", **kwargs) -> tuple[float, float, int, int]:
+    """p50, p95 (ms), SQL queries of one request, and its status."""
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(url, **kwargs)
+    count = len(queries.captured_queries)  # read before the log is cleared
+    p50, p95 = time_call(lambda: getattr(client, method)(url, **kwargs), repeat)
+    reset_queries()
+    return p50, p95, count, response.status_code
+
+
+def time_sql(sql: str, params: list, repeat: int) -> tuple[float, float]:
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+    return time_call(run, repeat)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def capture_throughput(order_ids: list[str], aid: str, token: str, clients: int = 8,
+                       workers: int = 2) -> dict:
+    """Captures over HTTP against gunicorn: `clients` threads, each on its own orders."""
+    port = free_port()
+    env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "true")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "backoffice.wsgi", "-w", str(workers), "-b",
+         f"127.0.0.1:{port}", "--log-level", "warning"], env=env, start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/v1/accounts/{aid}/shopping"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/api/schema/", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        share = [order_ids[i::clients] for i in range(clients)]
+        latencies: list[float] = []
+        statuses: list[int] = []
+        lock = threading.Lock()
+
+        def worker(ids: list[str]) -> None:
+            with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
+                for oid in ids:
+                    body = {"items": [{"line_id": 1, "amount": 1000}],
+                            "payment_details": {"payment_id": f"BENCH-{oid}"}, "success": True}
+                    started = time.perf_counter()
+                    response = http.post(f"{base}/orders/{oid}/captures", json=body)
+                    elapsed = (time.perf_counter() - started) * 1000
+                    with lock:
+                        latencies.append(elapsed)
+                        statuses.append(response.status_code)
+
+        threads = [threading.Thread(target=worker, args=(ids,)) for ids in share]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - started
+        p50, p95 = percentiles(latencies)
+        return {"requests": len(latencies), "ok": statuses.count(201), "seconds": wall,
+                "rps": len(latencies) / wall, "p50_ms": p50, "p95_ms": p95,
+                "clients": clients, "workers": workers}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
