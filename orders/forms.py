@@ -55,6 +55,10 @@ class AmountField(forms.CharField):
             raise forms.ValidationError(str(exc)) from exc
 
 
+class StaffForm(forms.Form):
+    label_suffix = ""
+
+
 class ServiceErrorsMixin:
     """Puts a DomainError's field errors next to the matching fields."""
 
@@ -73,7 +77,7 @@ class ServiceErrorsMixin:
             self.add_error(None, error.message)
 
 
-class OrderFilterForm(forms.Form):
+class OrderFilterForm(StaffForm):
     q = forms.CharField(
         label="Search",
         required=False,
@@ -115,7 +119,7 @@ class OrderFilterForm(forms.Form):
         return (self.cleaned_data.get("sort") if self.is_valid() else "") or "-created"
 
 
-class DraftStartForm(forms.Form):
+class DraftStartForm(StaffForm):
     currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCIES], initial="NOK")
     first_name = forms.CharField(label="Customer first name", required=False, max_length=100)
     last_name = forms.CharField(label="Customer last name", required=False, max_length=100)
@@ -136,7 +140,7 @@ class DraftStartForm(forms.Form):
         }
 
 
-class LineItemForm(ServiceErrorsMixin, forms.Form):
+class LineItemForm(ServiceErrorsMixin, StaffForm):
     """One line: SKU, description, quantity, line total including VAT and the VAT rate."""
 
     sku = forms.CharField(label="SKU", required=False, max_length=200)
@@ -201,7 +205,7 @@ class LineItemForm(ServiceErrorsMixin, forms.Form):
         }
 
 
-class OperationForm(ServiceErrorsMixin, forms.Form):
+class OperationForm(ServiceErrorsMixin, StaffForm):
     """Record one operation: an amount per line (pre-filled with what remains) and a payment id.
 
     Carries a one-time token so that a double click records once."""
@@ -266,15 +270,15 @@ class OperationForm(ServiceErrorsMixin, forms.Form):
         return None
 
 
-class NoteForm(forms.Form):
+class NoteForm(StaffForm):
     text = forms.CharField(label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class CancelForm(forms.Form):
+class CancelForm(StaffForm):
     reason = forms.CharField(label="Reason (optional)", required=False, max_length=300)
 
 
-class ReplaceForm(forms.Form):
+class ReplaceForm(StaffForm):
     """Which lines to reverse, how many of each, and why."""
 
     reason = forms.CharField(label="Reason", max_length=300, initial="Replace item")
@@ -315,11 +319,11 @@ class ReplacementLineForm(LineItemForm):
         self.use_required_attribute = False
 
 
-class ExtraAuthorizationForm(forms.Form):
+class ExtraAuthorizationForm(StaffForm):
     payment_id = forms.CharField(label="New payment id", max_length=200)
     capture = forms.BooleanField(label="The extra amount is captured as well", required=False, initial=True)
     form_token = forms.CharField(widget=forms.HiddenInput)
 
 
-class SettleForm(forms.Form):
+class SettleForm(StaffForm):
     form_token = forms.CharField(widget=forms.HiddenInput)
