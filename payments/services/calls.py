@@ -123,7 +123,7 @@ def _plan(order: Order, kind: CallKind, items: list[dict] | None, provider: str)
 
     plan: dict[str, dict[int, int]] = {}
     if kind == CallKind.VOID:
-        return _plan_void(order, items, ledger, held, left)
+        return _plan_void(order, items, ledger, held, lines)
     if items is None:
         for pid in ledger:
             for line_id in sorted(ledger[pid]):
@@ -153,13 +153,17 @@ def _plan(order: Order, kind: CallKind, items: list[dict] | None, provider: str)
     return plan
 
 
-def _plan_void(order, items, ledger, held, left) -> dict[str, dict[int, int]]:
+def _plan_void(order, items, ledger, held, lines) -> dict[str, dict[int, int]]:
     """The provider cancels a payment's whole remaining authorization, and only before any
     capture of it."""
     wanted_lines = {item["line_id"]: item["amount"] for item in items} if items else None
     plan: dict[str, dict[int, int]] = {}
     for pid, per_line in ledger.items():
-        remaining = {line_id: left(pid, line_id) for line_id in per_line if left(pid, line_id) > 0}
+        remaining = {
+            line_id: f.capturable
+            for line_id, f in per_line.items()
+            if f.capturable > 0 and line_id in lines and lines[line_id].gross_amount > 0
+        }
         if not remaining:
             continue
         if wanted_lines is not None and not set(remaining) & set(wanted_lines):

@@ -50,6 +50,7 @@ class Emulator:
     asynchronous: bool = False
     pending: list = field(default_factory=list)
     expires_in: int = 3600
+    issued: int = 0
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def transport(self) -> httpx.MockTransport:
@@ -60,7 +61,9 @@ class Emulator:
 
     def bodies(self, path_end: str) -> list:
         return [
-            json.loads(r.content) if r.content else None for r in self.requests if r.url.path.endswith(path_end)
+            json.loads(r.content) if r.content else None
+            for r in self.requests
+            if r.url.path.endswith(path_end)
         ]
 
     # Test helpers on the provider's side
@@ -153,7 +156,8 @@ class Emulator:
         body = json.loads(request.content)
         if body != {"grant_type": "client_credentials", "audience": f"{API}/accounts/{AID}"}:
             return error(400, "bad_request", f"bad token request {body}")
-        token = f"token-{len(self.tokens) + 1}"
+        self.issued += 1
+        token = f"token-{self.issued}"
         self.tokens.append(token)
         return httpx.Response(
             200, json={"access_token": token, "token_type": "Bearer", "expires_in": self.expires_in}
@@ -245,6 +249,8 @@ class Emulator:
         )
         figures = self.figures(txn["id"])
         if operation == "capture":
-            txn["status"] = "CAPTURED" if figures["captured"] >= figures["authorized"] else "PARTIALLY_CAPTURED"
+            txn["status"] = (
+                "CAPTURED" if figures["captured"] >= figures["authorized"] else "PARTIALLY_CAPTURED"
+            )
         else:
             txn["status"] = "REFUNDED" if figures["refunded"] >= figures["captured"] else "PARTIALLY_REFUNDED"

@@ -44,7 +44,9 @@ def test_link_pay_capture_refund(order):
 def test_capture_more_than_authorized_is_a_conflict_and_sends_nothing(order):
     sandbox_paid(order)
     with pytest.raises(Conflict, match="line 1: capture 40000 exceeds the capturable at the provider 39800"):
-        provider_action(order=order, kind=CallKind.CAPTURE, items=[{"line_id": 1, "amount": 40000}], actor=STAFF)
+        provider_action(
+            order=order, kind=CallKind.CAPTURE, items=[{"line_id": 1, "amount": 40000}], actor=STAFF
+        )
     assert not ProviderCall.objects.filter(kind=CallKind.CAPTURE).exists()
 
 
