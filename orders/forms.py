@@ -56,7 +56,9 @@ class AmountField(forms.CharField):
 
 
 class StaffForm(forms.Form):
-    label_suffix = ""
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 class ServiceErrorsMixin:
