@@ -11,6 +11,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from backoffice.models import Account, ApiClient
@@ -171,6 +173,12 @@ class Order(LedgerFigures):
             ),
         ]
         indexes = [
+            # Search matches whole values, case-insensitively, on these expressions, so that
+            # every branch of a search is an index lookup (see selectors.order_search).
+            models.Index(Lower(KT("customer__email")), name="order_customer_email"),
+            models.Index(Lower(KT("customer__first_name")), name="order_customer_first_name"),
+            models.Index(Lower(KT("customer__last_name")), name="order_customer_last_name"),
+            models.Index(fields=["merchant_reference"], name="order_merchant_reference"),
             models.Index(fields=["account", "-created_at"], name="order_account_created"),
             models.Index(fields=["account", "payment_status", "-created_at"], name="order_account_paystatus"),
         ]
@@ -236,6 +244,7 @@ class OrderLine(LedgerFigures):
 
     class Meta:
         ordering = ["order", "line_id"]
+        indexes = [models.Index(fields=["item_id"], name="line_sku")]
         constraints = [
             models.UniqueConstraint(fields=["order", "line_id"], name="line_id_unique_in_order"),
             models.CheckConstraint(condition=Q(line_id__gte=1), name="line_id_positive"),

@@ -3,6 +3,8 @@
 import uuid
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Lower
 
 from backoffice.models import Account
 
@@ -30,22 +32,48 @@ def order_get(*, account: Account, order_id: str) -> Order:
     return order
 
 
-def order_search(queryset: QuerySet[Order], text: str) -> QuerySet[Order]:
-    """Order id, customer name or e-mail, SKU or payment id."""
-    text = text.strip()
+SEARCH_FAN_OUT = 500
+
+
+def order_search(queryset: QuerySet[Order], text: str, *, account: Account) -> QuerySet[Order]:
+    """Orders matching an order id, customer e-mail, first or last name, full name, merchant
+    reference, SKU or payment id — whole values, ignoring case.
+
+    Whole-value matches keep every branch an index lookup, so search stays fast at millions of
+    orders. SKUs and payment ids live on other tables: their (few) orders are looked up first.
+    """
+    text = " ".join(text.split())
     if not text:
         return queryset
-    match = (
-        Q(order_id__iexact=text)
-        | Q(order_id__istartswith=text)
-        | Q(customer__email__iexact=text)
-        | Q(customer__first_name__icontains=text)
-        | Q(customer__last_name__icontains=text)
-        | Q(merchant_reference__iexact=text)
-        | Q(lines__item_id__iexact=text)
-        | Q(operations__payment_id__iexact=text)
+    lowered = text.lower()
+    named = queryset.alias(
+        email=Lower(KT("customer__email")),
+        first_name=Lower(KT("customer__first_name")),
+        last_name=Lower(KT("customer__last_name")),
     )
-    return queryset.filter(pk__in=queryset.filter(match).values("pk"))
+    match = (
+        Q(order_id=text)
+        | Q(order_id=text.upper())
+        | Q(email=lowered)
+        | Q(first_name=lowered)
+        | Q(last_name=lowered)
+        | Q(merchant_reference=text)
+    )
+    first, _, last = lowered.partition(" ")
+    if last:
+        match |= Q(first_name=first, last_name=last)
+    related = list(
+        OrderLine.objects.filter(item_id=text, order__account=account).values_list("order_id", flat=True)[
+            :SEARCH_FAN_OUT
+        ]
+    ) + list(
+        PaymentOperation.objects.filter(payment_id=text, order__account=account).values_list(
+            "order_id", flat=True
+        )[:SEARCH_FAN_OUT]
+    )
+    if related:
+        match |= Q(pk__in=related)
+    return named.filter(match)
 
 
 def operation_list(*, order: Order, kind: OperationKind | None = None) -> QuerySet[PaymentOperation]:

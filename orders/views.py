@@ -180,7 +180,7 @@ def order_list_page(request, account: Account) -> HttpResponse:
     form = OrderFilterForm(request.GET or None)
     orders = order_list(account=account).prefetch_related(None)
     if form.is_valid():
-        orders = order_search(form.filter(orders), form.cleaned_data.get("q", ""))
+        orders = order_search(form.filter(orders), form.cleaned_data.get("q", ""), account=account)
     sort = form.sort_key
     total = orders.count()
     rows = list(_cursor_filter(orders, sort, request.GET.get("cursor", ""))[: PAGE_SIZE + 1])

@@ -24,4 +24,4 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=Order.objects.filter(operations__payment_id=value).values("pk"))
 
     def filter_search(self, queryset, name, value):
-        return order_search(queryset, value)
+        return order_search(queryset, value, account=self.request.user.account)

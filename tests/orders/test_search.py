@@ -1,0 +1,64 @@
+import pytest
+
+from orders.models import Order
+from orders.selectors import order_search
+from tests.factories import AccountFactory, item, make_order, record
+
+
+@pytest.fixture
+def orders(account):
+    kari = make_order(
+        account,
+        [item(1), item(2, gross=5000, id="SKU-CHAIR")],
+        customer={"first_name": "Kari", "last_name": "Nordmann", "email": "Kari@Example.no"},
+        merchant_reference="shop-77",
+    )
+    record(kari, "authorization", [(1, 39800)], payment_id="TX-991")
+    ola = make_order(
+        account, customer={"first_name": "Ola", "last_name": "Hansen", "email": "ola@example.no"}
+    )
+    elsewhere = make_order(
+        AccountFactory(aid="T55555555"),
+        [item(1, id="SKU-CHAIR")],
+        customer={"first_name": "Kari", "email": "kari@example.no"},
+    )
+    return kari, ola, elsewhere
+
+
+def found(account, text):
+    return set(order_search(Order.objects.filter(account=account), text, account=account))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kari@example.no",
+        "KARI@EXAMPLE.NO",
+        "kari",
+        "NORDMANN",
+        "Kari Nordmann",
+        "  kari   nordmann ",
+        "SKU-CHAIR",
+        "TX-991",
+        "shop-77",
+    ],
+)
+def test_search_finds_by_whole_values_ignoring_case_and_spacing(account, orders, text):
+    kari, _, _ = orders
+    assert found(account, text) == {kari}
+
+
+def test_search_by_order_id_in_any_case(account, orders):
+    _, ola, _ = orders
+    assert found(account, ola.order_id.lower()) == {ola}
+
+
+def test_search_never_reaches_another_account(account, orders):
+    _, _, elsewhere = orders
+    assert elsewhere not in found(account, "SKU-CHAIR")
+    assert elsewhere not in found(account, "kari")
+
+
+def test_search_without_a_match_or_text(account, orders):
+    assert found(account, "nobody") == set()
+    assert len(found(account, "   ")) == 2
