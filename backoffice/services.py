@@ -30,6 +30,8 @@ def api_client_create(*, account: Account, name: str, scopes: list[str]) -> tupl
                 )
             ]
         )
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput([FieldError("name", "give the client a name of 1 to 200 characters")])
     secret = secrets.token_urlsafe(32)
     client = ApiClient.objects.create(
         account=account,

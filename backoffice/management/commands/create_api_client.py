@@ -1,6 +1,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from backoffice.services import account_get_or_create, api_client_create
 from orders.errors import InvalidInput
@@ -20,10 +21,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, account: str, name: str, scopes: str, **options) -> None:
         try:
-            acc = account_get_or_create(aid=account)
-            client, secret = api_client_create(
-                account=acc, name=name, scopes=scopes.replace(",", " ").split()
-            )
+            # A refused client leaves no new account behind.
+            with transaction.atomic():
+                acc = account_get_or_create(aid=account)
+                client, secret = api_client_create(
+                    account=acc, name=name, scopes=scopes.replace(",", " ").split()
+                )
         except InvalidInput as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
