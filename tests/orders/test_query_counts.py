@@ -1,0 +1,83 @@
+"""Order detail and list endpoints run the same number of SQL queries however many lines,
+reversals and operations the orders have."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import item, make_order, record
+
+from .api_helpers import order_update, reversal
+
+
+def small_order(account):
+    order = make_order(account, [item(1, 1000)])
+    record(order, "authorization", [(1, 1000)])
+    record(order, "capture", [(1, 1000)])
+    record(order, "refund", [(1, 100)])
+    return order
+
+
+def large_order(account, api):
+    lines = 12
+    order = make_order(account, [item(n, 1000 * n) for n in range(1, lines + 1)])
+    for n in range(1, lines + 1):
+        record(order, "authorization", [(n, 1000 * n)], payment_id=f"PID_{n}")
+        record(order, "capture", [(n, 500 * n)])
+    record(order, "refund", [(n, 100) for n in range(1, lines + 1)])
+    response = order_update(api, order.order_id, [reversal(lines + 1, of=1, gross=400), item(lines + 2, 700)])
+    assert response.status_code == 200, response.content
+    record(order, "authorization", [(lines + 1, -400)])
+    return order
+
+
+def queries(api, path: str, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.call("get", path, params)
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "orders/{oid}",
+        "orders/{oid}/events",
+        "orders/{oid}/authorizations",
+        "orders/{oid}/captures",
+        "orders/{oid}/refunds",
+    ],
+)
+def test_order_endpoints_run_a_constant_number_of_queries(api, account, path):
+    small, large = small_order(account), large_order(account, api)
+    few = queries(api, path.format(oid=small.order_id))
+    many = queries(api, path.format(oid=large.order_id))
+    assert few == many
+    assert many <= 8
+
+
+def test_order_list_runs_a_constant_number_of_queries(api, account):
+    small_order(account)
+    few = queries(api, "orders")
+    for _ in range(4):
+        large_order(account, api)
+    many = queries(api, "orders")
+    assert few == many
+    assert many <= 8
+    # A search adds its two lookups (orders by SKU, by payment id), whatever the data.
+    assert queries(api, "orders", {"payment_status": "PARTIALLY_REFUNDED", "search": "PID_3"}) == many + 2
+
+
+def test_draft_list_runs_a_constant_number_of_queries(api, account):
+    api.call("post", "draft_orders", {"order": {"currency": "NOK", "items": [item(1, 100)]}})
+    few = queries(api, "draft_orders")
+    order = small_order(account)
+    for n in range(5):
+        body = {
+            "options": {"order_id": order.order_id},
+            "order": {"currency": "NOK", "items": [item(2 + n, 1)]},
+        }
+        draft = api.call("post", "draft_orders", body).json()
+        if n % 2:
+            api.call("put", f"draft_orders/{draft['id']}/complete")
+    assert queries(api, "draft_orders") == few
