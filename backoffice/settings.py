@@ -132,13 +132,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer"},
-            "basicAuth": {"type": "http", "scheme": "basic"},
-        }
-    },
-    "SECURITY": [{"bearerAuth": []}],
+    # The token endpoint's client credentials; bearer auth comes from backoffice/api/schema.py.
+    "APPEND_COMPONENTS": {"securitySchemes": {"basicAuth": {"type": "http", "scheme": "basic"}}},
 }
 
 # Lifetime of API access tokens, in seconds.

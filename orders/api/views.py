@@ -1,7 +1,7 @@
 """The Orders API (`/v1/accounts/{aid}/shopping/`): thin views over the orders services."""
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
@@ -186,6 +186,7 @@ class OrderListView(AccountAPIView):
     filterset_class = OrderFilter
 
     @extend_schema(
+        operation_id="orders_list",
         responses={
             200: inline_serializer(
                 "OrderList",
@@ -196,7 +197,7 @@ class OrderListView(AccountAPIView):
                 },
             ),
             **ERRORS,
-        }
+        },
     )
     def get(self, request: Request, aid: str) -> Response:
         queryset = DjangoFilterBackend().filter_queryset(
@@ -281,35 +282,24 @@ OPERATION_PATHS = {
 def operation_views(key: str) -> tuple[type, type]:
     """The list/record view and the detail view for one kind, each with its own schema."""
     kind = OPERATION_PATHS[key]
-    list_view = type(
-        f"{kind.capitalize()}ListView",
-        (OperationListView,),
-        {
-            "kind": kind,
-            "key": key,
-            "get": extend_schema(
-                operation_id=f"orders_{key}_list",
-                responses={
-                    200: inline_serializer(f"{kind.capitalize()}List", {key: OperationSerializer(many=True)}),
-                    **ERRORS,
-                },
-            )(OperationListView.get),
-            "post": extend_schema(
-                operation_id=f"orders_{key}_create",
-                request=OperationInputSerializer,
-                responses={201: OperationSerializer, **ERRORS},
-            )(OperationListView.post),
-        },
-    )
-    detail_view = type(
-        f"{kind.capitalize()}DetailView",
-        (OperationDetailView,),
-        {
-            "kind": kind,
-            "get": extend_schema(
-                operation_id=f"orders_{key}_retrieve",
-                responses={200: OperationSerializer, **ERRORS},
-            )(OperationDetailView.get),
-        },
-    )
+    name = kind.capitalize()
+    list_view = extend_schema_view(
+        get=extend_schema(
+            operation_id=f"orders_{key}_list",
+            responses={
+                200: inline_serializer(f"{name}List", {key: OperationSerializer(many=True)}),
+                **ERRORS,
+            },
+        ),
+        post=extend_schema(
+            operation_id=f"orders_{key}_create",
+            request=OperationInputSerializer,
+            responses={201: OperationSerializer, **ERRORS},
+        ),
+    )(type(f"{name}ListView", (OperationListView,), {"kind": kind, "key": key}))
+    detail_view = extend_schema_view(
+        get=extend_schema(
+            operation_id=f"orders_{key}_retrieve", responses={200: OperationSerializer, **ERRORS}
+        ),
+    )(type(f"{name}DetailView", (OperationDetailView,), {"kind": kind}))
     return list_view, detail_view

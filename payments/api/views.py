@@ -11,7 +11,7 @@ are sent.
 """
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -116,18 +116,14 @@ class ProviderActionView(AccountAPIView):
 
 
 def _action_view(kind: CallKind, name: str) -> type:
-    return type(
-        f"{name.capitalize()}AtProviderView",
-        (ProviderActionView,),
-        {
-            "kind": kind,
-            "post": extend_schema(
-                operation_id=f"payments_orders_{name}",
-                request=ItemsInputSerializer,
-                responses={201: CallsResponseSerializer, 202: CallsResponseSerializer, **ERRORS},
-            )(ProviderActionView.post),
-        },
-    )
+    view = type(f"{name.capitalize()}AtProviderView", (ProviderActionView,), {"kind": kind})
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=f"payments_orders_{name}",
+            request=ItemsInputSerializer,
+            responses={201: CallsResponseSerializer, 202: CallsResponseSerializer, **ERRORS},
+        )
+    )(view)
 
 
 CaptureView = _action_view(CallKind.CAPTURE, "capture")
