@@ -23,6 +23,7 @@ def provider_calls_in_test_transaction(request):
 
 @pytest.fixture(autouse=True)
 def sandbox_by_default(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.DINTERO_ACCOUNT_ID = ""
     settings.DINTERO_CLIENT_ID = ""
     settings.DINTERO_CLIENT_SECRET = ""
