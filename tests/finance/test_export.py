@@ -1,0 +1,128 @@
+"""The CSV streams in constant memory and cannot smuggle spreadsheet formulas."""
+
+import datetime as dt
+import tracemalloc
+
+from django.utils import timezone
+
+from orders.actor import Actor
+from orders.finance_export import cell, major
+from orders.models import OperationItem, OperationKind, PaymentOperation
+from tests.factories import item, make_order, record
+
+from .pages import csv_rows
+
+
+def test_cells_that_look_like_formulas_are_defused_but_numbers_stay_numbers():
+    for text in ("=1+2", "+47 22 00 00 00", "-2+3", "@SUM(A1:A9)", "\t=x", "\r=x"):
+        assert cell(text) == "'" + text
+    for text in ("PID_123", "Stablestol", "", "1=1", "a-b"):
+        assert cell(text) == text
+    assert cell(major(-39800, "NOK")) == "-398.00"
+    assert cell(major(5, "JPY")) == "5"
+    assert cell(major(-1, "KWD")) == "-0.001"
+
+
+def test_export_escapes_text_cells_and_keeps_negative_amounts_numeric(client, account, staff):
+    order = make_order(
+        account, [item(1, 39800, 25, id='=HYPERLINK("http://x")')], actor=Actor(system="@attacker")
+    )
+    record(order, "authorization", [(1, 39800)], payment_id="+PID")
+    record(order, "capture", [(1, 39800)], payment_id="-PID", actor=Actor(system="=cmd|' /C calc'!A0"))
+    client.force_login(staff["Finance"])
+
+    response = client.get(f"/{account.aid}/finance/export.csv?period=today&kind=capture")
+
+    rows = csv_rows(b"".join(response.streaming_content))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["SKU"] == '\'=HYPERLINK("http://x")'
+    assert row["payment id"] == "'-PID"
+    assert row["actor"] == "'=cmd|' /C calc'!A0"
+    assert row["amount"] == "398.00" and row["VAT"] == "79.60" and row["VAT rate"] == "25 %"
+    assert response["Content-Disposition"].startswith('attachment; filename="finance-T12345678-')
+
+
+def test_negative_amounts_of_reversal_lines_are_not_escaped(client, account, staff, api):
+    from .scenario import _op, _order
+
+    order = _order(
+        api,
+        "NOK",
+        [
+            {
+                "id": "A",
+                "line_id": 1,
+                "quantity": 1,
+                "gross_amount": 39800,
+                "tax_lines": [{"amount": 7960, "percentage": 25}],
+            }
+        ],
+    )
+    oid = order["order_id"]
+    _op(api, oid, "authorization", [(1, 39800)])
+    _op(api, oid, "capture", [(1, 39800)])
+    _order(
+        api,
+        "NOK",
+        [
+            {
+                "id": "A",
+                "line_id": 2,
+                "quantity": 1,
+                "gross_amount": -39800,
+                "tax_lines": [{"amount": -7960, "percentage": 25}],
+                "related_item": {"line_id": 1, "type": "reversed"},
+            }
+        ],
+        {"order_id": oid},
+    )
+    _op(api, oid, "authorization", [(2, -39800)])
+    _op(api, oid, "capture", [(2, -39800)])
+    client.force_login(staff["Finance"])
+
+    rows = csv_rows(
+        b"".join(client.get(f"/{account.aid}/finance/export.csv?period=today&kind=capture").streaming_content)
+    )
+
+    assert sorted((r["amount"], r["VAT"]) for r in rows) == [("-398.00", "-79.60"), ("398.00", "79.60")]
+
+
+def test_export_streams_many_rows_in_small_memory(client, account, staff):
+    order = make_order(account, [item(1, 10_000_000, 25)])
+    line = order.lines.get()
+    count = 20_000
+    now = timezone.now() - dt.timedelta(minutes=1)
+    ops = PaymentOperation.objects.bulk_create(
+        PaymentOperation(
+            order=order,
+            kind=OperationKind.CAPTURE,
+            amount=100,
+            payment_id=f"PID_{i}",
+            created_by="tests",
+            created_at=now,
+        )
+        for i in range(count)
+    )
+    OperationItem.objects.bulk_create(OperationItem(operation=op, line=line, amount=100) for op in ops)
+    client.force_login(staff["Finance"])
+    # A first request imports the URL configuration and the views: not the export's memory.
+    b"".join(client.get(f"/{account.aid}/finance/export.csv?period=today&kind=refund").streaming_content)
+
+    tracemalloc.start()
+    try:
+        response = client.get(f"/{account.aid}/finance/export.csv?period=today")
+        assert response.streaming
+        size = lines = 0
+        for chunk in response.streaming_content:
+            size += len(chunk)
+            lines += 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert lines == count + 1
+    assert size > 2_300_000
+    # Rows are read in chunks and written one by one: far less than the file itself (holding
+    # the rows as model instances would take ten times its size).
+    assert peak < 1_500_000, f"peak {peak} bytes for a {size} byte export"
