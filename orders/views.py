@@ -92,9 +92,9 @@ def staff_page(permission: str = "orders.view_order") -> Callable:
             account = request.user.accounts.filter(aid=aid).first()
             if account is None:
                 raise Http404("no such account")
+            request.account = account  # the 403 page keeps the account's navigation
             if not request.user.has_perm(permission):
                 raise PermissionDenied
-            request.account = account
             if request.method == "GET" and request.session.get("account") != aid:
                 request.session["account"] = aid
             return view(request, account, *args, **kwargs)
