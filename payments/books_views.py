@@ -1,0 +1,122 @@
+"""Books check: the orders whose books do not add up, for finance.
+
+From the orders' own ledger, authorizations left open (neither captured nor cancelled) for
+more than N days; from the payments side, provider calls whose outcome is still unknown, and
+the per-payment-id mismatches that reconciliation found and that are still open. Each row links
+to its order. This page lives in `payments/` because it reads both apps (orders never import
+payments)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from backoffice.db_router import replica_reads
+from backoffice.models import Account
+from orders.finance import stale_authorizations
+from orders.models import Order
+from orders.money import format_money
+from payments.models import IN_FLIGHT, CallState, Mismatch, ProviderCall, ReconciliationRun
+from payments.services.reconcile import reconcile
+
+DEFAULT_DAYS = 7
+# A call still pending or being sent after this long is as unknown as an `unknown` one.
+STUCK_AFTER = timezone.timedelta(minutes=10)
+
+
+def _member_account(request, aid: str, permission: str) -> Account:
+    account = request.user.accounts.filter(aid=aid).first()
+    if account is None:
+        raise Http404("no such account")
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+    request.account = account
+    return account
+
+
+def _order_url(order: Order) -> str:
+    try:
+        return reverse("order-detail", args=[order.account.aid, order.order_id])
+    except NoReverseMatch:
+        return reverse("admin:orders_order_change", args=[order.pk])
+
+
+def _days(request) -> int:
+    try:
+        return min(max(int(request.GET.get("days", DEFAULT_DAYS)), 0), 3650)
+    except ValueError:
+        return DEFAULT_DAYS
+
+
+@require_GET
+@login_required
+def books_check(request, aid: str) -> HttpResponse:
+    account = _member_account(request, aid, "orders.view_finance")
+    days = _days(request)
+    now = timezone.now()
+    with replica_reads():
+        stale = [
+            {
+                "order": order,
+                "url": _order_url(order),
+                "open": format_money(order.open_amount, order.currency),
+                "lines": order.open_lines,
+                "since": order.last_authorized_at,
+                "age": (now - order.last_authorized_at).days,
+            }
+            for order in stale_authorizations(accounts=[account], days=days, now=now)[:500]
+        ]
+        calls = [
+            {"call": call, "url": _order_url(call.order), "amount": format_money(call.amount, call.order.currency)}
+            for call in ProviderCall.objects.filter(order__account=account)
+            .filter(state__in=IN_FLIGHT)
+            .exclude(state__in=[CallState.PENDING, CallState.SENDING], created_at__gt=now - STUCK_AFTER)
+            .select_related("order__account")
+            .order_by("created_at")[:500]
+        ]
+        mismatches = [
+            {
+                "mismatch": m,
+                "url": _order_url(m.order),
+                "recorded": "—" if m.recorded is None else format_money(m.recorded, m.order.currency),
+                "at_provider": "—" if m.at_provider is None else format_money(m.at_provider, m.order.currency),
+                "difference": "—" if m.difference is None else format_money(m.difference, m.order.currency),
+            }
+            for m in Mismatch.objects.filter(order__account=account, resolved_at__isnull=True)
+            .select_related("order__account", "last_run")
+            .order_by("order__order_id", "payment_id", "kind")[:500]
+        ]
+        last_run = ReconciliationRun.objects.order_by("-started_at").first()
+    context = {
+        "account": account,
+        "days": days,
+        "stale": stale,
+        "calls": calls,
+        "mismatches": mismatches,
+        "last_run": last_run,
+        "problem_count": len({row["order"].pk for row in stale}
+                             | {row["call"].order_id for row in calls}
+                             | {row["mismatch"].order_id for row in mismatches}),
+        "can_reconcile": request.user.has_perm("orders.reconcile"),
+        "finance_url": reverse("finance", args=[account.aid]),
+    }
+    return render(request, "finance/books.html", context)
+
+
+@require_POST
+@login_required
+def books_reconcile(request, aid: str) -> HttpResponse:
+    """Run reconciliation over the account's orders now (it asks the provider, outside any
+    transaction on the orders)."""
+    account = _member_account(request, aid, "orders.reconcile")
+    report = reconcile(orders=Order.objects.filter(account=account))
+    messages.success(
+        request,
+        f"Reconciliation done: {len(report.settled)} call(s) settled, {len(report.still_unknown)} still "
+        f"unknown, {len(report.findings)} finding(s).",
+    )
+    return redirect(reverse("books-check", args=[account.aid]))

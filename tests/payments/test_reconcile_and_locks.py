@@ -1,0 +1,82 @@
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+
+from orders.models import OperationKind, PaymentOperation, PaymentStatus
+from payments.gateways.sandbox import SandboxGateway
+from payments.models import CallKind, CallState, ProviderCall, SessionStatus
+from payments.services.calls import provider_action
+from payments.services.reconcile import reconcile
+from payments.services.sessions import session_create
+from tests.factories import AccountFactory, make_order
+
+from .helpers import BASE, STAFF, sandbox_paid
+
+
+def test_reconcile_picks_up_a_link_paid_without_callback(account):
+    order = make_order(account)
+    session = session_create(order=order, actor=STAFF, base_url=BASE)
+    SandboxGateway(BASE).session_pay(session.session_id)  # the callback never arrives
+    report = reconcile(min_age=timedelta(0))
+    session.refresh_from_db()
+    assert session.status == SessionStatus.AUTHORIZED
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.AUTHORIZED
+    assert not report.needs_person
+
+
+def test_sandbox_timeout_without_effect_settles_as_failed(account):
+    from payments.models import SandboxFault
+
+    order = make_order(account)
+    sandbox_paid(order)
+    SandboxFault.objects.create(kind="capture", outcome="timeout_undone")
+    [call] = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
+    assert call.state == CallState.UNKNOWN
+    reconcile(min_age=timedelta(0))
+    call.refresh_from_db()
+    assert call.state == CallState.FAILED
+    [retry] = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
+    assert retry.state == CallState.SUCCEEDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_provider_calls_refuse_to_run_inside_a_transaction(roles):
+    account = AccountFactory(aid="T12340001")
+    order = make_order(account)
+    sandbox_paid(order)
+    with pytest.raises(RuntimeError, match="inside a database transaction"), transaction.atomic():
+        provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
+    assert not ProviderCall.objects.filter(kind=CallKind.CAPTURE).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_captures_capture_once():
+    account = AccountFactory(aid="T12340002")
+    order = make_order(account)
+    sandbox_paid(order)
+    barrier = threading.Barrier(5)
+    outcomes = []
+
+    def capture():
+        try:
+            barrier.wait()
+            calls = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
+            outcomes.append([str(c.state) for c in calls])
+        except Exception as exc:
+            outcomes.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=capture) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(map(str, outcomes)) == sorted(["['succeeded']"] + ["Conflict"] * 4)
+    assert PaymentOperation.objects.filter(kind=OperationKind.CAPTURE).count() == 1
+    order.refresh_from_db()
+    assert order.captured_amount == 39800
