@@ -7,4 +7,5 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("", include("orders.urls")),
     path("", include("orders.finance_urls")),
+    path("", include("payments.books_urls")),
 ]

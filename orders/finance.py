@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from backoffice.models import Account
 
-from .models import OperationItem, OperationKind, TaxLine
+from .models import OperationItem, OperationKind, Order, OrderStatus, PaymentOperation, TaxLine
 
 KINDS = [k.value for k in OperationKind]
 # Not a kind: the captures and refunds that make up the net figure.
@@ -338,3 +338,34 @@ def rows_summary(scope: Scope) -> dict:
 def rate_label(rate_min: Decimal, rate_max: Decimal) -> str:
     low, high = (f"{Decimal(r).normalize():f}" for r in (rate_min, rate_max))
     return f"{low} %" if low == high else f"{low}-{high} %"
+
+
+def stale_authorizations(
+    *, accounts: list[Account], days: int, now: dt.datetime | None = None
+) -> QuerySet[Order]:
+    """Active orders with money authorized but neither captured nor cancelled, and no
+    authorization in the last `days` days: the hold at the provider may lapse.
+
+    Annotated with `open_amount` (per line, authorized - captured - cancelled, summed),
+    `open_lines` and `last_authorized_at`, oldest first."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    open_line = ~Q(lines__authorized_amount=F("lines__captured_amount") + F("lines__cancelled_amount"))
+    last_authorization = (
+        PaymentOperation.objects.filter(order=OuterRef("pk"), kind=OperationKind.AUTHORIZATION, success=True)
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    return (
+        Order.objects.filter(account__in=[a.pk for a in accounts], status=OrderStatus.ACTIVE)
+        .annotate(
+            open_amount=Sum(
+                F("lines__authorized_amount") - F("lines__captured_amount") - F("lines__cancelled_amount"),
+                filter=open_line,
+            ),
+            open_lines=Count("lines", filter=open_line),
+            last_authorized_at=Subquery(last_authorization),
+        )
+        .filter(open_lines__gt=0, last_authorized_at__lte=cutoff)
+        .select_related("account")
+        .order_by("last_authorized_at", "pk")
+    )

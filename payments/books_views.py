@@ -71,7 +71,11 @@ def books_check(request, aid: str) -> HttpResponse:
             for order in stale_authorizations(accounts=[account], days=days, now=now)[:500]
         ]
         calls = [
-            {"call": call, "url": _order_url(call.order), "amount": format_money(call.amount, call.order.currency)}
+            {
+                "call": call,
+                "url": _order_url(call.order),
+                "amount": format_money(call.amount, call.order.currency),
+            }
             for call in ProviderCall.objects.filter(order__account=account)
             .filter(state__in=IN_FLIGHT)
             .exclude(state__in=[CallState.PENDING, CallState.SENDING], created_at__gt=now - STUCK_AFTER)
@@ -83,7 +87,9 @@ def books_check(request, aid: str) -> HttpResponse:
                 "mismatch": m,
                 "url": _order_url(m.order),
                 "recorded": "—" if m.recorded is None else format_money(m.recorded, m.order.currency),
-                "at_provider": "—" if m.at_provider is None else format_money(m.at_provider, m.order.currency),
+                "at_provider": "—"
+                if m.at_provider is None
+                else format_money(m.at_provider, m.order.currency),
                 "difference": "—" if m.difference is None else format_money(m.difference, m.order.currency),
             }
             for m in Mismatch.objects.filter(order__account=account, resolved_at__isnull=True)
@@ -98,9 +104,11 @@ def books_check(request, aid: str) -> HttpResponse:
         "calls": calls,
         "mismatches": mismatches,
         "last_run": last_run,
-        "problem_count": len({row["order"].pk for row in stale}
-                             | {row["call"].order_id for row in calls}
-                             | {row["mismatch"].order_id for row in mismatches}),
+        "problem_count": len(
+            {row["order"].pk for row in stale}
+            | {row["call"].order_id for row in calls}
+            | {row["mismatch"].order_id for row in mismatches}
+        ),
         "can_reconcile": request.user.has_perm("orders.reconcile"),
         "finance_url": reverse("finance", args=[account.aid]),
     }
