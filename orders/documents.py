@@ -183,13 +183,18 @@ def clean_items(raw_items: Any, path: str, c: _Collector) -> list[dict]:
             if line_id in seen:
                 c.add(f"{path}[{i}].line_id", f"line_id {line_id} is used twice")
             seen.add(line_id)
-    # Lines without a line_id get the next free one.
-    next_id = max(seen, default=0)
+    return [item for item in items if item is not None]
+
+
+def number_lines(items: list[dict], after: int = 0) -> list[dict]:
+    """Give lines without a line_id the next free ones: above every line_id of the draft and
+    above `after`, the highest line_id the order being updated has ever used."""
+    next_id = max([after, *(item["line_id"] for item in items if item.get("line_id"))])
     for item in items:
-        if item is not None and not item.get("line_id"):
+        if not item.get("line_id"):
             next_id += 1
             item["line_id"] = next_id
-    return [item for item in items if item is not None]
+    return items
 
 
 def clean_draft(payload: Any) -> tuple[dict, dict]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from backoffice.models import Account
 from orders.actor import Actor
-from orders.documents import clean_draft, clean_draft_item
+from orders.documents import clean_draft, clean_draft_item, number_lines
 from orders.errors import Conflict, ErrorCode, FieldError, InvalidInput, NotFound
 from orders.locks import order_lock
 from orders.models import (
@@ -44,6 +44,7 @@ def draft_create(*, account: Account, payload: object, actor: Actor) -> DraftOrd
     checked again when the draft is completed."""
     options, document = clean_draft(payload)
     target = _target_order(account, options)
+    number_lines(document["items"], after=target.last_line_id if target else 0)
     return DraftOrder.objects.create(
         account=account,
         options=options,
@@ -72,6 +73,7 @@ def draft_replace(*, draft: DraftOrder, payload: object, actor: Actor) -> DraftO
     options, document = clean_draft(payload)
     draft = _open_draft_lock(draft)
     draft.target_order = _target_order(draft.account, options)
+    number_lines(document["items"], after=draft.target_order.last_line_id if draft.target_order else 0)
     draft.options, draft.document = options, document
     return _draft_save(draft)
 
@@ -96,7 +98,8 @@ def draft_item_add(*, draft: DraftOrder, payload: object, actor: Actor) -> dict:
     items = draft.items
     used = {i["line_id"] for i in items}
     if "line_id" not in item or item["line_id"] is None:
-        item["line_id"] = max(used, default=0) + 1
+        after = draft.target_order.last_line_id if draft.target_order else 0
+        item["line_id"] = max([after, *used]) + 1
     elif item["line_id"] in used:
         raise Conflict(f"draft already has line {item['line_id']}")
     draft.document = {**draft.document, "items": [*items, item]}
