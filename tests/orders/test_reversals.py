@@ -185,3 +185,21 @@ def test_reversal_of_a_paid_line_is_settled_with_negative_amounts(api, order):
     assert shown["items"][2]["captured_amount"] == -19900
     assert (shown["authorized_amount"], shown["captured_amount"]) == (19900, 19900)
     assert shown["gross_amount"] == 29900
+
+
+def test_lines_without_a_line_id_in_an_update_draft_get_new_ones(api, order):
+    oid = order["order_id"]
+    assert order_update(api, oid, [line(4, 100)]).status_code == 200
+    unnumbered = reversal(0, of=1, gross=1000)
+    del unnumbered["line_id"]
+    draft = draft_new(api, draft_body([unnumbered], order_id=oid))
+    assert [i["line_id"] for i in draft["order"]["items"]] == [5]
+    extra = line(0, 500)
+    del extra["line_id"]
+    added = api.call("post", f"draft_orders/{draft['id']}/items", extra)
+    assert [i["line_id"] for i in added.json()["order"]["items"]] == [5, 6]
+    replaced = api.call("put", f"draft_orders/{draft['id']}", draft_body([extra, line(9, 100)], order_id=oid))
+    assert [i["line_id"] for i in replaced.json()["order"]["items"]] == [10, 9]
+    done = complete(api, draft["id"])
+    assert done.status_code == 200, done.content
+    assert [i["line_id"] for i in done.json()["orders"][0]["items"]] == [1, 2, 4, 9, 10]
