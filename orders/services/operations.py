@@ -57,28 +57,34 @@ def line_figures(line: OrderLine) -> LineFigures:
     )
 
 
-def _lines_for(order: Order, items: list[dict]) -> dict[int, OrderLine]:
-    """The order's lines named by the items; a line the order lacks, or an amount of the wrong
-    sign for its line, is bad input."""
+def _lines_for(order: Order, kind: OperationKind, items: list[dict]) -> dict[int, OrderLine]:
+    """The order's lines named by the items. A line the order lacks is bad input; an amount
+    against the sign of its line breaks a ledger rule (spec §7), so it is a conflict."""
     lines = {line.line_id: line for line in order.lines.filter(line_id__in=[i["line_id"] for i in items])}
+    missing = [
+        FieldError(f"items[{i}].line_id", f"order {order.order_id} has no line {item['line_id']}")
+        for i, item in enumerate(items)
+        if item["line_id"] not in lines
+    ]
+    if missing:
+        raise InvalidInput(missing)
     errors = []
     for i, item in enumerate(items):
-        line = lines.get(item["line_id"])
-        if line is None:
-            errors.append(
-                FieldError(f"items[{i}].line_id", f"order {order.order_id} has no line {item['line_id']}")
-            )
-        elif line.gross_amount == 0:
-            errors.append(FieldError(f"items[{i}].line_id", f"line {line.line_id} has no amount to pay"))
+        line = lines[item["line_id"]]
+        if line.gross_amount == 0:
+            message = f"line {line.line_id}: {kind} {item['amount']} on a line of gross amount 0"
         elif (item["amount"] < 0) != (line.sign < 0):
             what = (
                 "a reversal: its amounts are negative"
                 if line.sign < 0
                 else "not a reversal: its amounts are positive"
             )
-            errors.append(FieldError(f"items[{i}].amount", f"line {line.line_id} is {what}"))
+            message = f"line {line.line_id}: {kind} {item['amount']} has the wrong sign, the line is {what}"
+        else:
+            continue
+        errors.append(FieldError(f"items[{i}].amount", message))
     if errors:
-        raise InvalidInput(errors)
+        raise Conflict("; ".join(e.message for e in errors), ErrorCode.LEDGER, errors)
     return lines
 
 
@@ -187,7 +193,7 @@ def operation_record(
                 f"order {order.order_id} is cancelled: no {kind} can be recorded",
                 ErrorCode.ORDER_CANCELLED,
             )
-        lines = _lines_for(order, op["items"])
+        lines = _lines_for(order, kind, op["items"])
         if op["success"]:
             _check_limits(kind, op["items"], lines, held or {})
         return _write(order, kind, op, lines, actor)

@@ -217,7 +217,6 @@ def test_failed_operations_are_history_and_move_no_money(api, order):
 
 BAD_OPERATIONS = [
     pytest.param(op_body([(9, 100)]), "items[0].line_id", "9", id="unknown-line"),
-    pytest.param(op_body([(1, -100)]), "items[0].amount", "line 1", id="wrong-sign"),
     pytest.param(op_body([(1, 0)]), "items[0].amount", "zero", id="zero-amount"),
     pytest.param(
         {**op_body([]), "items": [{"line_id": 1, "amount": 100.0}]}, "items[0].amount", "100.0", id="float"
@@ -276,10 +275,41 @@ def test_invalid_operations_are_400_and_write_nothing(api, order, body, field, w
         assert field in [e["field"] for e in error["errors"]], (kind, error)
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_wrong_sign_is_a_ledger_conflict(api, order, kind):
+    error = refused(
+        api, order["order_id"], kind, op_body([(1, -100)]), 409, "ledger_conflict", "line 1", "-100"
+    )
+    assert error["errors"] == [
+        {
+            "field": "items[0].amount",
+            "message": f"line 1: {kind.rstrip('s')} -100 has the wrong sign, the line is not a reversal: "
+            "its amounts are positive",
+        }
+    ]
+
+
+def test_an_unknown_line_among_good_ones_is_400(api, order):
+    error = refused(
+        api, order["order_id"], "captures", op_body([(1, 100), (7, 5)]), 400, "invalid_request", "7"
+    )
+    assert [e["field"] for e in error["errors"]] == ["items[1].line_id"]
+
+
 def test_wrong_sign_on_a_reversal_line(api, order):
     oid = order["order_id"]
     assert order_update(api, oid, [reversal(3, of=1, gross=39800, quantity=2)]).status_code == 200
-    refused(api, oid, "authorizations", op_body([(3, 39800)]), 400, "invalid_request", "line 3", "negative")
+    refused(
+        api,
+        oid,
+        "authorizations",
+        op_body([(3, 39800)]),
+        409,
+        "ledger_conflict",
+        "line 3",
+        "39800",
+        "negative",
+    )
     record(api, oid, "authorizations", [(3, -39800)])
     refused(api, oid, "authorizations", op_body([(3, -1)]), 409, "ledger_conflict", "line 3", "-1", " 0")
 
