@@ -2,6 +2,7 @@ import base64
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -19,6 +20,19 @@ def pytest_collection_modifyitems(config, items):
     for test in items:
         if "postgres" in test.keywords:
             test.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Rate limits live in the shared cache (the database): start every test with none counted."""
+    names = set(request.fixturenames)
+    if "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    elif not request.node.get_closest_marker("django_db"):
+        return
+    cache.clear()
 
 
 @pytest.fixture

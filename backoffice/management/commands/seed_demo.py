@@ -45,9 +45,17 @@ CUSTOMERS = [
 ]
 # (what to do, how many orders)
 SCENARIOS = [
-    ("pending", 4), ("failed_authorization", 2), ("partially_authorized", 3), ("authorized", 5),
-    ("partially_captured", 3), ("captured", 8), ("partially_refunded", 3), ("refunded", 3),
-    ("cancelled", 3), ("replaced_cheaper", 2), ("replaced_dearer", 2),
+    ("pending", 4),
+    ("failed_authorization", 2),
+    ("partially_authorized", 3),
+    ("authorized", 5),
+    ("partially_captured", 3),
+    ("captured", 8),
+    ("partially_refunded", 3),
+    ("refunded", 3),
+    ("cancelled", 3),
+    ("replaced_cheaper", 2),
+    ("replaced_dearer", 2),
 ]
 
 
@@ -55,8 +63,9 @@ class Command(BaseCommand):
     help = "Load demo data (safe to run again) and print staff logins and API credentials."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--password", default="backoffice-demo",
-                            help="password given to the demo staff users")
+        parser.add_argument(
+            "--password", default="backoffice-demo", help="password given to the demo staff users"
+        )
 
     def handle(self, *args, password: str, **options) -> None:
         account = account_get_or_create(aid=DEMO_AID, name="Demo Hagemøbler AS")
@@ -71,8 +80,7 @@ class Command(BaseCommand):
             account.members.add(user)
         for old in ApiClient.objects.filter(account=account, name=DEMO_CLIENT, revoked_at=None):
             api_client_revoke(client=old)
-        client, secret = api_client_create(account=account, name=DEMO_CLIENT,
-                                           scopes=["admin:shopping"])
+        client, secret = api_client_create(account=account, name=DEMO_CLIENT, scopes=["admin:shopping"])
 
         if Order.objects.filter(account=account).exists():
             self.stdout.write("Demo orders already there; left as they are.")
@@ -84,12 +92,13 @@ class Command(BaseCommand):
         for username, role in STAFF:
             self.stdout.write(f"  {role:<17} {username} / {password}")
         self.stdout.write(self.style.SUCCESS("\nAPI client (scope admin:shopping):"))
-        self.stdout.write(f"  account        {account.aid}\n  client_id      {client.client_id}\n"
-                          f"  client_secret  {secret}")
+        self.stdout.write(
+            f"  account        {account.aid}\n  client_id      {client.client_id}\n  client_secret  {secret}"
+        )
         self.stdout.write(
             f"  token:  curl -s -u {client.client_id}:{secret} -H 'Content-Type: application/json' "
-            f"-d '{{\"grant_type\": \"client_credentials\", \"audience\": "
-            f"\"http://127.0.0.1:8000/v1/accounts/{account.aid}\"}}' "
+            f'-d \'{{"grant_type": "client_credentials", "audience": '
+            f'"http://127.0.0.1:8000/v1/accounts/{account.aid}"}}\' '
             f"http://127.0.0.1:8000/v1/accounts/{account.aid}/auth/token\n"
         )
 
@@ -118,28 +127,50 @@ class Command(BaseCommand):
         ):
             quantity = rng.randint(1, 4)
             gross = price * quantity
-            items.append({
-                "id": sku, "line_id": line_id, "quantity": quantity, "gross_amount": gross,
-                "tax_lines": [{"amount": vat_contained(gross, rate), "percentage": rate}],
-                "description": description, "description_alias": alias,
-            })
-        draft = draft_create(account=account, actor=actor, payload={
-            "options": {"generate_order_id": "ALPHANUMERIC_9"},
-            "order": {
-                "currency": currency, "items": items,
-                "customer": {"first_name": first, "last_name": last, "email": email},
-                "shipping_address": {"first_name": first, "last_name": last,
-                                     "address_line": "Storgata 1", "postal_code": "0155",
-                                     "postal_place": "Oslo", "country": "NO"},
+            items.append(
+                {
+                    "id": sku,
+                    "line_id": line_id,
+                    "quantity": quantity,
+                    "gross_amount": gross,
+                    "tax_lines": [{"amount": vat_contained(gross, rate), "percentage": rate}],
+                    "description": description,
+                    "description_alias": alias,
+                }
+            )
+        draft = draft_create(
+            account=account,
+            actor=actor,
+            payload={
+                "options": {"generate_order_id": "ALPHANUMERIC_9"},
+                "order": {
+                    "currency": currency,
+                    "items": items,
+                    "customer": {"first_name": first, "last_name": last, "email": email},
+                    "shipping_address": {
+                        "first_name": first,
+                        "last_name": last,
+                        "address_line": "Storgata 1",
+                        "postal_code": "0155",
+                        "postal_place": "Oslo",
+                        "country": "NO",
+                    },
+                },
             },
-        })
+        )
         return draft_complete(draft=draft, actor=actor)
 
     def _record(self, order, kind, lines, payment_id, actor, success=True):
-        operation_record(order=order, kind=OperationKind(kind), actor=actor, payload={
-            "items": [{"line_id": line_id, "amount": amount} for line_id, amount in lines],
-            "payment_details": {"payment_id": payment_id}, "success": success,
-        })
+        operation_record(
+            order=order,
+            kind=OperationKind(kind),
+            actor=actor,
+            payload={
+                "items": [{"line_id": line_id, "amount": amount} for line_id, amount in lines],
+                "payment_details": {"payment_id": payment_id},
+                "success": success,
+            },
+        )
 
     def _play(self, scenario: str, order: Order, rng, shop: Actor, staff: Actor) -> None:
         lines = list(order.lines.order_by("line_id"))
@@ -181,25 +212,49 @@ class Command(BaseCommand):
         new_gross = original.gross_amount + (5000 if dearer else -5000)
         next_id = order.last_line_id + 1
         items = [
-            {"id": original.item_id, "line_id": next_id, "quantity": original.quantity,
-             "gross_amount": -original.gross_amount,
-             "tax_lines": [{"amount": -original.tax_amount, "percentage": float(rate)}],
-             "description": original.description, "reversed_reason": "Replace item",
-             "related_item": {"line_id": original.line_id, "type": "reversed"}},
-            {"id": "003929", "line_id": next_id + 1, "quantity": 1, "gross_amount": new_gross,
-             "tax_lines": [{"amount": vat_contained(new_gross, rate), "percentage": float(rate)}],
-             "description": "Stablestol for innendørsbruk", "description_alias": "Stablestol Lux"},
+            {
+                "id": original.item_id,
+                "line_id": next_id,
+                "quantity": original.quantity,
+                "gross_amount": -original.gross_amount,
+                "tax_lines": [{"amount": -original.tax_amount, "percentage": float(rate)}],
+                "description": original.description,
+                "reversed_reason": "Replace item",
+                "related_item": {"line_id": original.line_id, "type": "reversed"},
+            },
+            {
+                "id": "003929",
+                "line_id": next_id + 1,
+                "quantity": 1,
+                "gross_amount": new_gross,
+                "tax_lines": [{"amount": vat_contained(new_gross, rate), "percentage": float(rate)}],
+                "description": "Stablestol for innendørsbruk",
+                "description_alias": "Stablestol Lux",
+            },
         ]
         if not dearer:
-            items.append({"id": "refund", "line_id": next_id + 2, "quantity": 1, "gross_amount": 5000,
-                          "tax_lines": [{"amount": vat_contained(5000, rate), "percentage": float(rate)}],
-                          "description": "Refund of price difference", "metadata": {"purpose": "refund"}})
-        draft = draft_create(account=order.account, actor=staff,
-                             payload={"options": {"order_id": order.order_id},
-                                      "order": {"currency": order.currency, "items": items}})
+            items.append(
+                {
+                    "id": "refund",
+                    "line_id": next_id + 2,
+                    "quantity": 1,
+                    "gross_amount": 5000,
+                    "tax_lines": [{"amount": vat_contained(5000, rate), "percentage": float(rate)}],
+                    "description": "Refund of price difference",
+                    "metadata": {"purpose": "refund"},
+                }
+            )
+        draft = draft_create(
+            account=order.account,
+            actor=staff,
+            payload={
+                "options": {"order_id": order.order_id},
+                "order": {"currency": order.currency, "items": items},
+            },
+        )
         draft_complete(draft=draft, actor=staff)
         reversal = [(next_id, -original.gross_amount)]
-        base = (original.gross_amount if dearer else new_gross)
+        base = original.gross_amount if dearer else new_gross
         new = [(next_id + 1, base)] + ([] if dearer else [(next_id + 2, 5000)])
         for kind in ("authorization", "capture"):
             self._record(order, kind, reversal, pid, staff)
@@ -214,6 +269,7 @@ class Command(BaseCommand):
     def _backdate(self, order: Order, when) -> None:
         Order.objects.filter(pk=order.pk).update(created_at=when, updated_at=when)
         for model in (PaymentOperation, Event):
-            for offset, pk in enumerate(model.objects.filter(order=order).order_by("created_at", "pk")
-                                        .values_list("pk", flat=True)):
+            for offset, pk in enumerate(
+                model.objects.filter(order=order).order_by("created_at", "pk").values_list("pk", flat=True)
+            ):
                 model.objects.filter(pk=pk).update(created_at=when + timedelta(minutes=5 * (offset + 1)))
