@@ -9,6 +9,12 @@ and the export add up to the same numbers. An operation's date is when it was re
 VAT of an item is its share of its line's VAT, `amount * line.tax_amount / line.gross_amount`,
 rounded half away from zero, computed in SQL by `item_vat()`. An item covering its whole line
 carries the line's VAT exactly.
+
+The period figures (totals per bucket, the VAT table, a drill-down's sums) read the daily
+rollup `FinanceDay`, which holds those same item sums per local day, kept in step by the
+operation services: a month or a year is a few hundred rows, however many items it has.
+Drill-down rows and the CSV read the items themselves; so do the figures of a scope narrowed to
+one payment id, which the rollup does not key on.
 """
 
 import datetime as dt
@@ -37,7 +43,15 @@ from django.utils import timezone
 
 from backoffice.models import Account
 
-from .models import OperationItem, OperationKind, Order, OrderStatus, PaymentOperation, TaxLine
+from .models import (
+    FinanceDay,
+    OperationItem,
+    OperationKind,
+    Order,
+    OrderStatus,
+    PaymentOperation,
+    TaxLine,
+)
 
 KINDS = [k.value for k in OperationKind]
 # Not a kind: the captures and refunds that make up the net figure.
@@ -193,6 +207,18 @@ class Scope:
     rate: tuple[Decimal, Decimal] | None = None
     payment_id: str = ""
 
+    @property
+    def days(self) -> tuple[dt.date, dt.date]:
+        """The first and last local date of the scope."""
+        first = max(self.period.first, self.first) if self.first else self.period.first
+        last = min(self.period.last, self.last) if self.last else self.period.last
+        return first, last
+
+    @property
+    def in_rollup(self) -> bool:
+        """Whether the daily rollup answers for the scope's sums: it has no payment ids."""
+        return not self.payment_id
+
 
 def finance_items(scope: Scope) -> QuerySet[OperationItem]:
     """The successful operation items of the scope, with `vat`, `rate_min` and `rate_max`."""
@@ -220,9 +246,33 @@ def finance_items(scope: Scope) -> QuerySet[OperationItem]:
     return qs.order_by()
 
 
-def _kind_sums(field: str = "amount") -> dict:
+def finance_days(scope: Scope) -> QuerySet[FinanceDay]:
+    """The rollup rows of the scope (which must be `in_rollup`): per day, currency, kind and
+    rate, the sums of exactly the items `finance_items(scope)` returns."""
+    first, last = scope.days
+    qs = FinanceDay.objects.filter(account__in=[a.pk for a in scope.accounts], day__gte=first, day__lte=last)
+    if scope.currency:
+        qs = qs.filter(currency=scope.currency)
+    if scope.kind == NET:
+        qs = qs.filter(kind__in=[OperationKind.CAPTURE, OperationKind.REFUND])
+    elif scope.kind:
+        qs = qs.filter(kind=scope.kind)
+    if scope.rate is not None:
+        qs = qs.filter(rate_min=scope.rate[0], rate_max=scope.rate[1])
+    return qs.order_by()
+
+
+def _figures(scope: Scope) -> tuple[QuerySet, str, str]:
+    """Where a scope's sums are read: the rollup, or the items for a payment id; with the names
+    of the kind and of what counts the items there."""
+    if scope.in_rollup:
+        return finance_days(scope), "kind", "items"
+    return finance_items(scope), "operation__kind", "pk"
+
+
+def _kind_sums(field: str = "amount", kind_field: str = "operation__kind") -> dict:
     sums = {
-        name: Coalesce(Sum(field, filter=Q(operation__kind=kind)), 0)
+        name: Coalesce(Sum(field, filter=Q(**{kind_field: kind})), 0)
         for name, kind in (
             ("authorized", OperationKind.AUTHORIZATION),
             ("captured", OperationKind.CAPTURE),
@@ -236,16 +286,25 @@ def _kind_sums(field: str = "amount") -> dict:
 def totals_by_bucket(scope: Scope, grouping: str) -> list[dict]:
     """One row per (bucket, currency): `bucket` (a local date), `currency`, the four kinds'
     sums and `net` (captured - refunded). One query."""
-    trunc = Trunc(
-        "operation__created_at", grouping, output_field=DateField(), tzinfo=timezone.get_current_timezone()
-    )
-    rows = (
-        finance_items(scope)
-        .annotate(bucket=trunc, currency=F("operation__order__currency"))
-        .values("bucket", "currency")
-        .annotate(**_kind_sums())
-        .order_by("bucket", "currency")
-    )
+    if scope.in_rollup:
+        # Weeks and months are summed from the days in SQL.
+        bucket = F("day") if grouping == "day" else Trunc("day", grouping, output_field=DateField())
+        rows = finance_days(scope).annotate(bucket=bucket).values("bucket", "currency")
+        rows = rows.annotate(**_kind_sums(kind_field="kind"))
+    else:
+        trunc = Trunc(
+            "operation__created_at",
+            grouping,
+            output_field=DateField(),
+            tzinfo=timezone.get_current_timezone(),
+        )
+        rows = (
+            finance_items(scope)
+            .annotate(bucket=trunc, currency=F("operation__order__currency"))
+            .values("bucket", "currency")
+            .annotate(**_kind_sums())
+        )
+    rows = rows.order_by("bucket", "currency")
     result = []
     for row in rows:
         bucket = row["bucket"]
@@ -271,12 +330,13 @@ def vat_table(scope: Scope) -> list[dict]:
     """One row per (currency, VAT rate) with captured and refunded gross, VAT and net, and the
     balance (captured - refunded) of each. A line with tax lines at several rates is its own
     row, `rate_min`-`rate_max`. One query."""
-    captured = Q(operation__kind=OperationKind.CAPTURE)
-    refunded = Q(operation__kind=OperationKind.REFUND)
+    source, kind, _ = _figures(scope)
+    captured = Q(**{kind: OperationKind.CAPTURE})
+    refunded = Q(**{kind: OperationKind.REFUND})
+    if not scope.in_rollup:
+        source = source.annotate(currency=F("operation__order__currency"))
     rows = (
-        finance_items(scope)
-        .filter(captured | refunded)
-        .annotate(currency=F("operation__order__currency"))
+        source.filter(captured | refunded)
         .values("currency", "rate_min", "rate_max")
         .annotate(
             captured_gross=Coalesce(Sum("amount", filter=captured), 0),
@@ -327,8 +387,11 @@ def finance_rows(scope: Scope) -> QuerySet[OperationItem]:
 def rows_summary(scope: Scope) -> dict:
     """The sums of `finance_rows(scope)` per kind, amount and VAT, and their count: the total
     lines of a drill-down. One query."""
-    sums = finance_items(scope).aggregate(
-        count=Count("pk"), **_kind_sums("amount"), **{f"{k}_vat": v for k, v in _kind_sums("vat").items()}
+    source, kind, count = _figures(scope)
+    sums = source.aggregate(
+        count=Coalesce(Sum(count), 0) if scope.in_rollup else Count(count),
+        **_kind_sums("amount", kind),
+        **{f"{k}_vat": v for k, v in _kind_sums("vat", kind).items()},
     )
     sums["net"] = sums["captured"] - sums["refunded"]
     sums["net_vat"] = sums["captured_vat"] - sums["refunded_vat"]

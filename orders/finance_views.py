@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from backoffice.db_router import replica_reads
@@ -46,6 +47,19 @@ from .models import PaymentOperation
 from .money import format_money
 
 ROWS_PER_PAGE = 100
+
+
+class CountedPaginator(Paginator):
+    """Pages of rows whose count is already known (a drill-down's summary counts its rows), so
+    paging does not count the items a second time."""
+
+    def __init__(self, object_list, per_page: int, count: int):
+        super().__init__(object_list, per_page)
+        self._count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._count
 
 
 def finance_page(view: Callable) -> Callable:
@@ -304,7 +318,7 @@ def finance_operations(request, account: Account) -> HttpResponse:
     scope, grouping = form.scope(account)
     links = Links(account, scope, grouping)
     summary = rows_summary(scope)
-    paginator = Paginator(finance_rows(scope).select_related("operation__order__account"), ROWS_PER_PAGE)
+    paginator = CountedPaginator(finance_rows(scope), ROWS_PER_PAGE, summary["count"])
     page = paginator.get_page(request.GET.get("page"))
     params = _scope_params(scope, grouping)
     rows = [

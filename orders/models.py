@@ -366,6 +366,41 @@ class OperationItem(models.Model):
         return f"{self.amount} on line {self.line_id}"
 
 
+class FinanceDay(models.Model):
+    """The successful operation items of one local day (in settings.TIME_ZONE, from the
+    operation's `created_at`), summed per account, currency, kind and VAT rate range of the
+    line: what the finance page's totals and VAT table read, so they never scan the items.
+
+    Written only by `finance_days_add` in the transaction that records the operations, as an
+    increment; `vat` is the sum of the items' rounded VAT shares (`finance.item_vat()`), so it
+    equals the drill-downs and the CSV to the minor unit."""
+
+    # The unique key below leads with the account: no index of its own.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", db_index=False)
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    kind = models.CharField(max_length=20, choices=OperationKind.choices)
+    rate_min = models.DecimalField(max_digits=5, decimal_places=2)
+    rate_max = models.DecimalField(max_digits=5, decimal_places=2)
+    amount = models.BigIntegerField(default=0)
+    vat = models.BigIntegerField(default=0)
+    items = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["account", "day", "currency", "kind", "rate_min", "rate_max"]
+        constraints = [
+            # The upsert's conflict target; its index, led by (account, day), is also the one
+            # a period's figures are read through.
+            models.UniqueConstraint(
+                fields=["account", "day", "currency", "kind", "rate_min", "rate_max"],
+                name="finance_day_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency} {self.kind} {self.rate_min}-{self.rate_max}: {self.amount}"
+
+
 class EventKind(models.TextChoices):
     DRAFT_COMPLETED = "draft_completed", "Order created"
     ORDER_UPDATED = "order_updated", "Order updated by a draft"

@@ -31,6 +31,7 @@ from orders.models import (
 from orders.money import format_money
 
 from .events import event_write
+from .finance_rollup import finance_days_add
 from .totals import order_totals_refresh
 
 _LEDGER_FIELD = {
@@ -117,8 +118,16 @@ def _with_hold(kind: OperationKind, f: LineFigures, hold: int) -> LineFigures:
 
 
 def _write(
-    order: Order, kind: OperationKind, op: dict, lines: dict[int, OrderLine], actor: Actor
+    order: Order,
+    kind: OperationKind,
+    op: dict,
+    lines: dict[int, OrderLine],
+    actor: Actor,
+    *,
+    rollup: bool = True,
 ) -> PaymentOperation:
+    """Write the operation, its items, the lines' figures and the event; then, unless the
+    caller adds several operations at once at its end (`rollup=False`), the finance rollup."""
     amount = sum(item["amount"] for item in op["items"])
     operation = PaymentOperation.objects.create(
         order=order,
@@ -160,6 +169,8 @@ def _write(
             data=data,
             summary=f"{kind.capitalize()} of {money} on line {line_ids} ({op['payment_id']})",
         )
+        if rollup:
+            finance_days_add([operation])
     else:
         event_write(
             order=order,
@@ -238,6 +249,7 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
                 ErrorCode.LEDGER,
             )
         lines = {line.line_id: line for line in order.lines.all()}
+        written = []
         for payment_id, per_line in sorted(_remaining_authorized_by_payment(order).items()):
             op = {
                 "items": [{"line_id": lid, "amount": amt} for lid, amt in sorted(per_line.items())],
@@ -246,7 +258,7 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
                 "success": True,
                 "metadata": {"reason": "order cancelled"},
             }
-            _write(order, OperationKind.CANCELLATION, op, lines, actor)
+            written.append(_write(order, OperationKind.CANCELLATION, op, lines, actor, rollup=False))
         order.status = OrderStatus.CANCELLED
         order.cancelled_at = timezone.now()
         order.save(update_fields=["status", "cancelled_at"])
@@ -258,4 +270,6 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
             summary="Order cancelled" + (f": {reason}" if reason else ""),
             data={"reason": reason},
         )
+        # Last, in one statement: the rollup rows' locks are held only until the commit.
+        finance_days_add(written)
         return order

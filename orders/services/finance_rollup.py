@@ -1,0 +1,72 @@
+"""The finance rollup: successful operation items summed per account, local day, currency,
+kind and VAT rate range (`FinanceDay`), kept in step with the operations they sum.
+
+Rows are only ever incremented, by one `INSERT … ON CONFLICT … DO UPDATE SET amount = amount +
+excluded.amount` statement: the database applies each increment under the row's lock, so two
+transactions recording operations on different orders never lose one another's figures. It runs
+in the transaction that records the operations, as its last write, so the rollup row lock (the
+one row every capture of the day shares) is held only until that commit.
+"""
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import connection
+
+from orders.models import PaymentOperation
+
+# An item's VAT: its share of the line's VAT, rounded half away from zero on absolute values.
+# The same integer arithmetic as `orders.finance.item_vat()`, so the rollup, the drill-downs
+# and the CSV agree to the minor unit.
+ITEM_VAT = """CASE WHEN l.gross_amount = 0 THEN 0
+     WHEN i.amount < 0 THEN 0 - (2 * abs(i.amount) * abs(l.tax_amount) + abs(l.gross_amount))
+                                 / (2 * abs(l.gross_amount))
+     ELSE (2 * abs(i.amount) * abs(l.tax_amount) + abs(l.gross_amount)) / (2 * abs(l.gross_amount))
+END"""
+
+# A line's VAT rate range as the finance pages label it: lowest and highest tax line
+# percentage, 0 for a line without tax lines.
+_RATE = "COALESCE((SELECT {fn}(t.percentage) FROM orders_taxline t WHERE t.line_id = i.line_id), 0)"
+
+_KEY = "account_id, day, currency, kind, rate_min, rate_max"
+
+
+def finance_days_upsert_sql(where: str) -> tuple[str, list]:
+    """The statement adding the successful items of the operations matched by `where` (SQL on
+    `p`, the operation) to the rollup, and its leading parameters. Rows are upserted in key
+    order so that concurrent statements lock shared rows in the same order."""
+    day, day_params = connection.ops.datetime_cast_date_sql("p.created_at", (), settings.TIME_ZONE)
+    sql = f"""
+INSERT INTO orders_financeday ({_KEY}, amount, vat, items)
+SELECT {_KEY}, amount, vat, items FROM (
+    SELECT o.account_id, {day} AS day, o.currency, p.kind,
+           {_RATE.format(fn="MIN")} AS rate_min, {_RATE.format(fn="MAX")} AS rate_max,
+           SUM(i.amount) AS amount, SUM({ITEM_VAT}) AS vat, COUNT(*) AS items
+    FROM orders_operationitem i
+    JOIN orders_paymentoperation p ON p.id = i.operation_id
+    JOIN orders_order o ON o.id = p.order_id
+    JOIN orders_orderline l ON l.id = i.line_id
+    WHERE p.success AND ({where})
+    GROUP BY 1, 2, 3, 4, 5, 6
+) AS added
+WHERE true
+ORDER BY {_KEY}
+ON CONFLICT ({_KEY}) DO UPDATE SET
+    amount = orders_financeday.amount + excluded.amount,
+    vat = orders_financeday.vat + excluded.vat,
+    items = orders_financeday.items + excluded.items
+"""
+    return sql, list(day_params)
+
+
+def finance_days_add(operations: Sequence[PaymentOperation]) -> None:
+    """Add the items of the successful ones among `operations` to the rollup. Call it in the
+    transaction that wrote them, after every other write (it takes the shared rollup rows'
+    locks). Failed operations move no money and are left out."""
+    ids = [op.pk for op in operations if op.success]
+    if not ids:
+        return
+    pk = PaymentOperation._meta.pk
+    sql, params = finance_days_upsert_sql(f"p.id IN ({', '.join(['%s'] * len(ids))})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *(pk.get_db_prep_value(i, connection) for i in ids)])
