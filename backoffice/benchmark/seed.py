@@ -1,12 +1,15 @@
 """A fast seeder for benchmark data on PostgreSQL: set-based INSERT … SELECT in chunks.
 
 Order i (1-based) is fully determined by i, so a run can be resumed and the data reused:
-its payment state is i % 10 (0–1 pending, 2 authorized, 3 partially captured, 4–6 captured,
+its payment state is i % 10 (0-1 pending, 2 authorized, 3 partially captured, 4-6 captured,
 7 partially refunded, 8 refunded, 9 cancelled), it has 1 + i % 4 lines, and every fiftieth
 order (i % 50 = 5, a captured one) had line 1 reversed and replaced. The rows are exactly what
 the services would write for the same story, which `check_sample` verifies.
 """
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
@@ -14,6 +17,7 @@ from tqdm import tqdm
 from backoffice.models import Account
 from orders.ledger import Totals, payment_status
 from orders.models import Order
+from orders.services.finance_rollup import ITEM_VAT, finance_days_upsert_sql
 
 BENCH_AID = "T99999999"
 
@@ -172,6 +176,8 @@ def seed(total: int, chunk: int = 20_000, stdout=None) -> int:
             with transaction.atomic(), connection.cursor() as cursor:
                 for sql in (_ORDERS, _LINES, _OPERATIONS):
                     cursor.execute(sql, params)
+                # The chunk's operations into the finance rollup, as the services add them.
+                cursor.execute(*finance_days_upsert_sql("p.id IN (SELECT id FROM bench_ops)"))
             bar.update(hi - lo)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
@@ -183,19 +189,70 @@ def check_sample(size: int = 500) -> None:
     account = bench_account()
     for order in Order.objects.filter(account=account).order_by("?")[:size]:
         lines = list(order.lines.all())
-        totals = Totals(gross=sum(x.gross_amount for x in lines),
-                        authorized=sum(x.authorized_amount for x in lines),
-                        captured=sum(x.captured_amount for x in lines),
-                        refunded=sum(x.refunded_amount for x in lines),
-                        cancelled=sum(x.cancelled_amount for x in lines))
-        assert (order.gross_amount, order.authorized_amount, order.captured_amount,
-                order.refunded_amount, order.cancelled_amount) == (
-            totals.gross, totals.authorized, totals.captured, totals.refunded, totals.cancelled
-        ), order.order_id
+        totals = Totals(
+            gross=sum(x.gross_amount for x in lines),
+            authorized=sum(x.authorized_amount for x in lines),
+            captured=sum(x.captured_amount for x in lines),
+            refunded=sum(x.refunded_amount for x in lines),
+            cancelled=sum(x.cancelled_amount for x in lines),
+        )
+        assert (
+            order.gross_amount,
+            order.authorized_amount,
+            order.captured_amount,
+            order.refunded_amount,
+            order.cancelled_amount,
+        ) == (totals.gross, totals.authorized, totals.captured, totals.refunded, totals.cancelled), (
+            order.order_id
+        )
         expected = payment_status(totals, order_cancelled=order.is_cancelled)
         assert order.payment_status == expected, (order.order_id, order.payment_status, expected)
         for line in lines:
-            items = {op.kind: sum(i.amount for i in op.items.filter(line=line))
-                     for op in order.operations.all()}
+            items = {
+                op.kind: sum(i.amount for i in op.items.filter(line=line)) for op in order.operations.all()
+            }
             assert items.get("authorization", 0) == line.authorized_amount, order.order_id
             assert items.get("capture", 0) == line.captured_amount, order.order_id
+    check_finance_days()
+
+
+# The rollup rows of a stretch of days, and the same sums computed from the items.
+_ROLLUP_DIFF = """
+WITH items AS (
+    SELECT o.account_id, {day} AS day, o.currency, p.kind,
+           COALESCE((SELECT MIN(t.percentage) FROM orders_taxline t WHERE t.line_id = i.line_id), 0),
+           COALESCE((SELECT MAX(t.percentage) FROM orders_taxline t WHERE t.line_id = i.line_id), 0),
+           SUM(i.amount) AS amount, SUM({vat}) AS vat, COUNT(*) AS items
+    FROM orders_operationitem i
+    JOIN orders_paymentoperation p ON p.id = i.operation_id
+    JOIN orders_order o ON o.id = p.order_id
+    JOIN orders_orderline l ON l.id = i.line_id
+    WHERE p.success AND o.account_id = %s AND p.created_at >= %s AND p.created_at < %s
+    GROUP BY 1, 2, 3, 4, 5, 6
+), days AS (
+    SELECT account_id, day, currency, kind, rate_min, rate_max, amount, vat, items
+    FROM orders_financeday
+    WHERE account_id = %s AND day >= %s AND day < %s
+)
+(SELECT 'items' AS side, * FROM (SELECT * FROM items EXCEPT SELECT * FROM days) a)
+UNION ALL
+(SELECT 'rollup', * FROM (SELECT * FROM days EXCEPT SELECT * FROM items) b)
+LIMIT 20
+"""
+
+
+def check_finance_days(days: int = 45) -> None:
+    """The finance rollup of the benchmark account equals the sums of its items over the `days`
+    days before today (every day, if `days` is 0)."""
+    account = bench_account()
+    last = timezone.localdate() + dt.timedelta(days=1)
+    first = last - dt.timedelta(days=days + 1) if days else dt.date(1970, 1, 1)
+    start, end = (timezone.make_aware(dt.datetime.combine(d, dt.time.min)) for d in (first, last))
+    day, day_params = connection.ops.datetime_cast_date_sql("p.created_at", (), settings.TIME_ZONE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ROLLUP_DIFF.format(day=day, vat=ITEM_VAT),
+            [*day_params, account.pk, start, end, account.pk, first, last],
+        )
+        differences = cursor.fetchall()
+    assert not differences, differences
