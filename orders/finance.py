@@ -27,6 +27,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    Exists,
     F,
     Max,
     Min,
@@ -48,6 +49,7 @@ from .models import (
     OperationItem,
     OperationKind,
     Order,
+    OrderLine,
     OrderStatus,
     PaymentOperation,
     TaxLine,
@@ -404,31 +406,51 @@ def rate_label(rate_min: Decimal, rate_max: Decimal) -> str:
 
 
 def stale_authorizations(
-    *, accounts: list[Account], days: int, now: dt.datetime | None = None
+    *, accounts: list[Account], days: int, now: dt.datetime | None = None, limit: int | None = None
 ) -> QuerySet[Order]:
     """Active orders with money authorized but neither captured nor cancelled, and no
     authorization in the last `days` days: the hold at the provider may lapse.
 
     Annotated with `open_amount` (per line, authorized - captured - cancelled, summed),
-    `open_lines` and `last_authorized_at`, oldest first."""
+    `open_lines` and `last_authorized_at`, oldest first; the `limit` oldest ones if given.
+
+    The orders are found from their last successful authorization: walking authorizations
+    oldest first (index `operation_auth_created`) when open ones are common, or from
+    the lines with an open authorization (partial index `line_open_authorization`) when they
+    are rare, whichever the planner estimates cheaper; the figures are then summed for the
+    orders found only."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
-    open_line = ~Q(lines__authorized_amount=F("lines__captured_amount") + F("lines__cancelled_amount"))
+    open_line = ~Q(authorized_amount=F("captured_amount") + F("cancelled_amount"))
+    authorizations = PaymentOperation.objects.filter(kind=OperationKind.AUTHORIZATION, success=True)
+    last_authorizations = (
+        authorizations.filter(
+            created_at__lte=cutoff,
+            order__account__in=[a.pk for a in accounts],
+            order__status=OrderStatus.ACTIVE,
+        )
+        .exclude(
+            Exists(authorizations.filter(order=OuterRef("order"), created_at__gt=OuterRef("created_at")))
+        )
+        .filter(Exists(OrderLine.objects.filter(open_line, order=OuterRef("order"))))
+        .order_by("created_at", "order")
+        .values("order")
+    )
+    if limit is not None:
+        last_authorizations = last_authorizations[:limit]
+    open_lines = ~Q(lines__authorized_amount=F("lines__captured_amount") + F("lines__cancelled_amount"))
     last_authorization = (
-        PaymentOperation.objects.filter(order=OuterRef("pk"), kind=OperationKind.AUTHORIZATION, success=True)
-        .order_by("-created_at")
-        .values("created_at")[:1]
+        authorizations.filter(order=OuterRef("pk")).order_by("-created_at").values("created_at")[:1]
     )
     return (
-        Order.objects.filter(account__in=[a.pk for a in accounts], status=OrderStatus.ACTIVE)
+        Order.objects.filter(pk__in=last_authorizations)
         .annotate(
             open_amount=Sum(
                 F("lines__authorized_amount") - F("lines__captured_amount") - F("lines__cancelled_amount"),
-                filter=open_line,
+                filter=open_lines,
             ),
-            open_lines=Count("lines", filter=open_line),
+            open_lines=Count("lines", filter=open_lines),
             last_authorized_at=Subquery(last_authorization),
         )
-        .filter(open_lines__gt=0, last_authorized_at__lte=cutoff)
         .select_related("account")
         .order_by("last_authorized_at", "pk")
     )

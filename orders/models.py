@@ -244,7 +244,16 @@ class OrderLine(LedgerFigures):
 
     class Meta:
         ordering = ["order", "line_id"]
-        indexes = [models.Index(fields=["item_id"], name="line_sku")]
+        indexes = [
+            models.Index(fields=["item_id"], name="line_sku"),
+            # Lines with money authorized but neither captured nor cancelled: the books check
+            # starts from them when they are few (finance.stale_authorizations).
+            models.Index(
+                fields=["order"],
+                condition=~Q(authorized_amount=F("captured_amount") + F("cancelled_amount")),
+                name="line_open_authorization",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["order", "line_id"], name="line_id_unique_in_order"),
             models.CheckConstraint(condition=Q(line_id__gte=1), name="line_id_positive"),
@@ -344,6 +353,18 @@ class PaymentOperation(ActorFields):
         indexes = [
             models.Index(fields=["payment_id"], name="operation_payment_id"),
             models.Index(fields=["created_at"], name="operation_created"),
+            # An order's last successful authorization, and the oldest ones first: how the
+            # books check finds authorizations left open (finance.stale_authorizations).
+            models.Index(
+                fields=["order", "created_at"],
+                condition=Q(kind="authorization", success=True),
+                name="operation_auth_order",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=Q(kind="authorization", success=True),
+                name="operation_auth_created",
+            ),
         ]
 
     def __str__(self) -> str:

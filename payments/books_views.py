@@ -68,7 +68,7 @@ def books_check(request, aid: str) -> HttpResponse:
                 "since": order.last_authorized_at,
                 "age": (now - order.last_authorized_at).days,
             }
-            for order in stale_authorizations(accounts=[account], days=days, now=now)[:500]
+            for order in stale_authorizations(accounts=[account], days=days, now=now, limit=500)
         ]
         calls = [
             {

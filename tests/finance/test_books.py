@@ -90,3 +90,16 @@ def test_reconcile_now_runs_over_the_account(client, account, staff, orders):
     response = client.post(f"/{account.aid}/finance/books/reconcile/")
     assert response.status_code == 302
     assert ReconciliationRun.objects.filter(finished_at__isnull=False).exists()
+
+
+def test_stale_authorizations_oldest_first_up_to_a_limit(account, orders):
+    older = make_order(account, [item(1, 2000, 25)])
+    record(older, "authorization", [(1, 1000)])
+    record(older, "authorization", [(1, 1000)], payment_id="PID_2")
+    age(older, 30)
+
+    assert [o.pk for o in stale_authorizations(accounts=[account], days=7, limit=1)] == [older.pk]
+    found = list(stale_authorizations(accounts=[account], days=7, limit=5))
+    assert [o.pk for o in found] == [older.pk, orders["old_open"].pk]
+    # both authorizations of the order count, the order is listed once
+    assert (found[0].open_amount, found[0].open_lines) == (2000, 1)
