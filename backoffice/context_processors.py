@@ -6,6 +6,6 @@ def staff_accounts(request) -> dict:
     if user is None or not user.is_authenticated:
         return {}
     return {
-        "staff_accounts": user.accounts.all(),
+        "staff_accounts": getattr(request, "staff_accounts", None) or user.accounts.all(),
         "current_account": getattr(request, "account", None),
     }

@@ -1,6 +1,7 @@
 """Reads: querysets already joined and prefetched for what their callers show."""
 
 import uuid
+from collections import defaultdict
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.fields.json import KT
@@ -9,20 +10,34 @@ from django.db.models.functions import Lower
 from backoffice.models import Account
 
 from .errors import NotFound
-from .models import DraftOrder, Event, OperationKind, Order, OrderLine, PaymentOperation
+from .models import DraftOrder, Event, OperationItem, OperationKind, Order, OrderLine, PaymentOperation
 
 
 def _lines_prefetch() -> Prefetch:
     return Prefetch(
         "lines",
         queryset=OrderLine.objects.select_related("related_line")
-        .prefetch_related("tax_lines", "reversals")
+        .prefetch_related("tax_lines")
         .order_by("line_id"),
     )
 
 
 def order_list(*, account: Account) -> QuerySet[Order]:
-    return Order.objects.filter(account=account).prefetch_related(_lines_prefetch())
+    return Order.objects.filter(account=account).select_related("account").prefetch_related(_lines_prefetch())
+
+
+def reversed_by(line: OrderLine) -> list[OrderLine]:
+    """The lines that reverse `line`, found among its order's lines as the selectors above
+    already loaded them: no query per line, and one pass over the lines per order."""
+    order = line.order
+    index = getattr(order, "_reversed_by", None)
+    if index is None:
+        index = defaultdict(list)
+        for other in order.lines.all():
+            if other.related_line_id:
+                index[other.related_line_id].append(other)
+        order._reversed_by = index
+    return index.get(line.pk, [])
 
 
 def order_get(*, account: Account, order_id: str) -> Order:
@@ -77,7 +92,8 @@ def order_search(queryset: QuerySet[Order], text: str, *, account: Account) -> Q
 
 
 def operation_list(*, order: Order, kind: OperationKind | None = None) -> QuerySet[PaymentOperation]:
-    qs = order.operations.prefetch_related("items__line").order_by("created_at", "id")
+    items = Prefetch("items", queryset=OperationItem.objects.select_related("line"))
+    qs = order.operations.prefetch_related(items).order_by("created_at", "id")
     return qs.filter(kind=kind) if kind else qs
 
 

@@ -89,7 +89,9 @@ def staff_page(permission: str = "orders.view_order") -> Callable:
         @login_required
         @wraps(view)
         def wrapped(request, aid: str, *args, **kwargs):
-            account = request.user.accounts.filter(aid=aid).first()
+            # The layout's account switcher reuses this list: one query for both.
+            request.staff_accounts = list(request.user.accounts.all())
+            account = next((a for a in request.staff_accounts if a.aid == aid), None)
             if account is None:
                 raise Http404("no such account")
             request.account = account  # the 403 page keeps the account's navigation
@@ -153,6 +155,9 @@ def home(request) -> HttpResponse:
     return redirect("order-list", aid=account.aid)
 
 
+COUNT_LIMIT = 1000
+
+
 def _cursor_filter(queryset, sort: str, cursor: str):
     field = SORTS[sort]
     name = field.lstrip("-")
@@ -182,14 +187,17 @@ def order_list_page(request, account: Account) -> HttpResponse:
     if form.is_valid():
         orders = order_search(form.filter(orders), form.cleaned_data.get("q", ""), account=account)
     sort = form.sort_key
-    total = orders.count()
+    # Counting every match of a broad filter over millions of orders costs more than the page:
+    # count up to a limit and say "more than" beyond it.
+    total = orders[: COUNT_LIMIT + 1].count()
     rows = list(_cursor_filter(orders, sort, request.GET.get("cursor", ""))[: PAGE_SIZE + 1])
     next_cursor = _cursor_for(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else ""
     drafts = draft_list(account=account).filter(status="OPEN")[:5] if not request.htmx else []
     context = {
         "form": form,
         "orders": rows[:PAGE_SIZE],
-        "total": total,
+        "total": min(total, COUNT_LIMIT),
+        "more_than_total": total > COUNT_LIMIT,
         "sort": sort,
         "next_cursor": next_cursor,
         "is_later_page": bool(request.GET.get("cursor")),

@@ -6,7 +6,7 @@ from orders.errors import DomainError
 from orders.models import Order
 from payments.gateways import default_provider
 from payments.models import CallKind, Mismatch, PaymentSession, ProviderCall, SessionStatus
-from payments.services.calls import _plan
+from payments.services.calls import _plan, plan_basis
 
 
 def call_list(*, order: Order) -> QuerySet[ProviderCall]:
@@ -20,10 +20,11 @@ def session_list(*, order: Order) -> QuerySet[PaymentSession]:
 def provider_amounts(order: Order, provider: str | None = None) -> dict[str, int]:
     """What the provider can still capture, refund and cancel on the order."""
     provider = provider or default_provider()
+    basis = plan_basis(order, provider)
     out = {}
     for kind in (CallKind.CAPTURE, CallKind.REFUND, CallKind.VOID):
         try:
-            plan = _plan(order, kind, None, provider)
+            plan = _plan(order, kind, None, provider, basis)
         except DomainError:
             plan = {}
         out[kind.value] = sum(sum(per_line.values()) for per_line in plan.values())

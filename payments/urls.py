@@ -6,6 +6,7 @@ app_name = "payments"
 
 urlpatterns = [
     path("orders/<uuid:order_pk>/", views.order_payments, name="order"),
+    path("orders/<uuid:order_pk>/panel", views.order_panel, name="panel"),
     path("orders/<uuid:order_pk>/link", views.link_send, name="link"),
     path("orders/<uuid:order_pk>/capture", views.capture, name="capture"),
     path("orders/<uuid:order_pk>/refund", views.refund, name="refund"),

@@ -3,7 +3,6 @@ and the sandbox provider's payment page."""
 
 import json
 import logging
-import secrets
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,9 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from backoffice.api.errors import error_body
 from orders.actor import Actor
-from orders.errors import Conflict, DomainError, NotFound
+from orders.errors import Conflict, DomainError, InvalidInput, NotFound
 from orders.models import Order
 from orders.money import format_money
+from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume
 from payments.gateways import default_provider
 from payments.gateways.sandbox import SandboxGateway
 from payments.models import (
@@ -39,7 +39,6 @@ from payments.services.sessions import ProviderUnavailable, session_authorize, s
 logger = logging.getLogger(__name__)
 
 CALLBACK = Actor(system="provider callback")
-FORM_TOKENS = "payments_form_tokens"
 NOTICE = "payments_notice"
 
 
@@ -49,30 +48,22 @@ def _base_url(request) -> str:
 
 def staff_order(request, order_pk) -> Order:
     """The order, if the user is a member of its account; anyone else's is a 404."""
-    order = get_object_or_404(Order.objects.select_related("account"), pk=order_pk)
+    order = get_object_or_404(Order.objects.select_related("account").prefetch_related("lines"), pk=order_pk)
     user = request.user
     if not user.is_superuser and not order.account.members.filter(pk=user.pk).exists():
         raise Http404("no such order")
     return order
 
 
-# One-time form tokens: a double-submitted form acts once.
-
-
-def form_token_issue(request) -> str:
-    token = secrets.token_urlsafe(16)
-    tokens = [*request.session.get(FORM_TOKENS, [])[-49:], token]
-    request.session[FORM_TOKENS] = tokens
-    return token
+# One-time form tokens (orders.services.form_tokens): a double-submitted form acts once.
 
 
 def _form_token_take(request) -> bool:
-    token = request.POST.get("form_token", "")
-    tokens = request.session.get(FORM_TOKENS, [])
-    if not token or token not in tokens:
+    """Use up the form's one-time token (committed at once, before any provider call)."""
+    try:
+        form_token_consume(token=request.POST.get("form_token", ""), user=request.user)
+    except (FormAlreadySubmitted, InvalidInput):
         return False
-    tokens.remove(token)
-    request.session[FORM_TOKENS] = tokens
     return True
 
 
@@ -137,6 +128,14 @@ def _staff_action(request, order_pk, permission: str, act) -> HttpResponse:
 def order_payments(request, order_pk) -> HttpResponse:
     order = staff_order(request, order_pk)
     return render(request, "payments/order_page.html", {"order": order})
+
+
+@require_GET
+@login_required
+def order_panel(request, order_pk) -> HttpResponse:
+    """The panel alone, which the order page loads after it has shown the order."""
+    order = staff_order(request, order_pk)
+    return render(request, "payments/order_panel.html", {"order": order})
 
 
 @require_POST

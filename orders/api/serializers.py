@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import DraftOrder, Event, OperationItem, Order, OrderLine, PaymentOperation
+from orders.selectors import reversed_by
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
@@ -68,7 +69,7 @@ class OrderItemSerializer(serializers.ModelSerializer):
         return {"line_id": line.related_line.line_id, "type": line.related_type}
 
     def get_reversed_by(self, line: OrderLine) -> list[int]:
-        return [r.line_id for r in line.reversals.all()]
+        return [r.line_id for r in reversed_by(line)]
 
 
 class OrderSerializer(serializers.ModelSerializer):

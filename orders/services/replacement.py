@@ -26,6 +26,7 @@ from orders.actor import Actor
 from orders.errors import FieldError, InvalidInput
 from orders.models import DraftOrder, OperationItem, OperationKind, Order, OrderLine, PaymentOperation
 from orders.money import vat_contained
+from orders.selectors import reversed_by
 
 from .drafts import draft_complete, draft_create
 from .operations import operation_record
@@ -81,7 +82,7 @@ def _line_rate(line: OrderLine) -> Decimal:
 
 def _left_to_reverse(line: OrderLine) -> tuple[int, int]:
     """(gross, quantity) of the line not yet reversed."""
-    reversals = list(line.reversals.all())
+    reversals = reversed_by(line)
     return (
         line.gross_amount + sum(r.gross_amount for r in reversals),
         line.quantity - sum(r.quantity for r in reversals),

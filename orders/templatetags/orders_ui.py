@@ -4,6 +4,7 @@ from django import template
 from django.conf import settings
 
 from orders.money import format_money
+from orders.selectors import reversed_by
 
 register = template.Library()
 
@@ -28,6 +29,12 @@ def money(amount, currency: str) -> str:
     if amount is None or amount == "":
         return ""
     return format_money(int(amount), currency, getattr(settings, "DISPLAY_LOCALE", "nb_NO"))
+
+
+@register.filter
+def reversals(line):
+    """The lines reversing `line`, from the lines the page already loaded."""
+    return reversed_by(line)
 
 
 @register.filter

@@ -10,6 +10,7 @@ until `reconcile` reads the provider's transaction and settles it.
 """
 
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,15 +18,22 @@ from django.utils import timezone
 from orders.actor import Actor
 from orders.errors import Conflict, DomainError, ErrorCode, FieldError, InvalidInput
 from orders.locks import order_lock
-from orders.models import EventKind, Order
+from orders.models import EventKind, Order, OrderLine
 from orders.money import format_money
 from orders.services.events import event_write
 from orders.services.operations import operation_record
 from payments.gateways import gateway_for
 from payments.gateways.base import Declined, Gateway, OutcomeUnknown, Transaction
-from payments.models import CallKind, CallState, Provider, ProviderCall
+from payments.models import IN_FLIGHT, CallKind, CallState, Provider, ProviderCall
 
-from .ledger import OPERATION_KIND, held_amounts, held_by_line, payment_lines, provider_payment_ids
+from .ledger import (
+    OPERATION_KIND,
+    PaymentLine,
+    held_by_line,
+    held_in,
+    payment_lines,
+    provider_payment_ids,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +102,34 @@ def _clean_items(items: object) -> list[dict] | None:
     return out or None
 
 
-def _plan(order: Order, kind: CallKind, items: list[dict] | None, provider: str) -> dict[str, dict[int, int]]:
+@dataclass
+class PlanBasis:
+    """What planning a call reads: the order's lines, its per-payment ledger for the payment ids
+    the provider can act on, and the calls still in flight. Read once, it serves every kind."""
+
+    lines: dict[int, OrderLine]
+    ledger: dict[str, dict[int, PaymentLine]]
+    in_flight: list[ProviderCall]
+
+    def held(self, kind: CallKind) -> dict[tuple[str, int], int]:
+        return held_in(self.in_flight, kind)
+
+
+def plan_basis(order: Order, provider: str) -> PlanBasis:
+    usable = provider_payment_ids(order, provider)
+    return PlanBasis(
+        lines={line.line_id: line for line in order.lines.all()},
+        ledger={pid: per_line for pid, per_line in payment_lines(order).items() if pid in usable},
+        in_flight=list(ProviderCall.objects.filter(order=order, state__in=IN_FLIGHT)),
+    )
+
+
+def _plan(
+    order: Order, kind: CallKind, items: list[dict] | None, provider: str, basis: PlanBasis | None = None
+) -> dict[str, dict[int, int]]:
     """Per payment id, per line: the amounts to ask the provider for."""
-    lines = {line.line_id: line for line in order.lines.all()}
+    basis = basis or plan_basis(order, provider)
+    lines = basis.lines
     if items:
         errors = [
             FieldError(f"items[{i}].line_id", f"order {order.order_id} has no line {item['line_id']}")
@@ -110,9 +143,8 @@ def _plan(order: Order, kind: CallKind, items: list[dict] | None, provider: str)
         ]
         if errors:
             raise InvalidInput(errors)
-    usable = provider_payment_ids(order, provider)
-    ledger = {pid: per_line for pid, per_line in payment_lines(order).items() if pid in usable}
-    held = held_amounts(order, kind)
+    ledger = basis.ledger
+    held = basis.held(kind)
 
     def left(pid: str, line_id: int) -> int:
         figures = ledger[pid].get(line_id)

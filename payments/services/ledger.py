@@ -71,10 +71,16 @@ def held_amounts(
     calls = ProviderCall.objects.filter(order=order, state__in=IN_FLIGHT, kind__in=COMPETING[kind])
     if exclude is not None:
         calls = calls.exclude(pk=exclude.pk)
+    return held_in(calls, kind)
+
+
+def held_in(calls, kind: CallKind) -> dict[tuple[str, int], int]:
+    """Per (payment id, line id): what the in-flight calls among `calls` competing with `kind` hold."""
     held: dict[tuple[str, int], int] = defaultdict(int)
     for call in calls:
-        for item in call.items:
-            held[(call.payment_id, item["line_id"])] += item["amount"]
+        if call.state in IN_FLIGHT and call.kind in COMPETING[kind]:
+            for item in call.items:
+                held[(call.payment_id, item["line_id"])] += item["amount"]
     return held
 
 

@@ -2,8 +2,9 @@ from django import template
 
 from orders.models import Order
 from orders.money import format_money
+from orders.services.form_tokens import form_token_new
 from payments import selectors
-from payments.views import form_token_issue, notice_pop
+from payments.views import notice_pop
 
 register = template.Library()
 
@@ -18,10 +19,7 @@ def payment_panel(context, order: Order) -> dict:
     data["can_operate"] = bool(user and user.has_perm("orders.record_operation"))
     data["can_refund"] = bool(user and user.has_perm("orders.record_refund"))
     data["notice"] = notice_pop(request, order) if request is not None else None
-    data["tokens"] = {
-        name: form_token_issue(request) if request is not None else ""
-        for name in ("link", "capture", "refund", "void", "fault")
-    }
+    data["tokens"] = {name: form_token_new() for name in ("link", "capture", "refund", "void", "fault")}
     data["next"] = request.get_full_path() if request is not None else ""
     return data
 
