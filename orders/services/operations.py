@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from django.db import transaction
-from django.db.models import BigIntegerField, Case, F, Sum, When
+from django.db.models import BigIntegerField, Case, F, Min, Sum, When
 from django.utils import timezone
 
 from orders.actor import Actor
@@ -210,8 +210,14 @@ def operation_record(
         return _write(order, kind, op, lines, actor)
 
 
-def _remaining_authorized_by_payment(order: Order) -> dict[str, dict[int, int]]:
-    """Per payment id, per line id: authorized minus cancelled, over successful operations."""
+def _remaining_authorized_by_payment(order: Order, lines: dict[int, OrderLine]) -> dict[str, dict[int, int]]:
+    """What cancelling the order cancels: per payment id, per line id.
+
+    Each line's remaining authorization (authorized - cancelled, from its ledger figures) is
+    split over the payment ids that authorized it, in the order they did, each taking what it
+    still holds open; earlier cancellations may have named another payment id, so whatever is
+    left after that goes to the line's first payment id.
+    """
     # Cancellations carry the sign of the line, like the authorizations they undo.
     signed = Case(
         When(operation__kind=OperationKind.CANCELLATION, then=-F("amount")),
@@ -225,13 +231,27 @@ def _remaining_authorized_by_payment(order: Order) -> dict[str, dict[int, int]]:
             operation__kind__in=[OperationKind.AUTHORIZATION, OperationKind.CANCELLATION],
         )
         .values("operation__payment_id", "line__line_id")
-        .annotate(total=Sum(signed))
+        .annotate(open=Sum(signed), first=Min("operation__created_at"))
+        .order_by("first", "operation__payment_id")
     )
-    remaining: dict[str, dict[int, int]] = defaultdict(dict)
+    open_by_line: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for row in rows:
-        if row["total"]:
-            remaining[row["operation__payment_id"]][row["line__line_id"]] = row["total"]
-    return remaining
+        open_by_line[row["line__line_id"]].append((row["operation__payment_id"], row["open"]))
+    plan: dict[str, dict[int, int]] = defaultdict(dict)
+    for line_id, line in sorted(lines.items()):
+        left = line.authorized_amount - line.cancelled_amount
+        if not left or not open_by_line[line_id]:
+            continue
+        sign = line.sign
+        for payment_id, held in open_by_line[line_id]:
+            take = sign * min(sign * held, sign * left) if sign * held > 0 else 0
+            if take:
+                plan[payment_id][line_id] = take
+                left -= take
+        if left:
+            first = open_by_line[line_id][0][0]
+            plan[first][line_id] = plan[first].get(line_id, 0) + left
+    return plan
 
 
 def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
@@ -250,7 +270,7 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
             )
         lines = {line.line_id: line for line in order.lines.all()}
         written = []
-        for payment_id, per_line in sorted(_remaining_authorized_by_payment(order).items()):
+        for payment_id, per_line in sorted(_remaining_authorized_by_payment(order, lines).items()):
             op = {
                 "items": [{"line_id": lid, "amount": amt} for lid, amt in sorted(per_line.items())],
                 "payment_details": {"payment_id": payment_id},
