@@ -40,6 +40,13 @@ def reversed_by(line: OrderLine) -> list[OrderLine]:
     return index.get(line.pk, [])
 
 
+def order_ref(*, account: Account, order_id: str) -> Order:
+    order = Order.objects.filter(account=account, order_id=order_id).first()
+    if order is None:
+        raise NotFound(f"there is no order {order_id}")
+    return order
+
+
 def order_get(*, account: Account, order_id: str) -> Order:
     order = order_list(account=account).filter(order_id=order_id).first()
     if order is None:

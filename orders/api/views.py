@@ -107,6 +107,10 @@ class OrderMixin:
     def _order(self, order_id: str):
         return selectors.order_get(account=self.account, order_id=order_id)
 
+    def _order_ref(self, order_id: str):
+        """The order alone, for writes and lists that read nothing of its lines."""
+        return selectors.order_ref(account=self.account, order_id=order_id)
+
 
 class DraftDetailView(DraftMixin, AccountAPIView):
     @extend_schema(responses={200: DraftSerializer, **ERRORS})
@@ -217,7 +221,7 @@ class OrderCancelView(OrderMixin, AccountAPIView):
     def post(self, request: Request, aid: str, order_id: str) -> Response:
         def cancel():
             reason = request.data.get("reason", "") if isinstance(request.data, dict) else ""
-            order_cancel(order=self._order(order_id), actor=_actor(request), reason=str(reason))
+            order_cancel(order=self._order_ref(order_id), actor=_actor(request), reason=str(reason))
             return _order_response(self._order(order_id))
 
         return self.write(request, cancel)
@@ -231,7 +235,7 @@ class OrderEventsView(OrderMixin, AccountAPIView):
         }
     )
     def get(self, request: Request, aid: str, order_id: str) -> Response:
-        events = selectors.event_list(order=self._order(order_id))
+        events = selectors.event_list(order=self._order_ref(order_id))
         return Response({"events": EventSerializer(events, many=True).data})
 
 
@@ -242,13 +246,13 @@ class OperationListView(OrderMixin, AccountAPIView):
     key: str
 
     def get(self, request: Request, aid: str, order_id: str) -> Response:
-        operations = selectors.operation_list(order=self._order(order_id), kind=self.kind)
+        operations = selectors.operation_list(order=self._order_ref(order_id), kind=self.kind)
         return Response({self.key: OperationSerializer(operations, many=True).data})
 
     def post(self, request: Request, aid: str, order_id: str) -> Response:
         def record():
             operation = operation_record(
-                order=self._order(order_id),
+                order=self._order_ref(order_id),
                 kind=self.kind,
                 payload=request.data,
                 actor=_actor(request),
@@ -266,7 +270,7 @@ class OperationDetailView(OrderMixin, AccountAPIView):
 
     def get(self, request: Request, aid: str, order_id: str, operation_id: str) -> Response:
         operation = selectors.operation_get(
-            order=self._order(order_id), kind=self.kind, operation_id=operation_id
+            order=self._order_ref(order_id), kind=self.kind, operation_id=operation_id
         )
         return Response(OperationSerializer(operation).data)
 
