@@ -1,6 +1,7 @@
 """Timings of pages and API calls through Django's handler, each beside the bare SQL query that
 answers the same question, and capture throughput over HTTP against gunicorn."""
 
+import logging
 import os
 import signal
 import socket
@@ -52,7 +53,9 @@ def time_call(call: Callable[[], object], repeat: int, warmup: int = 3) -> tuple
     return percentiles(samples)
 
 
-def time_page(client: Client, url: str, repeat: int, method: str = "get", **kwargs) -> tuple[float, float, int, int]:
+def time_page(
+    client: Client, url: str, repeat: int, method: str = "get", **kwargs
+) -> tuple[float, float, int, int]:
     """p50, p95 (ms), SQL queries of one request, and its status."""
     with CaptureQueriesContext(connection) as queries:
         response = getattr(client, method)(url, **kwargs)
@@ -77,14 +80,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def capture_throughput(order_ids: list[str], aid: str, token: str, clients: int = 8,
-                       workers: int = 2) -> dict:
+def capture_throughput(
+    order_ids: list[str], aid: str, token: str, clients: int = 8, workers: int = 2
+) -> dict:
     """Captures over HTTP against gunicorn: `clients` threads, each on its own orders."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     port = free_port()
-    env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "true")}
+    # Persistent connections, as in production: no connection set-up per request.
+    env = {**os.environ, "CONN_MAX_AGE": os.environ.get("CONN_MAX_AGE", "60")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "backoffice.wsgi", "-w", str(workers), "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning"], env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "backoffice.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        start_new_session=True,
     )
     try:
         base = f"http://127.0.0.1:{port}/v1/accounts/{aid}/shopping"
@@ -103,8 +121,11 @@ def capture_throughput(order_ids: list[str], aid: str, token: str, clients: int 
         def worker(ids: list[str]) -> None:
             with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http:
                 for oid in ids:
-                    body = {"items": [{"line_id": 1, "amount": 1000}],
-                            "payment_details": {"payment_id": f"BENCH-{oid}"}, "success": True}
+                    body = {
+                        "items": [{"line_id": 1, "amount": 1000}],
+                        "payment_details": {"payment_id": f"BENCH-{oid}"},
+                        "success": True,
+                    }
                     started = time.perf_counter()
                     response = http.post(f"{base}/orders/{oid}/captures", json=body)
                     elapsed = (time.perf_counter() - started) * 1000
@@ -120,9 +141,16 @@ def capture_throughput(order_ids: list[str], aid: str, token: str, clients: int 
             thread.join()
         wall = time.perf_counter() - started
         p50, p95 = percentiles(latencies)
-        return {"requests": len(latencies), "ok": statuses.count(201), "seconds": wall,
-                "rps": len(latencies) / wall, "p50_ms": p50, "p95_ms": p95,
-                "clients": clients, "workers": workers}
+        return {
+            "requests": len(latencies),
+            "ok": statuses.count(201),
+            "seconds": wall,
+            "rps": len(latencies) / wall,
+            "p50_ms": p50,
+            "p95_ms": p95,
+            "clients": clients,
+            "workers": workers,
+        }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)

@@ -6,21 +6,23 @@ import datetime as dt
 import os
 import platform
 import subprocess
+import time
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, reset_queries
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backoffice import roles
-from backoffice.benchmark.measure import Timing, capture_throughput, time_page, time_sql
-from backoffice.benchmark.seed import BENCH_AID, bench_account, check_sample, seed
+from backoffice.benchmark.measure import Timing, capture_throughput, percentiles, time_page, time_sql
+from backoffice.benchmark.seed import bench_account, check_sample, seed
 from backoffice.services import api_client_create
 from orders.actor import Actor
-from orders.models import Order, PaymentStatus
+from orders.models import Event, OperationItem, Order, OrderLine, PaymentOperation, PaymentStatus
 from orders.money import vat_contained
 from orders.services.drafts import draft_complete, draft_create
 from orders.services.operations import operation_record
@@ -57,7 +59,9 @@ class Command(BaseCommand):
     help = "Benchmark pages and APIs at scale on PostgreSQL; write BENCHMARKS.md."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--orders", type=int, default=1_000_000, help="orders to seed (kept between runs)")
+        parser.add_argument(
+            "--orders", type=int, default=1_000_000, help="orders to seed (kept between runs)"
+        )
         parser.add_argument("--repeat", type=int, default=40, help="requests per timing")
         parser.add_argument("--captures", type=int, default=400, help="captures in the throughput run")
         parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "BENCHMARKS.md"))
@@ -65,6 +69,8 @@ class Command(BaseCommand):
     def handle(self, *args, orders: int, repeat: int, captures: int, output: str, **options) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("benchmarks need PostgreSQL: set DATABASE_URL")
+        if settings.DEBUG:
+            raise CommandError("benchmark production settings: DEBUG=false (see README, Benchmarks)")
         added = seed(orders, stdout=self.stderr)
         self.stdout.write(f"{added} orders added; checking a sample of the data against the ledger")
         check_sample(200)
@@ -94,23 +100,42 @@ class Command(BaseCommand):
 
         self.stdout.write("Timing pages and API calls (server side, through Django's handler):")
         page("order list, first page", f"{base}/orders/", LIST_SQL, [account.pk])
-        page("search by order id", f"{base}/orders/?q={sample.order_id}", ORDER_ID_SQL,
-             [account.pk, sample.order_id])
+        page(
+            "search by order id",
+            f"{base}/orders/?q={sample.order_id}",
+            ORDER_ID_SQL,
+            [account.pk, sample.order_id],
+        )
         page("search by customer e-mail", f"{base}/orders/?q={email}", EMAIL_SQL, [account.pk, email])
         page("search by SKU", f"{base}/orders/?q={sku}", SKU_SQL, [account.pk, sku])
-        page("filter by payment status", f"{base}/orders/?payment_status={PaymentStatus.PARTIALLY_REFUNDED}",
-             STATUS_SQL, [account.pk, PaymentStatus.PARTIALLY_REFUNDED])
+        page(
+            "filter by payment status",
+            f"{base}/orders/?payment_status={PaymentStatus.PARTIALLY_REFUNDED}",
+            STATUS_SQL,
+            [account.pk, PaymentStatus.PARTIALLY_REFUNDED],
+        )
         page("order page, 100 lines", f"{base}/orders/{big.order_id}/", ORDER_PAGE_SQL, [big.pk])
-        page("finance page, this month", f"{base}/finance/?period=this_month&group=day", FINANCE_SQL,
-             ["day", tz, account.pk, start(month_start), end])
-        page("finance page, this year", f"{base}/finance/?period=custom&group=month&first={year_start}"
-             f"&last={today}", FINANCE_SQL, ["month", tz, account.pk, start(year_start), end])
+        page("  its provider panel (loaded after it)", f"/payments/orders/{big.pk}/panel")
+        page(
+            "finance page, this month",
+            f"{base}/finance/?period=this_month&group=day",
+            FINANCE_SQL,
+            ["day", tz, account.pk, start(month_start), end],
+        )
+        page(
+            "finance page, this year",
+            f"{base}/finance/?period=custom&group=month&first={year_start}&last={today}",
+            FINANCE_SQL,
+            ["month", tz, account.pk, start(year_start), end],
+        )
         rows.append(self._capture_api(account, repeat))
 
         self.stdout.write(f"Capture throughput over HTTP ({captures} captures):")
         load = self._throughput(account, captures)
-        self.stdout.write(f"  {load['rps']:.0f} requests/s, p95 {load['p95_ms']:.1f} ms, "
-                          f"{load['ok']}/{load['requests']} recorded")
+        self.stdout.write(
+            f"  {load['rps']:.0f} requests/s, p95 {load['p95_ms']:.1f} ms, "
+            f"{load['ok']}/{load['requests']} recorded"
+        )
         self._write(Path(output), orders, repeat, rows, load)
         self.stdout.write(self.style.SUCCESS(f"Wrote {output}"))
 
@@ -127,51 +152,89 @@ class Command(BaseCommand):
         items = []
         for line_id in range(1, 101):
             gross = 1000 * line_id
-            items.append({"id": f"BIG{line_id:03d}", "line_id": line_id, "quantity": 1, "gross_amount": gross,
-                          "tax_lines": [{"amount": vat_contained(gross, 25), "percentage": 25}],
-                          "description": f"Item {line_id} of a large order"})
-        draft = draft_create(account=account, actor=ACTOR, payload={
-            "options": {"generate_order_id": "ALPHANUMERIC_9"},
-            "order": {"currency": "NOK", "items": items, "merchant_reference": BIG_ORDER_REF}})
+            items.append(
+                {
+                    "id": f"BIG{line_id:03d}",
+                    "line_id": line_id,
+                    "quantity": 1,
+                    "gross_amount": gross,
+                    "tax_lines": [{"amount": vat_contained(gross, 25), "percentage": 25}],
+                    "description": f"Item {line_id} of a large order",
+                }
+            )
+        draft = draft_create(
+            account=account,
+            actor=ACTOR,
+            payload={
+                "options": {"generate_order_id": "ALPHANUMERIC_9"},
+                "order": {"currency": "NOK", "items": items, "merchant_reference": BIG_ORDER_REF},
+            },
+        )
         order = draft_complete(draft=draft, actor=ACTOR)
         for kind in ("authorization", "capture"):
-            operation_record(order=order, kind=kind, actor=ACTOR, payload={
-                "items": [{"line_id": i["line_id"], "amount": i["gross_amount"]} for i in items],
-                "payment_details": {"payment_id": "BIG-PAY"}})
+            operation_record(
+                order=order,
+                kind=kind,
+                actor=ACTOR,
+                payload={
+                    "items": [{"line_id": i["line_id"], "amount": i["gross_amount"]} for i in items],
+                    "payment_details": {"payment_id": "BIG-PAY"},
+                },
+            )
         return order
 
     def _authorized_orders(self, account, count: int) -> list[str]:
         ids = []
         for _ in range(count):
-            draft = draft_create(account=account, actor=ACTOR, payload={
-                "options": {"generate_order_id": "ALPHANUMERIC_9"},
-                "order": {"currency": "NOK", "items": [{
-                    "id": "BENCH", "line_id": 1, "quantity": 1, "gross_amount": 100000,
-                    "tax_lines": [{"amount": 20000, "percentage": 25}], "description": "Benchmark"}]}})
+            draft = draft_create(
+                account=account,
+                actor=ACTOR,
+                payload={
+                    "options": {"generate_order_id": "ALPHANUMERIC_9"},
+                    "order": {
+                        "currency": "NOK",
+                        "items": [
+                            {
+                                "id": "BENCH",
+                                "line_id": 1,
+                                "quantity": 1,
+                                "gross_amount": 100000,
+                                "tax_lines": [{"amount": 20000, "percentage": 25}],
+                                "description": "Benchmark",
+                            }
+                        ],
+                    },
+                },
+            )
             order = draft_complete(draft=draft, actor=ACTOR)
-            operation_record(order=order, kind="authorization", actor=ACTOR, payload={
-                "items": [{"line_id": 1, "amount": 100000}], "payment_details": {"payment_id": "AUTH"}})
+            operation_record(
+                order=order,
+                kind="authorization",
+                actor=ACTOR,
+                payload={
+                    "items": [{"line_id": 1, "amount": 100000}],
+                    "payment_details": {"payment_id": "AUTH"},
+                },
+            )
             ids.append(order.order_id)
         return ids
 
     def _token(self, account) -> tuple[Client, str]:
         client, secret = api_client_create(account=account, name="benchmark", scopes=["admin:shopping"])
         http = Client()
-        response = http.post(f"/v1/accounts/{account.aid}/auth/token",
-                             {"grant_type": "client_credentials",
-                              "audience": f"http://testserver/v1/accounts/{account.aid}"},
-                             content_type="application/json",
-                             HTTP_AUTHORIZATION="Basic " + __import__("base64").b64encode(
-                                 f"{client.client_id}:{secret}".encode()).decode())
+        response = http.post(
+            f"/v1/accounts/{account.aid}/auth/token",
+            {"grant_type": "client_credentials", "audience": f"http://testserver/v1/accounts/{account.aid}"},
+            content_type="application/json",
+            HTTP_AUTHORIZATION="Basic "
+            + __import__("base64").b64encode(f"{client.client_id}:{secret}".encode()).decode(),
+        )
         return http, response.json()["access_token"]
 
     def _capture_api(self, account, repeat: int) -> Timing:
         """POST .../captures of 10.00 on fresh authorized orders, one request each."""
-        from backoffice.benchmark.measure import percentiles
-        import time
 
-        from django.db import reset_queries
-        from django.test.utils import CaptureQueriesContext
+
 
         ids = self._authorized_orders(account, repeat + 1)
         http, token = self._token(account)
@@ -181,8 +244,9 @@ class Command(BaseCommand):
             url = f"/v1/accounts/{account.aid}/shopping/orders/{oid}/captures"
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
-                response = http.post(url, body, content_type="application/json",
-                                     HTTP_AUTHORIZATION=f"Bearer {token}")
+                response = http.post(
+                    url, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+                )
                 elapsed = (time.perf_counter() - started) * 1000
             assert response.status_code == 201, response.content
             if index:
@@ -190,7 +254,9 @@ class Command(BaseCommand):
             queries = len(captured.captured_queries)
             reset_queries()
         p50, p95 = percentiles(samples)
-        sql_p50, sql_p95 = time_sql(CAPTURE_SQL, [Order.objects.get(account=account, order_id=ids[0]).pk], repeat)
+        sql_p50, sql_p95 = time_sql(
+            CAPTURE_SQL, [Order.objects.get(account=account, order_id=ids[0]).pk], repeat
+        )
         self.stdout.write(f"  {'capture API':<38} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} queries")
         return Timing("capture API (POST …/captures)", p50, p95, queries, sql_p50, sql_p95, 201)
 
@@ -204,15 +270,22 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
             pg = cursor.fetchone()[0]
-        cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                    if line.startswith("model name")), platform.processor())
+        cpu = next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
         mem = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.split("\n")[1].split()[1]
         counts = {name: model.objects.count() for name, model in self._models().items()}
         lines = [
             "# Benchmarks",
             "",
-            f"Measured {timezone.now():%Y-%m-%d %H:%M %Z} with `python manage.py benchmark --orders {orders}` "
-            f"on {os.cpu_count()} cores ({cpu}), {mem} memory, PostgreSQL {pg}, Python {platform.python_version()}.",
+            f"Measured {timezone.now():%Y-%m-%d %H:%M %Z} with "
+            f"`python manage.py benchmark --orders {orders}` on {os.cpu_count()} cores ({cpu}), "
+            f"{mem} memory, PostgreSQL {pg}, Python {platform.python_version()}, DEBUG off.",
             "",
             "Data: " + ", ".join(f"{n:,} {name}" for name, n in counts.items()) + ".",
             "",
@@ -223,20 +296,24 @@ class Command(BaseCommand):
             "|---|---:|---:|---:|---:|---:|",
         ]
         for t in rows:
-            ratio = f"{t.ratio:.1f}×" if t.ratio else "—"
+            ratio = f"{t.ratio:.1f}x" if t.ratio else "—"
             sql = f"{t.sql_p50_ms:.2f}" if t.sql_p50_ms is not None else "—"
             lines.append(f"| {t.name} | {t.p50_ms:.1f} | {t.p95_ms:.1f} | {t.queries} | {sql} | {ratio} |")
         lines += [
             "",
-            f"Capture throughput over HTTP: gunicorn with {load['workers']} workers, {load['clients']} concurrent "
-            f"clients on distinct orders, {load['requests']} captures: **{load['rps']:.0f} requests/s**, "
+            f"Capture throughput over HTTP: gunicorn with {load['workers']} workers, "
+            f"{load['clients']} concurrent clients on distinct orders, {load['requests']} captures: "
+            f"**{load['rps']:.0f} requests/s**, "
             f"p50 {load['p50_ms']:.1f} ms, p95 {load['p95_ms']:.1f} ms, {load['ok']} recorded.",
             "",
         ]
         path.write_text("\n".join(lines))
 
     def _models(self) -> dict:
-        from orders.models import Event, OperationItem, OrderLine, PaymentOperation
-
-        return {"orders": Order, "lines": OrderLine, "operations": PaymentOperation,
-                "operation items": OperationItem, "events": Event}
+        return {
+            "orders": Order,
+            "lines": OrderLine,
+            "operations": PaymentOperation,
+            "operation items": OperationItem,
+            "events": Event,
+        }
