@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
+from backoffice.db_router import REPLICA, replica_configured
 from tests.factories import AccountFactory, UserFactory, api_client_for
 
 AID = "T12345678"
@@ -13,13 +14,19 @@ OTHER_AID = "T87654321"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need real row locks: skip them on SQLite."""
-    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        return
+    """Tests marked `postgres` need real row locks: skip them on SQLite.
+
+    With a read replica configured, transactional tests may read through it (lag-tolerant
+    pages do, outside a transaction), so they are given both databases."""
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
     for test in items:
-        if "postgres" in test.keywords:
+        if "postgres" in test.keywords and not on_postgres:
             test.add_marker(skip)
+        marker = test.get_closest_marker("django_db")
+        if replica_configured() and marker and marker.kwargs.get("transaction"):
+            kwargs = {**marker.kwargs, "databases": ["default", REPLICA]}
+            test.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
 @pytest.fixture(autouse=True)
@@ -66,8 +73,7 @@ def token_for(client, secret: str, aid: str) -> str:
         f"/v1/accounts/{aid}/auth/token",
         {"grant_type": "client_credentials", "audience": f"http://testserver/v1/accounts/{aid}"},
         format="json",
-        HTTP_AUTHORIZATION="Basic " + base64.b64encode(
-            f"{client.client_id}:{secret}".encode()).decode(),
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{client.client_id}:{secret}".encode()).decode(),
     )
     assert response.status_code == 200, response.content
     return response.json()["access_token"]

@@ -69,26 +69,49 @@ def api_client_for(account: Account, scopes: str = "admin:shopping", name: str =
 def item(line_id: int = 1, gross: int = 39800, rate: int = 25, **extra) -> dict:
     """An order line body with the VAT its gross contains."""
     tax = round(gross * rate / (100 + rate))
-    return {**copy.deepcopy(SEED_ITEM), "line_id": line_id, "gross_amount": gross,
-            "tax_lines": [{"amount": tax, "percentage": rate}], **extra}
+    return {
+        **copy.deepcopy(SEED_ITEM),
+        "line_id": line_id,
+        "gross_amount": gross,
+        "tax_lines": [{"amount": tax, "percentage": rate}],
+        **extra,
+    }
 
 
-def make_order(account: Account, items: list[dict] | None = None, currency: str = "NOK",
-               actor: Actor = TEST_ACTOR, **order_fields) -> Order:
+def make_order(
+    account: Account,
+    items: list[dict] | None = None,
+    currency: str = "NOK",
+    actor: Actor = TEST_ACTOR,
+    **order_fields,
+) -> Order:
     draft = draft_create(
         account=account,
-        payload={"options": {"generate_order_id": "ALPHANUMERIC_9"},
-                 "order": {"currency": currency, "items": items or [item()], **order_fields}},
+        payload={
+            "options": {"generate_order_id": "ALPHANUMERIC_9"},
+            "order": {"currency": currency, "items": items or [item()], **order_fields},
+        },
         actor=actor,
     )
     return draft_complete(draft=draft, actor=actor)
 
 
-def record(order: Order, kind: OperationKind | str, lines: list[tuple[int, int]],
-           payment_id: str = "PID_123", success: bool = True, actor: Actor = TEST_ACTOR):
+def record(
+    order: Order,
+    kind: OperationKind | str,
+    lines: list[tuple[int, int]],
+    payment_id: str = "PID_123",
+    success: bool = True,
+    actor: Actor = TEST_ACTOR,
+):
     """Record an operation: `record(order, "capture", [(1, 39800)])`."""
     return operation_record(
-        order=order, kind=OperationKind(kind), actor=actor,
-        payload={"items": [{"line_id": line, "amount": amount} for line, amount in lines],
-                 "payment_details": {"payment_id": payment_id}, "success": success},
+        order=order,
+        kind=OperationKind(kind),
+        actor=actor,
+        payload={
+            "items": [{"line_id": line, "amount": amount} for line, amount in lines],
+            "payment_details": {"payment_id": payment_id},
+            "success": success,
+        },
     )

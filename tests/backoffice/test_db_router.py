@@ -14,15 +14,24 @@ needs_replica = pytest.mark.skipif(not replica_configured(), reason="set DATABAS
 @pytest.mark.django_db(databases=["default", REPLICA], transaction=True)
 def test_lag_tolerant_reads_go_to_the_replica_and_writes_stay_on_the_primary(account):
     order = make_order(account)
-    with CaptureQueriesContext(connections[REPLICA]) as replica, \
-            CaptureQueriesContext(connections["default"]) as primary, replica_reads():
+    with (
+        CaptureQueriesContext(connections[REPLICA]) as replica,
+        CaptureQueriesContext(connections["default"]) as primary,
+        replica_reads(),
+    ):
         list(Order.objects.filter(account=account))
-        operation_record(order=order, kind="authorization", actor=TEST_ACTOR, payload={
-            "items": [{"line_id": 1, "amount": 39800}], "payment_details": {"payment_id": "P"}})
+        operation_record(
+            order=order,
+            kind="authorization",
+            actor=TEST_ACTOR,
+            payload={"items": [{"line_id": 1, "amount": 39800}], "payment_details": {"payment_id": "P"}},
+        )
     assert any('FROM "orders_order"' in q["sql"] for q in replica.captured_queries)
     assert any("FOR UPDATE" in q["sql"] for q in primary.captured_queries)
-    assert not any("FOR UPDATE" in q["sql"] or q["sql"].startswith(("INSERT", "UPDATE"))
-                   for q in replica.captured_queries)
+    assert not any(
+        "FOR UPDATE" in q["sql"] or q["sql"].startswith(("INSERT", "UPDATE"))
+        for q in replica.captured_queries
+    )
 
 
 @pytest.mark.django_db(databases=["default", REPLICA] if replica_configured() else ["default"])

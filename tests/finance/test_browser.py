@@ -58,7 +58,7 @@ def page(browser, live_server):
         viewport={"width": 1280, "height": 900}, base_url=live_server.url, accept_downloads=True
     )
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # generous: CI shares two cores with the server and PostgreSQL
     yield page
     context.close()
 

@@ -45,7 +45,7 @@ def page(browser, live_server, request):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     page.base_url = live_server.url
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(30_000)  # generous: CI shares two cores with the server and PostgreSQL
     yield page
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
