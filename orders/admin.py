@@ -152,8 +152,58 @@ class EventInline(ReadOnly, admin.TabularInline):
     extra = 0
 
 
+class FixableLedgerAdmin(admin.ModelAdmin):
+    """An order or a line in the admin: never added or deleted there; its money shown read-only;
+    its `fixable` fields saved through a data-fix service that writes the order's timeline."""
+
+    fixable: list[str]
+
+    def currency_of(self, obj) -> str:
+        return obj.currency
+
+    def data_fix(self, obj, changes: dict, actor: Actor, reason: str):
+        raise NotImplementedError
+
+    def has_add_permission(self, request) -> bool:
+        # Orders come from completed drafts, and lines only with them.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in self.fixable}
+        fixed = self.data_fix(obj, changes, Actor(user=request.user), form.cleaned_data.get("fix_reason", ""))
+        for field in self.fixable:
+            setattr(obj, field, getattr(fixed, field))
+
+    @admin.display(description="gross", ordering="gross_amount")
+    def gross(self, obj):
+        return money(obj.gross_amount, self.currency_of(obj))
+
+    @admin.display(description="VAT")
+    def tax(self, obj):
+        return money(obj.tax_amount, self.currency_of(obj))
+
+    @admin.display(description="authorized")
+    def authorized(self, obj):
+        return money(obj.authorized_amount, self.currency_of(obj))
+
+    @admin.display(description="captured", ordering="captured_amount")
+    def captured(self, obj):
+        return money(obj.captured_amount, self.currency_of(obj))
+
+    @admin.display(description="refunded", ordering="refunded_amount")
+    def refunded(self, obj):
+        return money(obj.refunded_amount, self.currency_of(obj))
+
+    @admin.display(description="cancelled")
+    def cancelled(self, obj):
+        return money(obj.cancelled_amount, self.currency_of(obj))
+
+
 @admin.register(Order)
-class OrderAdmin(AccountScoped, admin.ModelAdmin):
+class OrderAdmin(AccountScoped, FixableLedgerAdmin):
     form = FixForm
     list_display = [
         "order_id",
@@ -227,47 +277,10 @@ class OrderAdmin(AccountScoped, admin.ModelAdmin):
         ),
     ]
 
-    def has_add_permission(self, request) -> bool:
-        # Orders are made by completing drafts, with their lines and events.
-        return False
+    fixable = ORDER_FIXABLE
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def save_model(self, request, obj, form, change) -> None:
-        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in ORDER_FIXABLE}
-        fixed = order_data_fix(
-            order=obj,
-            changes=changes,
-            actor=Actor(user=request.user),
-            reason=form.cleaned_data.get("fix_reason", ""),
-        )
-        for field in ORDER_FIXABLE:
-            setattr(obj, field, getattr(fixed, field))
-
-    @admin.display(description="gross", ordering="gross_amount")
-    def gross(self, order):
-        return money(order.gross_amount, order.currency)
-
-    @admin.display(description="VAT")
-    def tax(self, order):
-        return money(order.tax_amount, order.currency)
-
-    @admin.display(description="authorized")
-    def authorized(self, order):
-        return money(order.authorized_amount, order.currency)
-
-    @admin.display(description="captured", ordering="captured_amount")
-    def captured(self, order):
-        return money(order.captured_amount, order.currency)
-
-    @admin.display(description="refunded", ordering="refunded_amount")
-    def refunded(self, order):
-        return money(order.refunded_amount, order.currency)
-
-    @admin.display(description="cancelled")
-    def cancelled(self, order):
-        return money(order.cancelled_amount, order.currency)
+    def data_fix(self, obj, changes: dict, actor: Actor, reason: str):
+        return order_data_fix(order=obj, changes=changes, actor=actor, reason=reason)
 
 
 class TaxLineInline(ReadOnly, admin.TabularInline):
@@ -278,7 +291,7 @@ class TaxLineInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(OrderLine)
-class OrderLineAdmin(AccountScoped, admin.ModelAdmin):
+class OrderLineAdmin(AccountScoped, FixableLedgerAdmin):
     account_path = "order__account"
     form = FixForm
     list_display = [
@@ -342,46 +355,13 @@ class OrderLineAdmin(AccountScoped, admin.ModelAdmin):
         ),
     ]
 
-    def has_add_permission(self, request) -> bool:
-        return False
+    fixable = LINE_FIXABLE
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    def data_fix(self, obj, changes: dict, actor: Actor, reason: str):
+        return line_data_fix(line=obj, changes=changes, actor=actor, reason=reason)
 
-    def save_model(self, request, obj, form, change) -> None:
-        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in LINE_FIXABLE}
-        fixed = line_data_fix(
-            line=obj,
-            changes=changes,
-            actor=Actor(user=request.user),
-            reason=form.cleaned_data.get("fix_reason", ""),
-        )
-        for field in LINE_FIXABLE:
-            setattr(obj, field, getattr(fixed, field))
-
-    @admin.display(description="gross", ordering="gross_amount")
-    def gross(self, line):
-        return money(line.gross_amount, line.order.currency)
-
-    @admin.display(description="VAT")
-    def tax(self, line):
-        return money(line.tax_amount, line.order.currency)
-
-    @admin.display(description="authorized")
-    def authorized(self, line):
-        return money(line.authorized_amount, line.order.currency)
-
-    @admin.display(description="captured")
-    def captured(self, line):
-        return money(line.captured_amount, line.order.currency)
-
-    @admin.display(description="refunded")
-    def refunded(self, line):
-        return money(line.refunded_amount, line.order.currency)
-
-    @admin.display(description="cancelled")
-    def cancelled(self, line):
-        return money(line.cancelled_amount, line.order.currency)
+    def currency_of(self, line) -> str:
+        return line.order.currency
 
 
 @admin.register(TaxLine)

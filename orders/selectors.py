@@ -99,7 +99,13 @@ def order_search(queryset: QuerySet[Order], text: str, *, account: Account) -> Q
 
 
 def operation_list(*, order: Order, kind: OperationKind | None = None) -> QuerySet[PaymentOperation]:
-    items = Prefetch("items", queryset=OperationItem.objects.select_related("line"))
+    # An item shows its line's number: load just that of the line, not whole line rows.
+    items = Prefetch(
+        "items",
+        queryset=OperationItem.objects.select_related("line").only(
+            "id", "operation_id", "amount", "line__id", "line__line_id"
+        ),
+    )
     qs = order.operations.prefetch_related(items).order_by("created_at", "id")
     return qs.filter(kind=kind) if kind else qs
 

@@ -2,12 +2,16 @@ import base64
 import os
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
 from backoffice.db_router import REPLICA, replica_configured
+from backoffice.roles import ADMINISTRATOR, ORDER_PERMISSIONS, ROLE_PERMISSIONS
 from tests.factories import AccountFactory, UserFactory, api_client_for
+
+pytest_plugins = ["tests.browser"]
 
 AID = "T12345678"
 OTHER_AID = "T87654321"
@@ -96,7 +100,19 @@ def api(account, make_api) -> ShoppingApi:
 
 
 @pytest.fixture
-def staff(account):
+def roles(db):
+    """The role groups come from a data migration, and a transactional test's flush removes
+    them: make sure they are there, with their permissions."""
+    for name, codenames in {**ROLE_PERMISSIONS, ADMINISTRATOR: ORDER_PERMISSIONS}.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        if not group.permissions.exists():
+            group.permissions.set(
+                Permission.objects.filter(content_type__app_label="orders", codename__in=codenames)
+            )
+
+
+@pytest.fixture
+def staff(account, roles):
     """Staff users of the account, one per role."""
     return {
         role: UserFactory(username=f"{role.split()[0].lower()}", role=role, accounts=[account])

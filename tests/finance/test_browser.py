@@ -4,70 +4,14 @@ against live_server; without Chromium this skips, unless REQUIRE_BROWSER=1."""
 
 import csv
 import io
-import os
-import shutil
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.contrib.auth.models import Group, Permission
-from django.test import Client
 
-from backoffice.roles import ADMINISTRATOR, ORDER_PERMISSIONS, ROLE_PERMISSIONS
+from tests.browser import SCREENSHOTS, sign_in
 from tests.factories import item, make_order, record
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def roles(db):
-    """The role groups come from a data migration; a transactional test's flush removes them."""
-    for name, codenames in {**ROLE_PERMISSIONS, ADMINISTRATOR: ORDER_PERMISSIONS}.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        if not group.permissions.exists():
-            group.permissions.set(
-                Permission.objects.filter(content_type__app_label="orders", codename__in=codenames)
-            )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 900}, base_url=live_server.url, accept_downloads=True
-    )
-    page = context.new_page()
-    page.set_default_timeout(30_000)  # generous: CI shares two cores with the server and PostgreSQL
-    yield page
-    context.close()
-
-
-def sign_in(page, user, base_url: str) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}])
 
 
 def test_finance_user_switches_period_and_grouping_downloads_csv_and_drills_down(
@@ -85,7 +29,7 @@ def test_finance_user_switches_period_and_grouping_downloads_csv_and_drills_down
         record(order, "capture", [(1, gross), (2, 5000)])
         record(order, "refund", [(2, 2500)])
         orders.append(order)
-    sign_in(page, staff["Finance"], live_server.url)
+    sign_in(page, staff["Finance"])
 
     page.goto(f"/{account.aid}/finance/")
     page.get_by_role("heading", name="Finance", exact=True).wait_for()

@@ -1,8 +1,6 @@
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
-from backoffice.roles import ADMINISTRATOR, ORDER_PERMISSIONS, ROLE_PERMISSIONS
 from payments.gateways import dintero
 from payments.services import calls
 
@@ -28,17 +26,6 @@ def sandbox_by_default(settings):
     settings.DINTERO_CLIENT_ID = ""
     settings.DINTERO_CLIENT_SECRET = ""
     settings.PAYMENTS_PUBLIC_URL = "http://testserver"
-
-
-@pytest.fixture
-def roles(db):
-    """The role groups come from a data migration; a transactional test's flush removes them."""
-    for name, codenames in {**ROLE_PERMISSIONS, ADMINISTRATOR: ORDER_PERMISSIONS}.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        if not group.permissions.exists():
-            group.permissions.set(
-                Permission.objects.filter(content_type__app_label="orders", codename__in=codenames)
-            )
 
 
 @pytest.fixture

@@ -4,67 +4,13 @@ Without Chromium these tests skip, unless REQUIRE_BROWSER=1 (as in CI), where th
 Each scenario saves a screenshot under screenshots/.
 """
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from orders.models import OperationKind, Order, PaymentOperation
+from tests.browser import SCREENSHOTS, go, sign_in
 from tests.factories import item, make_order, record
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium"),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, live_server, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
-    page = context.new_page()
-    page.base_url = live_server.url
-    page.set_default_timeout(30_000)  # generous: CI shares two cores with the server and PostgreSQL
-    yield page
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-
-
-def sign_in(page, user) -> None:
-    """Reuse a Django session instead of typing the password in every scenario."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": page.base_url}]
-    )
-
-
-def go(page, path: str) -> None:
-    page.goto(path)
-    page.wait_for_load_state("networkidle")
 
 
 def order_path(order: Order, suffix: str = "") -> str:
