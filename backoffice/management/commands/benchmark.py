@@ -320,8 +320,62 @@ class Command(BaseCommand):
             f"**{load['rps']:.0f} requests/s**, "
             f"p50 {load['p50_ms']:.1f} ms, p95 {load['p95_ms']:.1f} ms, {load['ok']} recorded.",
             "",
+            "## Targets",
+            "",
+            "| target | measured | met |",
+            "|---|---|:---:|",
+            *(
+                f"| {target} | {measured} | {'yes' if met else '**no**'} |"
+                for target, measured, met in self._targets(rows, load)
+            ),
+            "",
         ]
         path.write_text("\n".join(lines))
+
+    def _targets(self, rows: list[Timing], load: dict) -> list[tuple[str, str, bool]]:
+        by_name = {t.name.strip(): t for t in rows}
+        lists = [
+            by_name[name]
+            for name in (
+                "order list, first page",
+                "search by order id",
+                "search by customer e-mail",
+                "search by SKU",
+                "filter by payment status",
+            )
+        ]
+        worst = max(lists, key=lambda t: t.p95_ms)
+        order, month = by_name["order page, 100 lines"], by_name["finance page, this month"]
+        raw = by_name["the month from operation items, without the rollup (bare SQL)"]
+        capture = by_name["capture API (POST …/captures)"]
+        return [
+            (
+                "list, search and filter p95 ≤ 50 ms",
+                f"worst p95 {worst.p95_ms:.1f} ms ({worst.name})",
+                worst.p95_ms <= 50,
+            ),
+            (
+                "order page ≤ 30 ms (p50) and ≤ 12 queries, 100 lines",
+                f"p50 {order.p50_ms:.1f} ms, {order.queries} queries",
+                order.p50_ms <= 30 and (order.queries or 0) <= 12,
+            ),
+            (
+                "finance page for a month ≤ 2x the bare SQL over operation items",
+                f"{month.p50_ms:.1f} ms vs {raw.p50_ms:.1f} ms ({month.p50_ms / raw.p50_ms:.2f}x); "
+                f"{month.ratio:.0f}x the same question over the daily rollup",
+                month.p50_ms <= 2 * raw.p50_ms,
+            ),
+            (
+                "capture API p95 ≤ 40 ms",
+                f"p95 {capture.p95_ms:.1f} ms, one request at a time",
+                capture.p95_ms <= 40,
+            ),
+            (
+                "capture API p95 ≤ 40 ms under concurrent load",
+                f"p95 {load['p95_ms']:.1f} ms, {load['clients']} clients on {load['workers']} workers",
+                load["p95_ms"] <= 40,
+            ),
+        ]
 
     def _models(self) -> dict:
         return {
