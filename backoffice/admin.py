@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from backoffice.admin_site import AccountScoped, ReadOnly
 from backoffice.models import AccessToken, Account, ApiClient, IdempotencyRecord, Scope
 from backoffice.services import api_client_create, api_client_revoke, token_revoke
 
@@ -147,7 +148,8 @@ class ApiClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessToken)
-class AccessTokenAdmin(admin.ModelAdmin):
+class AccessTokenAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
+    account_path = "client__account"
     list_display = ["__str__", "client", "account", "created_at", "expires_at", "revoked_at", "valid"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter), "client__account"]
     search_fields = ["=client__client_id", "client__name", "client__account__aid"]
@@ -156,20 +158,6 @@ class AccessTokenAdmin(admin.ModelAdmin):
     fields = ["client", "created_at", "expires_at", "revoked_at"]
     readonly_fields = fields
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(client__account__members=request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="account")
     def account(self, token):
@@ -189,27 +177,13 @@ class AccessTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(admin.ModelAdmin):
+class IdempotencyRecordAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     list_display = ["key", "account", "status_code", "created_at"]
     list_filter = ["account", "status_code"]
     search_fields = ["=key"]
     fields = ["account", "key", "fingerprint", "status_code", "response_body", "created_at"]
     readonly_fields = fields
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(account__members=request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 admin.site.unregister(User)

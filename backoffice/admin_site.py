@@ -42,3 +42,28 @@ class BackofficeAdminSite(admin.AdminSite):
 
     def has_permission(self, request) -> bool:
         return is_administrator(request.user)
+
+
+class AccountScoped:
+    """Administrators who are not superusers see only the data of accounts they are members of."""
+
+    account_path = "account"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(**{f"{self.account_path}__members": request.user})
+
+
+class ReadOnly:
+    """History: shown, never added, changed or deleted (a crafted POST is refused too)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

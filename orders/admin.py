@@ -9,6 +9,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from backoffice.admin_site import AccountScoped
+from backoffice.admin_site import ReadOnly as ReadOnlyHistory
 from orders.actor import Actor
 from orders.models import (
     DraftOrder,
@@ -36,35 +38,14 @@ def money(amount: int | None, currency: str) -> str:
     return format_money(amount, currency, getattr(settings, "DISPLAY_LOCALE", "nb_NO"))
 
 
-class AccountScoped:
-    """Non-superuser administrators see only the data of accounts they are members of."""
-
-    account_path = "account"
-
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(**{f"{self.account_path}__members": request.user})
-
-
-class ReadOnly:
-    """History: shown, never added, changed or deleted (also refused for a crafted POST)."""
+class ReadOnly(ReadOnlyHistory):
+    """Money history: read-only, with a note pointing to the reversal flow."""
 
     change_form_template = "admin/orders/money_change_form.html"
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "money_note": MONEY_NOTE}
         return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class FixForm(forms.ModelForm):

@@ -3,18 +3,13 @@ Sandbox faults can be set for demos."""
 
 from django.contrib import admin
 
+from backoffice.admin_site import AccountScoped, ReadOnly
+
 from .models import Mismatch, PaymentSession, ProviderCall, ReconciliationRun, SandboxFault
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
+    account_path = "order__account"
 
 
 @admin.register(ProviderCall)
@@ -42,7 +37,7 @@ class MismatchAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReconciliationRun)
-class ReconciliationRunAdmin(ReadOnlyAdmin):
+class ReconciliationRunAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["started_at", "finished_at", "calls_settled", "calls_unknown", "mismatches_found"]
 
 

@@ -10,6 +10,7 @@ crash leaves either both or neither. A claim with no response that is older than
 import hashlib
 import json
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -50,8 +51,16 @@ def _claim(account: Account, key: str, fingerprint: str) -> IdempotencyRecord | 
         return record
 
 
-def idempotent(request: Request, account: Account, write: Callable[[], Response]) -> Response:
-    """Run `write` at most once per idempotency key of the account."""
+def idempotent(
+    request: Request, account: Account, write: Callable[[], Response], *, atomic: bool = True
+) -> Response:
+    """Run `write` at most once per idempotency key of the account.
+
+    With `atomic`, the write and its stored response commit together. A write that calls a
+    payment provider must hold no transaction across the call (`atomic=False`): its response is
+    stored after it, and the provider calls it makes are themselves recorded before they are
+    sent, so a retry after a crash in between cannot make them twice. A 5xx answer is not kept:
+    the same key may be tried again."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return _run(write)
@@ -62,7 +71,7 @@ def idempotent(request: Request, account: Account, write: Callable[[], Response]
         claimed["Idempotent-Replayed"] = "true"
         return claimed
     try:
-        with transaction.atomic():
+        with transaction.atomic() if atomic else nullcontext():
             response = _run(write)
             if response.status_code < 500:
                 claimed.status_code = response.status_code
@@ -71,6 +80,8 @@ def idempotent(request: Request, account: Account, write: Callable[[], Response]
     except BaseException:
         claimed.delete()
         raise
+    if response.status_code >= 500:
+        claimed.delete()
     return response
 
 

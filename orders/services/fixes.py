@@ -66,6 +66,18 @@ def _summary(prefix: str, diff: list[dict[str, Any]]) -> str:
     return f"{prefix}: " + "; ".join(parts)
 
 
+def _apply(obj, changes: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+    """Set the changed fields on `obj`; return the fields that really changed and their diff."""
+    changed, diff = [], []
+    for field, value in changes.items():
+        field_changes = field_diff(field, getattr(obj, field), value)
+        if field_changes:
+            diff += field_changes
+            changed.append(field)
+            setattr(obj, field, value)
+    return changed, diff
+
+
 def order_data_fix(*, order: Order, changes: dict[str, Any], actor: Actor, reason: str = "") -> Order:
     """Change an order's customer, addresses, store, merchant reference or metadata.
 
@@ -73,14 +85,7 @@ def order_data_fix(*, order: Order, changes: dict[str, Any], actor: Actor, reaso
     _check_fields(changes, ORDER_FIXABLE, "an order")
     with transaction.atomic():
         locked = order_lock(order.pk)
-        diff = []
-        changed = []
-        for field, value in changes.items():
-            field_changes = field_diff(field, getattr(locked, field), value)
-            if field_changes:
-                diff += field_changes
-                changed.append(field)
-                setattr(locked, field, value)
+        changed, diff = _apply(locked, changes)
         if not diff:
             return locked
         locked.save(update_fields=changed)
@@ -101,14 +106,7 @@ def line_data_fix(*, line: OrderLine, changes: dict[str, Any], actor: Actor, rea
     with transaction.atomic():
         order = order_lock(line.order_id)
         locked = OrderLine.objects.get(pk=line.pk)
-        diff = []
-        changed = []
-        for field, value in changes.items():
-            field_changes = field_diff(field, getattr(locked, field), value)
-            if field_changes:
-                diff += field_changes
-                changed.append(field)
-                setattr(locked, field, value)
+        changed, diff = _apply(locked, changes)
         if not diff:
             return locked
         locked.save(update_fields=changed)

@@ -17,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backoffice.api.errors import error_body
-from backoffice.api.idempotency import KEY_LIMIT, _claim, _fingerprint, _run
+from backoffice.api.idempotency import idempotent
 from backoffice.api.views import AccountAPIView
 from orders import selectors
 from orders.actor import Actor
@@ -44,30 +44,6 @@ ERRORS = {
         502: "the provider refused (error body, with the calls)",
     }.items()
 }
-
-
-def idempotent_outside_transaction(request: Request, account, write) -> Response:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return _run(write)
-    if not key.strip() or len(key) > KEY_LIMIT:
-        raise InvalidInput([FieldError("Idempotency-Key", f"must be 1 to {KEY_LIMIT} characters")])
-    claimed = _claim(account, key, _fingerprint(request))
-    if isinstance(claimed, Response):
-        claimed["Idempotent-Replayed"] = "true"
-        return claimed
-    try:
-        response = _run(write)
-    except BaseException:
-        claimed.delete()
-        raise
-    if response.status_code < 500:
-        claimed.status_code = response.status_code
-        claimed.response_body = response.data
-        claimed.save(update_fields=["status_code", "response_body"])
-    else:
-        claimed.delete()
-    return response
 
 
 def _items(request: Request):
@@ -112,7 +88,7 @@ class ProviderActionView(AccountAPIView):
             )
             return _calls_response(calls)
 
-        return idempotent_outside_transaction(request, self.account, act)
+        return idempotent(request, self.account, act, atomic=False)
 
 
 def _action_view(kind: CallKind, name: str) -> type:
@@ -155,4 +131,4 @@ class SessionsView(AccountAPIView):
                 else Response({**body, "calls": []}, status=status.HTTP_200_OK)
             )
 
-        return idempotent_outside_transaction(request, self.account, act)
+        return idempotent(request, self.account, act, atomic=False)
