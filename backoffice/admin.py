@@ -158,7 +158,6 @@ class AccessTokenAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     fields = ["client", "created_at", "expires_at", "revoked_at"]
     readonly_fields = fields
 
-
     @admin.display(description="account")
     def account(self, token):
         return token.client.account
@@ -183,7 +182,6 @@ class IdempotencyRecordAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     search_fields = ["=key"]
     fields = ["account", "key", "fingerprint", "status_code", "response_body", "created_at"]
     readonly_fields = fields
-
 
 
 admin.site.unregister(User)
