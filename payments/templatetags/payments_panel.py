@@ -27,3 +27,12 @@ def payment_panel(context, order: Order) -> dict:
 @register.filter
 def money(amount: int | None, currency: str) -> str:
     return "" if amount is None else format_money(amount, currency)
+
+
+_CALL_BADGE = {"succeeded": "success", "failed": "danger", "unknown": "warning"}
+
+
+@register.filter
+def call_badge(state: str) -> str:
+    """The badge colour of a provider call's state: an unknown outcome stands out."""
+    return _CALL_BADGE.get(state, "neutral")
