@@ -38,6 +38,37 @@ def money(amount: int | None, currency: str) -> str:
     return format_money(amount, currency, getattr(settings, "DISPLAY_LOCALE", "nb_NO"))
 
 
+class LedgerColumns:
+    """The money columns of an order or a line, in its currency."""
+
+    def currency_of(self, obj) -> str:
+        return obj.currency
+
+    @admin.display(description="gross", ordering="gross_amount")
+    def gross(self, obj):
+        return money(obj.gross_amount, self.currency_of(obj))
+
+    @admin.display(description="VAT")
+    def tax(self, obj):
+        return money(obj.tax_amount, self.currency_of(obj))
+
+    @admin.display(description="authorized")
+    def authorized(self, obj):
+        return money(obj.authorized_amount, self.currency_of(obj))
+
+    @admin.display(description="captured", ordering="captured_amount")
+    def captured(self, obj):
+        return money(obj.captured_amount, self.currency_of(obj))
+
+    @admin.display(description="refunded", ordering="refunded_amount")
+    def refunded(self, obj):
+        return money(obj.refunded_amount, self.currency_of(obj))
+
+    @admin.display(description="cancelled")
+    def cancelled(self, obj):
+        return money(obj.cancelled_amount, self.currency_of(obj))
+
+
 class ReadOnly(ReadOnlyHistory):
     """Money history: read-only, with a note pointing to the reversal flow."""
 
@@ -57,7 +88,7 @@ class FixForm(forms.ModelForm):
     )
 
 
-class LineInline(ReadOnly, admin.TabularInline):
+class LineInline(LedgerColumns, ReadOnly, admin.TabularInline):
     model = OrderLine
     fields = [
         "line_link",
@@ -86,29 +117,8 @@ class LineInline(ReadOnly, admin.TabularInline):
             '<a href="{}">{}</a>', reverse("admin:orders_orderline_change", args=[line.pk]), line.line_id
         )
 
-    @admin.display(description="gross")
-    def gross(self, line):
-        return money(line.gross_amount, line.order.currency)
-
-    @admin.display(description="VAT")
-    def tax(self, line):
-        return money(line.tax_amount, line.order.currency)
-
-    @admin.display(description="authorized")
-    def authorized(self, line):
-        return money(line.authorized_amount, line.order.currency)
-
-    @admin.display(description="captured")
-    def captured(self, line):
-        return money(line.captured_amount, line.order.currency)
-
-    @admin.display(description="refunded")
-    def refunded(self, line):
-        return money(line.refunded_amount, line.order.currency)
-
-    @admin.display(description="cancelled")
-    def cancelled(self, line):
-        return money(line.cancelled_amount, line.order.currency)
+    def currency_of(self, line) -> str:
+        return line.order.currency
 
 
 class OperationInline(ReadOnly, admin.TabularInline):
@@ -133,14 +143,11 @@ class EventInline(ReadOnly, admin.TabularInline):
     extra = 0
 
 
-class FixableLedgerAdmin(admin.ModelAdmin):
+class FixableLedgerAdmin(LedgerColumns, admin.ModelAdmin):
     """An order or a line in the admin: never added or deleted there; its money shown read-only;
     its `fixable` fields saved through a data-fix service that writes the order's timeline."""
 
     fixable: list[str]
-
-    def currency_of(self, obj) -> str:
-        return obj.currency
 
     def data_fix(self, obj, changes: dict, actor: Actor, reason: str):
         raise NotImplementedError
@@ -157,30 +164,6 @@ class FixableLedgerAdmin(admin.ModelAdmin):
         fixed = self.data_fix(obj, changes, Actor(user=request.user), form.cleaned_data.get("fix_reason", ""))
         for field in self.fixable:
             setattr(obj, field, getattr(fixed, field))
-
-    @admin.display(description="gross", ordering="gross_amount")
-    def gross(self, obj):
-        return money(obj.gross_amount, self.currency_of(obj))
-
-    @admin.display(description="VAT")
-    def tax(self, obj):
-        return money(obj.tax_amount, self.currency_of(obj))
-
-    @admin.display(description="authorized")
-    def authorized(self, obj):
-        return money(obj.authorized_amount, self.currency_of(obj))
-
-    @admin.display(description="captured", ordering="captured_amount")
-    def captured(self, obj):
-        return money(obj.captured_amount, self.currency_of(obj))
-
-    @admin.display(description="refunded", ordering="refunded_amount")
-    def refunded(self, obj):
-        return money(obj.refunded_amount, self.currency_of(obj))
-
-    @admin.display(description="cancelled")
-    def cancelled(self, obj):
-        return money(obj.cancelled_amount, self.currency_of(obj))
 
 
 @admin.register(Order)
