@@ -316,16 +316,21 @@ def totals_by_bucket(scope: Scope, grouping: str) -> list[dict]:
     return result
 
 
-def totals_by_currency(rows: list[dict]) -> list[dict]:
-    """The per-currency sums of `totals_by_bucket` rows (a handful of already aggregated rows)."""
+def _sum_by_currency(rows: list[dict], keys) -> list[dict]:
+    """Per currency, the sums of `keys` over already aggregated rows (a handful of them)."""
     by_currency: dict[str, dict] = {}
     for row in rows:
         total = by_currency.setdefault(
-            row["currency"], {"currency": row["currency"], **dict.fromkeys(FIGURES, 0)}
+            row["currency"], {"currency": row["currency"], **dict.fromkeys(keys, 0)}
         )
-        for figure in FIGURES:
-            total[figure] += row[figure]
+        for key in keys:
+            total[key] += row[key]
     return [by_currency[c] for c in sorted(by_currency)]
+
+
+def totals_by_currency(rows: list[dict]) -> list[dict]:
+    """The per-currency sums of `totals_by_bucket` rows."""
+    return _sum_by_currency(rows, FIGURES)
 
 
 def vat_table(scope: Scope) -> list[dict]:
@@ -366,14 +371,7 @@ def vat_totals(table: list[dict]) -> list[dict]:
     keys = [
         f"{kind}_{part}" for kind in ("captured", "refunded", "balance") for part in ("gross", "vat", "net")
     ]
-    by_currency: dict[str, dict] = {}
-    for row in table:
-        total = by_currency.setdefault(
-            row["currency"], {"currency": row["currency"], **dict.fromkeys(keys, 0)}
-        )
-        for key in keys:
-            total[key] += row[key]
-    return [by_currency[c] for c in sorted(by_currency)]
+    return _sum_by_currency(table, keys)
 
 
 def finance_rows(scope: Scope) -> QuerySet[OperationItem]:
