@@ -137,7 +137,7 @@ class DraftSerializer(serializers.ModelSerializer):
 
 
 class OperationItemSerializer(serializers.ModelSerializer):
-    line_id = serializers.IntegerField(source="line.line_id")
+    line_id = serializers.IntegerField(source="line_number")
 
     class Meta:
         model = OperationItem

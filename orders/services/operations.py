@@ -32,7 +32,7 @@ from orders.money import format_money
 
 from .events import event_write
 from .finance_rollup import finance_days_add
-from .totals import order_totals_refresh
+from .totals import order_totals_add, order_totals_refresh
 
 _LEDGER_FIELD = {
     OperationKind.AUTHORIZATION: "authorized_amount",
@@ -156,12 +156,14 @@ def _write(
         "items": op["items"],
     }
     if op["success"]:
+        # The lines were read under the order's lock, so their figures are current: the new
+        # ones are written in one statement, however many lines the operation names.
         field = _LEDGER_FIELD[kind]
-        for item in op["items"]:
-            OrderLine.objects.filter(pk=lines[item["line_id"]].pk).update(
-                **{field: F(field) + item["amount"]}
-            )
-        order_totals_refresh(order)
+        changed = [lines[item["line_id"]] for item in op["items"]]
+        for line, item in zip(changed, op["items"], strict=True):
+            setattr(line, field, getattr(line, field) + item["amount"])
+        OrderLine.objects.bulk_update(changed, [field])
+        order_totals_add(order, field, amount)
         event_write(
             order=order,
             kind=_RECORDED_EVENT[kind],

@@ -10,7 +10,6 @@ database transaction: the provider is called over HTTP, and its calls are stored
 are sent.
 """
 
-from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
@@ -59,7 +58,7 @@ def _calls(calls: list[ProviderCall]) -> list[dict]:
     fresh = (
         ProviderCall.objects.filter(pk__in=[c.pk for c in calls])
         .select_related("operation")
-        .prefetch_related(Prefetch("operation__items"))
+        .prefetch_related(selectors.operation_items_prefetch("operation__items"))
     )
     return ProviderCallSerializer(fresh.order_by("created_at", "id"), many=True).data
 
