@@ -10,7 +10,16 @@ from django.db.models.functions import Lower
 from backoffice.models import Account
 
 from .errors import NotFound
-from .models import DraftOrder, Event, OperationItem, OperationKind, Order, OrderLine, PaymentOperation
+from .models import (
+    DraftOrder,
+    Event,
+    OperationItem,
+    OperationKind,
+    Order,
+    OrderLine,
+    PaymentOperation,
+    TaxLine,
+)
 
 
 def _lines_prefetch() -> Prefetch:
@@ -38,6 +47,31 @@ def reversed_by(line: OrderLine) -> list[OrderLine]:
                 index[other.related_line_id].append(other)
         order._reversed_by = index
     return index.get(line.pk, [])
+
+
+def order_page_get(*, account: Account, order_id: str) -> Order:
+    """The order as its staff page shows it: as `order_get`, except that each line's VAT rates
+    come as plain values in `line.vat_rates` rather than as tax line instances. For a 100-line
+    order, building and prefetching those instances was a fifth of the page's time."""
+    lines = OrderLine.objects.select_related("related_line").order_by("line_id")
+    order = (
+        Order.objects.filter(account=account, order_id=order_id)
+        .select_related("account")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+        .first()
+    )
+    if order is None:
+        raise NotFound(f"there is no order {order_id}")
+    rates = defaultdict(list)
+    for line_pk, percentage in (
+        TaxLine.objects.filter(line__order=order)
+        .order_by("line_id", "id")
+        .values_list("line_id", "percentage")
+    ):
+        rates[line_pk].append(percentage)
+    for line in order.lines.all():
+        line.vat_rates = rates[line.pk]
+    return order
 
 
 def order_ref(*, account: Account, order_id: str) -> Order:

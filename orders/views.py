@@ -46,6 +46,7 @@ from orders.selectors import (
     operation_list,
     order_get,
     order_list,
+    order_page_get,
     order_search,
 )
 from orders.services.drafts import (
@@ -113,6 +114,13 @@ def _actor(request) -> Actor:
 def _order(account: Account, order_id: str) -> Order:
     try:
         return order_get(account=account, order_id=order_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+def _order_page(account: Account, order_id: str) -> Order:
+    try:
+        return order_page_get(account=account, order_id=order_id)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
 
@@ -219,11 +227,12 @@ def order_list_page(request, account: Account) -> HttpResponse:
 def _order_context(request, order: Order) -> dict:
     operations = list(operation_list(order=order))
     events = list(event_list(order=order))
-    replacements = [
-        draft
-        for draft in draft_list(account=order.account).filter(target_order=order, status="COMPLETED")
-        if (draft.document.get("metadata") or {}).get("replacement")
-    ]
+    # Replacements are drafts completed onto the order: an order never updated has none.
+    updated = any(e.kind == EventKind.ORDER_UPDATED for e in events)
+    drafts = (
+        draft_list(account=order.account).filter(target_order=order, status="COMPLETED") if updated else []
+    )
+    replacements = [d for d in drafts if (d.document.get("metadata") or {}).get("replacement")]
     settlements = [(draft, replacement_settlement(order=order, draft=draft)) for draft in replacements]
     lines = list(order.lines.all())
     return {
@@ -263,14 +272,14 @@ def _order_actions(request, order: Order, lines) -> dict:
 @require_GET
 @staff_page()
 def order_detail(request, account: Account, order_id: str) -> HttpResponse:
-    order = _order(account, order_id)
+    order = _order_page(account, order_id)
     return render(request, "orders/order_detail.html", _order_context(request, order))
 
 
 @require_POST
 @staff_page("orders.add_note")
 def note_create(request, account: Account, order_id: str) -> HttpResponse:
-    order = _order(account, order_id)
+    order = _order_page(account, order_id)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:

@@ -90,7 +90,14 @@ def test_order_page_shows_reversal_links_operations_and_events(account, login):
             "options": {"order_id": order.order_id},
             "order": {
                 "currency": "NOK",
-                "items": [item(2, -39800, related_item={"line_id": 1, "type": "reversed"})],
+                "items": [
+                    item(
+                        2,
+                        -39800,
+                        related_item={"line_id": 1, "type": "reversed"},
+                        reversed_reason="<u>changed</u> & gone",
+                    )
+                ],
             },
         },
         actor=Actor(system="tests"),
@@ -98,17 +105,21 @@ def test_order_page_shows_reversal_links_operations_and_events(account, login):
     draft_complete(draft=draft, actor=Actor(system="tests"))
     page = login().get(url(order)).content.decode()
     assert "Reverses" in page and 'href="#line-1"' in page
+    assert "<u>changed</u>" not in page and "· &lt;u&gt;changed&lt;/u&gt; &amp; gone" in page
     assert "Reversed by" in page and 'href="#line-2"' in page
     assert "PID_123" in page and "Capture recorded" in page
 
 
 def test_user_text_is_escaped(account, login):
     order = make_order(
-        account, [item(description="<script>alert('line')</script>")], customer={"first_name": "<b>Eve</b>"}
+        account,
+        [item(description="<script>alert('line')</script>", id='"><i>sku</i>')],
+        customer={"first_name": "<b>Eve</b>"},
     )
     note_add(order=order, text="<img src=x onerror=alert(1)>", actor=Actor(system="tests"))
     page = login().get(url(order)).content.decode()
     assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert "<i>sku</i>" not in page and "&quot;&gt;&lt;i&gt;sku&lt;/i&gt;" in page
     assert "<img src=x" not in page and "&lt;img src=x" in page
     assert "<b>Eve</b>" not in page
     listing = login().get(f"/{account.aid}/orders/?q=%3Cb%3E").content.decode()

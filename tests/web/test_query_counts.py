@@ -54,9 +54,12 @@ def test_order_page_queries_do_not_grow_with_lines_operations_and_events(account
         },
     )
     draft_complete(draft=draft, actor=actor)
+    # An updated order may have replacements: one query more looks for them.
+    updated = queries(client, path)
+    assert updated == few + 1
     for line_id in range(4, 12):
         record(order, "authorization", [(line_id, 5000)], payment_id=f"PID_{line_id}")
         record(order, "capture", [(line_id, 2500)], payment_id=f"PID_{line_id}")
     for n in range(5):
         note_add(order=order, text=f"note {n}", actor=actor)
-    assert queries(client, path) == few
+    assert queries(client, path) == updated <= 12
