@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from backoffice.models import Account, ApiClient
 
@@ -369,6 +370,12 @@ class PaymentOperation(ActorFields):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} on {self.order_id}"
+
+    @cached_property
+    def item_list(self) -> list["OperationItem"]:
+        """Its items in line order, each with its line's number as `line_number`: as
+        `selectors.operation_items_prefetch` reads them, or as `operation_record` wrote them."""
+        return list(self.items.all())
 
 
 class OperationItem(models.Model):

@@ -146,7 +146,7 @@ class OperationItemSerializer(serializers.ModelSerializer):
 
 class OperationSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="kind")
-    items = OperationItemSerializer(many=True)
+    items = OperationItemSerializer(many=True, source="item_list")
 
     class Meta:
         model = PaymentOperation

@@ -257,9 +257,6 @@ class OperationListView(OrderMixin, AccountAPIView):
                 payload=request.data,
                 actor=_actor(request),
             )
-            operation = selectors.operation_get(
-                order=operation.order, kind=self.kind, operation_id=str(operation.pk)
-            )
             return Response(OperationSerializer(operation).data, status=status.HTTP_201_CREATED)
 
         return self.write(request, record)

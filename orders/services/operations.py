@@ -142,10 +142,14 @@ def _write(
         metadata=op.get("metadata") or {},
         **actor.fields(),
     )
-    OperationItem.objects.bulk_create(
+    items = [
         OperationItem(operation=operation, line=lines[item["line_id"]], amount=item["amount"])
-        for item in op["items"]
-    )
+        for item in sorted(op["items"], key=lambda item: item["line_id"])
+    ]
+    OperationItem.objects.bulk_create(items)
+    for item in items:
+        item.line_number = item.line.line_id
+    operation.item_list = items  # as read back, without reading them back
     money = format_money(amount, order.currency)
     line_ids = ", ".join(str(item["line_id"]) for item in op["items"])
     data = {

@@ -163,5 +163,5 @@ def line_rows(lines: list[OrderLine], currency: str) -> SafeString:
 @register.filter
 def operation_items(operation: PaymentOperation, currency: str) -> SafeString:
     """`1: 398,00 kr<br>2: 99,00 kr`: the lines an operation moved money on, and how much."""
-    items = (f"{i.line_number}: {escape(_money(i.amount, currency))}" for i in operation.items.all())
+    items = (f"{i.line_number}: {escape(_money(i.amount, currency))}" for i in operation.item_list)
     return mark_safe("<br>".join(items))  # amounts escaped; line numbers are ints
