@@ -7,6 +7,7 @@ constraints below hold the ledger rules even if a service were wrong.
 """
 
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -372,10 +373,20 @@ class PaymentOperation(ActorFields):
         return f"{self.kind} {self.amount} on {self.order_id}"
 
     @cached_property
-    def item_list(self) -> list["OperationItem"]:
-        """Its items in line order, each with its line's number as `line_number`: as
-        `selectors.operation_items_prefetch` reads them, or as `operation_record` wrote them."""
-        return list(self.items.all())
+    def item_list(self) -> list["ItemAmount"]:
+        """What it moved on each line, in line order. The selectors that list operations read
+        these for all of them in one query, and `operation_record` sets those it wrote; an
+        operation loaded otherwise reads its own here."""
+        rows = self.items.order_by("line__line_id").values_list("line__line_id", "amount")
+        return [ItemAmount(line_number, amount) for line_number, amount in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemAmount:
+    """An operation item as shown and answered: the line's number and the amount on it."""
+
+    line_number: int
+    amount: int
 
 
 class OperationItem(models.Model):

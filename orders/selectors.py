@@ -3,7 +3,7 @@
 import uuid
 from collections import defaultdict
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 
@@ -13,6 +13,7 @@ from .errors import NotFound
 from .models import (
     DraftOrder,
     Event,
+    ItemAmount,
     OperationItem,
     OperationKind,
     Order,
@@ -132,28 +133,35 @@ def order_search(queryset: QuerySet[Order], text: str, *, account: Account) -> Q
     return named.filter(match)
 
 
-def operation_items_prefetch(lookup: str = "items") -> Prefetch:
-    """Operations' items, each with its line's number as `line_number`: joined in the same
-    query, with no line instance per item (a capture of a 100-line order has 100 items)."""
-    return Prefetch(
-        lookup,
-        queryset=OperationItem.objects.only("id", "operation_id", "amount").annotate(
-            line_number=F("line__line_id")
-        ),
-    )
+def operation_items_attach(operations: list[PaymentOperation]) -> list[PaymentOperation]:
+    """Set the `item_list` of each of `operations`, read for all of them in one query as plain
+    rows: a capture of a 100-line order has 100 items, and making a model instance of each
+    was most of the time of reading them."""
+    by_operation: dict[uuid.UUID, list[ItemAmount]] = defaultdict(list)
+    if operations:
+        rows = (
+            OperationItem.objects.filter(operation__in=operations)
+            .order_by("operation_id", "line__line_id")
+            .values_list("operation_id", "line__line_id", "amount")
+        )
+        for operation_id, line_number, amount in rows:
+            by_operation[operation_id].append(ItemAmount(line_number, amount))
+    for operation in operations:
+        operation.item_list = by_operation[operation.pk]
+    return operations
 
 
-def operation_list(*, order: Order, kind: OperationKind | None = None) -> QuerySet[PaymentOperation]:
-    qs = order.operations.prefetch_related(operation_items_prefetch()).order_by("created_at", "id")
-    return qs.filter(kind=kind) if kind else qs
+def operation_list(*, order: Order, kind: OperationKind | None = None) -> list[PaymentOperation]:
+    operations = order.operations.order_by("created_at", "id")
+    return operation_items_attach(list(operations.filter(kind=kind) if kind else operations))
 
 
 def operation_get(*, order: Order, kind: OperationKind, operation_id: str) -> PaymentOperation:
     pk = _uuid(operation_id)
-    operation = operation_list(order=order, kind=kind).filter(pk=pk).first() if pk else None
+    operation = order.operations.filter(kind=kind, pk=pk).first() if pk else None
     if operation is None:
         raise NotFound(f"order {order.order_id} has no {kind} {operation_id}")
-    return operation
+    return operation_items_attach([operation])[0]
 
 
 def event_list(*, order: Order) -> QuerySet[Event]:

@@ -225,7 +225,7 @@ def order_list_page(request, account: Account) -> HttpResponse:
 
 
 def _order_context(request, order: Order) -> dict:
-    operations = list(operation_list(order=order))
+    operations = operation_list(order=order)
     events = list(event_list(order=order))
     # Replacements are drafts completed onto the order: an order never updated has none.
     updated = any(e.kind == EventKind.ORDER_UPDATED for e in events)

@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from orders.models import DraftOrder, Event, OperationItem, Order, OrderLine, PaymentOperation
+from orders.models import DraftOrder, Event, Order, OrderLine, PaymentOperation
 from orders.selectors import reversed_by
 
 
@@ -136,12 +136,11 @@ class DraftSerializer(serializers.ModelSerializer):
         return order.order_id if order else None
 
 
-class OperationItemSerializer(serializers.ModelSerializer):
-    line_id = serializers.IntegerField(source="line_number")
+class OperationItemSerializer(serializers.Serializer):
+    """An `ItemAmount`."""
 
-    class Meta:
-        model = OperationItem
-        fields = ["line_id", "amount"]
+    line_id = serializers.IntegerField(source="line_number")
+    amount = serializers.IntegerField()
 
 
 class OperationSerializer(serializers.ModelSerializer):

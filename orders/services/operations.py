@@ -21,6 +21,7 @@ from orders.ledger import LineFigures, limit_error
 from orders.locks import order_lock
 from orders.models import (
     EventKind,
+    ItemAmount,
     OperationItem,
     OperationKind,
     Order,
@@ -142,14 +143,14 @@ def _write(
         metadata=op.get("metadata") or {},
         **actor.fields(),
     )
-    items = [
+    OperationItem.objects.bulk_create(
         OperationItem(operation=operation, line=lines[item["line_id"]], amount=item["amount"])
-        for item in sorted(op["items"], key=lambda item: item["line_id"])
+        for item in op["items"]
+    )
+    operation.item_list = [  # as read back, without reading them back
+        ItemAmount(item["line_id"], item["amount"])
+        for item in sorted(op["items"], key=lambda i: i["line_id"])
     ]
-    OperationItem.objects.bulk_create(items)
-    for item in items:
-        item.line_number = item.line.line_id
-    operation.item_list = items  # as read back, without reading them back
     money = format_money(amount, order.currency)
     line_ids = ", ".join(str(item["line_id"]) for item in op["items"])
     data = {

@@ -55,12 +55,13 @@ def _items(request: Request):
 
 
 def _calls(calls: list[ProviderCall]) -> list[dict]:
-    fresh = (
+    fresh = list(
         ProviderCall.objects.filter(pk__in=[c.pk for c in calls])
         .select_related("operation")
-        .prefetch_related(selectors.operation_items_prefetch("operation__items"))
+        .order_by("created_at", "id")
     )
-    return ProviderCallSerializer(fresh.order_by("created_at", "id"), many=True).data
+    selectors.operation_items_attach([c.operation for c in fresh if c.operation])
+    return ProviderCallSerializer(fresh, many=True).data
 
 
 def _calls_response(calls: list[ProviderCall], extra: dict | None = None) -> Response:
