@@ -91,10 +91,12 @@ class Command(BaseCommand):
         sku = sample.lines.order_by("line_id").first().item_id
         base = f"/{account.aid}"
         today = timezone.localdate()
-        month_start, year_start = today.replace(day=1), today.replace(month=1, day=1)
+        # Last month is a whole month whatever today's date ("this month" is one day on the 1st).
+        month_end = today.replace(day=1)
+        month_start = (month_end - dt.timedelta(days=1)).replace(day=1)
+        year_start = today.replace(month=1, day=1)
         tz = str(timezone.get_current_timezone())
         start = lambda day: timezone.make_aware(dt.datetime.combine(day, dt.time()))  # noqa: E731
-        end = start(today + dt.timedelta(days=1))
 
         rows: list[Timing] = []
         gc.freeze()  # as backoffice/wsgi.py does in the servers
@@ -127,10 +129,10 @@ class Command(BaseCommand):
         page("  its provider panel (loaded after it)", f"/payments/orders/{big.pk}/panel")
         tomorrow = today + dt.timedelta(days=1)
         page(
-            "finance page, this month",
-            f"{base}/finance/?period=this_month&group=day",
+            "finance page, last month",
+            f"{base}/finance/?period=last_month&group=day",
             FINANCE_SQL,
-            ["day", account.pk, month_start, tomorrow],
+            ["day", account.pk, month_start, month_end],
         )
         page(
             "finance page, this year",
@@ -147,7 +149,9 @@ class Command(BaseCommand):
             f"{load['ok']}/{load['requests']} recorded"
         )
         # Last: this heavy query would disturb the timings after it.
-        items_p50, items_p95 = time_sql(FINANCE_ITEMS_SQL, [tz, account.pk, start(month_start), end], 3)
+        items_p50, items_p95 = time_sql(
+            FINANCE_ITEMS_SQL, [tz, account.pk, start(month_start), start(month_end)], 3
+        )
         after_finance = next(i for i, t in enumerate(rows) if t.name == "finance page, this year") + 1
         rows.insert(
             after_finance,
@@ -350,7 +354,7 @@ class Command(BaseCommand):
             )
         ]
         worst = max(lists, key=lambda t: t.p95_ms)
-        order, month = by_name["order page, 100 lines"], by_name["finance page, this month"]
+        order, month = by_name["order page, 100 lines"], by_name["finance page, last month"]
         raw = by_name["the month from operation items, without the rollup (bare SQL)"]
         capture = by_name["capture API (POST …/captures)"]
         return [
