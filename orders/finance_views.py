@@ -155,15 +155,22 @@ class Links:
 
     def __init__(self, account: Account, scope: Scope, grouping: str):
         self.base = _base_params(scope, grouping)
+        # A month by day has hundreds of links: the part they share is encoded once. Its keys
+        # (period, grouping) never meet the narrowing ones (currency, kind, dates, rate).
+        self._base_query = urlencode(self.base)
         self.operations = reverse("finance-operations", args=[account.aid])
         self.export = reverse("finance-export", args=[account.aid])
         self.report = reverse("finance", args=[account.aid])
 
+    def _url(self, path: str, narrow: dict) -> str:
+        extra = urlencode({k: v for k, v in narrow.items() if v})
+        return f"{path}?{self._base_query}&{extra}" if extra else f"{path}?{self._base_query}"
+
     def drill(self, **narrow) -> str:
-        return f"{self.operations}?{urlencode(self.base | {k: v for k, v in narrow.items() if v})}"
+        return self._url(self.operations, narrow)
 
     def csv(self, **narrow) -> str:
-        return f"{self.export}?{urlencode(self.base | {k: v for k, v in narrow.items() if v})}"
+        return self._url(self.export, narrow)
 
     def bucket(self, grouping: str, day: dt.date, period_first: dt.date, period_last: dt.date) -> dict:
         first, last = bucket_bounds(grouping, day)
