@@ -1,6 +1,11 @@
-"""Random sequences of draft completion, reversal, authorize, capture, refund, cancel and
-replayed idempotency keys, through the HTTP API, checked after every step against a simple
-model of the ledger and the invariants of spec §7.
+"""Random sequences of draft completion, reversal, authorize, capture, refund, cancel,
+replayed idempotency keys and provider faults, through the HTTP API, checked after every step
+against a simple model of the ledger and the invariants of spec §7.
+
+Orders paid through the sandbox provider are captured and refunded at the provider, which may
+decline, or time out after or before doing it; reconciliation then settles what timed out.
+They are kept apart from the orders whose operations are recorded directly, so that each
+model stays exact.
 
 `HYPOTHESIS_STEPS=2000 pytest tests/orders/test_ledger_state_machine.py` runs it longer.
 """
@@ -8,9 +13,11 @@ model of the ledger and the invariants of spec §7.
 import os
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
@@ -22,6 +29,10 @@ from hypothesis.stateful import (
 
 from orders.ledger import Totals, payment_status
 from orders.models import Order, PaymentOperation
+from payments.gateways.sandbox import SandboxGateway
+from payments.models import CallState, ProviderCall, SandboxFault
+from payments.services import calls
+from payments.services.reconcile import reconcile
 
 KINDS = {"authorizations": "A", "captures": "C", "refunds": "R", "cancellations": "X"}
 
@@ -61,12 +72,37 @@ class OrderModel:
         return max(self.lines) + 1
 
 
+@dataclass
+class PaidLine:
+    """A line of an order paid at the provider: authorized in full when it was paid."""
+
+    gross: int
+    C: int = 0
+    R: int = 0
+    held: dict[str, int] = field(default_factory=lambda: {"capture": 0, "refund": 0})
+
+    def room(self, kind: str) -> int:
+        """What the provider may still be asked for, less what calls of unknown outcome hold."""
+        left = self.gross - self.C if kind == "capture" else self.C - self.R
+        return left - self.held[kind]
+
+
+@dataclass
+class PaidOrder:
+    order_id: str
+    lines: dict[int, PaidLine]
+    operations: int = 1  # the authorization recorded when it was paid
+    # Calls whose outcome is unknown: (kind, line id, amount, whether the provider did it).
+    unknown: list[tuple[str, int, int, bool]] = field(default_factory=list)
+
+
 class LedgerMachine(RuleBasedStateMachine):
     api = None  # set by the test
 
     def __init__(self):
         super().__init__()
         self.orders: list[OrderModel] = []
+        self.paid: list[PaidOrder] = []
         self.replays: list[tuple[str, str, dict, int, dict, str]] = []
 
     # -- helpers --------------------------------------------------------------
@@ -85,10 +121,7 @@ class LedgerMachine(RuleBasedStateMachine):
             item["reversed_reason"] = "test"
         return item
 
-    # -- rules ----------------------------------------------------------------
-
-    @rule(grosses=st.lists(st.integers(1, 50_000), min_size=1, max_size=3))
-    def complete_draft(self, grosses):
+    def _new_order(self, grosses: list[int]) -> str:
         items = [self._item(i, g, 2) for i, g in enumerate(grosses, start=1)]
         draft = self.api.call(
             "post",
@@ -101,10 +134,84 @@ class LedgerMachine(RuleBasedStateMachine):
         assert draft.status_code == 201, draft.content
         done = self.api.call("put", f"draft_orders/{draft.json()['id']}/complete")
         assert done.status_code == 200, done.content
-        model = OrderModel(done.json()["orders"][0]["order_id"])
+        return done.json()["orders"][0]["order_id"]
+
+    def _at_provider(self, order_id: str, action: str, body: dict):
+        path = f"/v1/accounts/{self.api.aid}/payments/orders/{order_id}/{action}"
+        return self.api.post(path, body, format="json")
+
+    # -- rules ----------------------------------------------------------------
+
+    @rule(grosses=st.lists(st.integers(1, 50_000), min_size=1, max_size=3))
+    def complete_draft(self, grosses):
+        model = OrderModel(self._new_order(grosses))
         for i, g in enumerate(grosses, start=1):
             model.lines[i] = LineModel(gross=g, quantity=2)
         self.orders.append(model)
+
+    @rule(grosses=st.lists(st.integers(1, 50_000), min_size=1, max_size=3))
+    def pay_at_provider(self, grosses):
+        order_id = self._new_order(grosses)
+        response = self._at_provider(order_id, "sessions", {})
+        assert response.status_code == 201, response.content
+        session = response.json()["session"]
+        txn = SandboxGateway("http://testserver").session_pay(session["session_id"])
+        callback = self.api.get(f"/payments/callback/{session['id']}?transaction_id={txn.id}")
+        assert callback.status_code == 200, callback.content
+        lines = {i: PaidLine(gross=g) for i, g in enumerate(grosses, start=1)}
+        self.paid.append(PaidOrder(order_id, lines))
+
+    @precondition(lambda self: self.paid)
+    @rule(
+        data=st.data(),
+        kind=st.sampled_from(["capture", "refund"]),
+        share=st.sampled_from([0.5, 1.0, 1.5]),
+        fault=st.sampled_from([None, "decline", "timeout", "timeout_undone"]),
+    )
+    def act_at_provider(self, data, kind, share, fault):
+        order = data.draw(st.sampled_from(self.paid))
+        line_id = data.draw(st.sampled_from(sorted(order.lines)))
+        line = order.lines[line_id]
+        room = line.room(kind)
+        amount = max(1, int((room or line.gross) * share))
+        if fault:
+            SandboxFault.objects.create(kind=kind, outcome=fault)
+        response = self._at_provider(
+            order.order_id, kind, {"items": [{"line_id": line_id, "amount": amount}]}
+        )
+        SandboxFault.objects.all().delete()  # a fault the call never reached must not fall on a later one
+        if amount > room:
+            assert response.status_code == 409, response.content
+            assert "error" in response.json()
+        elif fault is None:
+            assert response.status_code == 201, response.content
+            setattr(line, kind[0].upper(), getattr(line, kind[0].upper()) + amount)
+            order.operations += 1
+        elif fault == "decline":
+            assert response.status_code == 502, response.content
+            assert response.json()["error"]["code"] == "provider_failed"
+        else:
+            assert response.status_code == 202, response.content
+            line.held[kind] += amount
+            order.unknown.append((kind, line_id, amount, fault == "timeout"))
+
+    @precondition(lambda self: any(order.unknown for order in self.paid))
+    @rule()
+    def reconcile_unknown_calls(self):
+        waiting = [order for order in self.paid if order.unknown]
+        report = reconcile(
+            orders=list(Order.objects.filter(order_id__in=[o.order_id for o in waiting])),
+            min_age=timedelta(0),
+        )
+        assert not report.still_unknown
+        for order in waiting:
+            for kind, line_id, amount, done in order.unknown:
+                line = order.lines[line_id]
+                line.held[kind] -= amount
+                if done:
+                    setattr(line, kind[0].upper(), getattr(line, kind[0].upper()) + amount)
+                    order.operations += 1
+            order.unknown = []
 
     @precondition(lambda self: self.orders)
     @rule(
@@ -253,14 +360,39 @@ class LedgerMachine(RuleBasedStateMachine):
             assert order.is_cancelled == model.cancelled
             assert PaymentOperation.objects.filter(order=order).count() == model.operations
 
+    @invariant()
+    def provider_books_match_the_model(self):
+        for model in self.paid:
+            order = Order.objects.get(order_id=model.order_id)
+            lines = {line.line_id: line for line in order.lines.all()}
+            for line_id, m in model.lines.items():
+                line = lines[line_id]
+                got = (line.authorized_amount, line.captured_amount, line.refunded_amount)
+                assert got == (m.gross, m.C, m.R), f"line {line_id}"
+                assert line.cancelled_amount == 0
+            totals = Totals(
+                gross=sum(m.gross for m in model.lines.values()),
+                authorized=sum(m.gross for m in model.lines.values()),
+                captured=sum(m.C for m in model.lines.values()),
+                refunded=sum(m.R for m in model.lines.values()),
+                cancelled=0,
+            )
+            assert order.payment_status == payment_status(totals)
+            assert PaymentOperation.objects.filter(order=order).count() == model.operations
+            unknown = ProviderCall.objects.filter(order=order, state=CallState.UNKNOWN).count()
+            assert unknown == len(model.unknown)
+
 
 @pytest.mark.django_db
-def test_ledger_state_machine(api):
+def test_ledger_state_machine(api, settings, monkeypatch):
     LedgerMachine.api = api
+    # The sandbox provider; its calls run inside the test's transaction (see payments tests).
+    settings.DINTERO_CLIENT_ID = settings.DINTERO_CLIENT_SECRET = settings.DINTERO_ACCOUNT_ID = ""
+    monkeypatch.setattr(calls, "_allow_atomic", True)
     steps = int(os.environ.get("HYPOTHESIS_STEPS", "25"))
     run_state_machine_as_test(
         LedgerMachine,
-        settings=settings(
+        settings=hypothesis_settings(
             max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "12")),
             stateful_step_count=steps,
             deadline=None,
