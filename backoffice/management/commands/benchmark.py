@@ -327,7 +327,13 @@ class Command(BaseCommand):
             f"**{load['rps']:.0f} requests/s**, "
             f"p50 {load['p50_ms']:.1f} ms, p95 {load['p95_ms']:.1f} ms as the clients saw it (waiting "
             f"for a free worker included); the app's own time (Server-Timing) p50 "
-            f"{load['server_p50_ms']:.1f} ms, p95 {load['server_p95_ms']:.1f} ms; {load['ok']} recorded.",
+            f"{load['server_p50_ms']:.1f} ms, p95 {load['server_p95_ms']:.1f} ms; {load['ok']} recorded. "
+            f"Clients that send again as soon as they are answered see on average "
+            f"{load['clients']} ÷ {load['rps']:.0f} requests/s = "
+            f"{1000 * load['clients'] / load['rps']:.0f} ms per request, whatever the app does: "
+            f"their latency measures the machine's throughput "
+            f"(here the app servers, PostgreSQL and the load generator share its "
+            f"{os.cpu_count()} cores), and the target is judged on the app's own time.",
             "",
             "## Targets",
             "",
