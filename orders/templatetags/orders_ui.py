@@ -1,6 +1,7 @@
 """Money, statuses and small display helpers for the staff pages."""
 
 from decimal import Decimal
+from functools import cache
 from html import escape
 
 from django import template
@@ -136,6 +137,7 @@ def line_rows(lines: list[OrderLine], currency: str) -> SafeString:
     """The rows of the order page's lines table: item, quantity, total, VAT and its rates, and
     the line's ledger figures. The lines come from `order_page_get` (with `vat_rates`)."""
 
+    @cache  # a line's figures repeat each other (authorized = captured = total, nothing refunded)
     def money(amount: int) -> str:
         return escape(_money(amount, currency))
 
