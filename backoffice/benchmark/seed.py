@@ -3,7 +3,8 @@
 Order i (1-based) is fully determined by i, so a run can be resumed and the data reused:
 its payment state is i % 10 (0-1 pending, 2 authorized, 3 partially captured, 4-6 captured,
 7 partially refunded, 8 refunded, 9 cancelled), it has 1 + i % 4 lines, and every fiftieth
-order (i % 50 = 5, a captured one) had line 1 reversed and replaced. The rows are exactly what
+order (i % 50 = 5, a captured one) had line 1 reversed and replaced. Each order comes with the
+completed draft it was made from, as orders made through the API do. The rows are exactly what
 the services would write for the same story, which `check_sample` verifies.
 
 Each chunk's temporary tables are analyzed as soon as they are filled (autovacuum never visits
@@ -19,7 +20,7 @@ from tqdm import tqdm
 
 from backoffice.models import Account
 from orders.ledger import Totals, payment_status
-from orders.models import Order
+from orders.models import DraftOrder, Order
 from orders.services.finance_rollup import ITEM_VAT, finance_days_upsert_sql
 
 BENCH_AID = "T99999999"
@@ -161,26 +162,61 @@ WHERE o.id = s.order_id;
 """
 
 
+# The completed draft each order was made from, as `draft_create` and `draft_complete` leave it:
+# its document holds the order's first lines (a reversal and its replacement came later).
+_DRAFTS = """
+INSERT INTO orders_draftorder (id, account_id, options, document, status, completed_order_id,
+    created_at, updated_at, completed_at, created_by)
+SELECT md5('bench-draft-' || i)::uuid, o.account_id, '{"generate_order_id": "ALPHANUMERIC_9"}',
+       jsonb_build_object(
+           'currency', o.currency,
+           'customer', o.customer,
+           'items', (SELECT jsonb_agg(jsonb_build_object(
+                         'id', l.item_id, 'line_id', l.line_id, 'quantity', l.quantity,
+                         'gross_amount', l.gross_amount, 'description', l.description,
+                         'tax_lines', (SELECT jsonb_agg(jsonb_build_object(
+                                           'amount', t.amount, 'percentage', t.percentage))
+                                       FROM orders_taxline t WHERE t.line_id = l.id))
+                         ORDER BY l.line_id)
+                     FROM orders_orderline l
+                     WHERE l.order_id = o.id AND l.line_id <= 1 + i %% 4)),
+       'COMPLETED', o.id, o.created_at, o.created_at, o.created_at, 'api:benchmark'
+FROM generate_series(%(lo)s, %(hi)s - 1) AS i
+JOIN orders_order o ON o.id = md5('bench-order-' || i)::uuid
+ON CONFLICT (id) DO NOTHING;
+"""
+
+
 def bench_account() -> Account:
     account, _ = Account.objects.get_or_create(aid=BENCH_AID, defaults={"name": "Benchmark"})
     return account
 
 
 def seed(total: int, chunk: int = 20_000, stdout=None) -> int:
-    """Make sure the benchmark account has orders 1..total. Returns how many were added."""
+    """Make sure the benchmark account has orders 1..total, each with the draft it was made
+    from. Returns how many orders were added."""
     if connection.vendor != "postgresql":
         raise RuntimeError("the benchmark seeder needs PostgreSQL: set DATABASE_URL")
     account = bench_account()
-    have = Order.objects.filter(account=account, order_id__startswith="B").count()
-    if have >= total:
+    # Seeded orders are B and 8 digits; the benchmark's own orders have generated ids.
+    have = Order.objects.filter(account=account, order_id__regex=r"^B[0-9]{8}$").count()
+    drafted = DraftOrder.objects.filter(account=account, created_by="api:benchmark").count()
+    if have >= total and drafted >= have:
         return 0
     now = timezone.now()
+    if drafted < have:  # orders seeded before their drafts were
+        with tqdm(total=have, initial=drafted, unit="drafts", desc="drafts", file=stdout) as bar:
+            for lo in range(1, have + 1, chunk):
+                hi = min(lo + chunk, have + 1)
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(_DRAFTS, {"lo": lo, "hi": hi})
+                bar.update(cursor.rowcount)
     with tqdm(total=total, initial=have, unit="orders", desc="seeding", file=stdout) as bar:
         for lo in range(have + 1, total + 1, chunk):
             hi = min(lo + chunk, total + 1)
             params = {"lo": lo, "hi": hi, "account": account.pk, "now": now}
             with transaction.atomic(), connection.cursor() as cursor:
-                for sql in (_ORDERS, _LINES, _OPERATIONS):
+                for sql in (_ORDERS, _LINES, _OPERATIONS, _DRAFTS):
                     cursor.execute(sql, params)
                 # The chunk's operations into the finance rollup, as the services add them.
                 # The chunk's operation ids as an array: `IN (SELECT …)` was planned as a nested
@@ -189,7 +225,7 @@ def seed(total: int, chunk: int = 20_000, stdout=None) -> int:
             bar.update(hi - lo)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return total - have
+    return max(total - have, 0)
 
 
 def check_sample(size: int = 500) -> None:
@@ -221,6 +257,13 @@ def check_sample(size: int = 500) -> None:
             }
             assert items.get("authorization", 0) == line.authorized_amount, order.order_id
             assert items.get("capture", 0) == line.captured_amount, order.order_id
+        draft = DraftOrder.objects.get(completed_order=order, target_order=None)
+        by_id = {line.line_id: line for line in lines}
+        assert draft.items, order.order_id
+        for item in draft.items:
+            line = by_id[item["line_id"]]
+            assert (line.gross_amount, line.quantity) == (item["gross_amount"], item["quantity"])
+        assert draft.document["currency"] == order.currency, order.order_id
     check_finance_days()
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from backoffice.benchmark.measure import capture_throughput, percentiles
 from backoffice.benchmark.seed import BENCH_AID, bench_account, check_sample, seed
 from backoffice.management.commands.benchmark import Command
-from orders.models import Order, OrderLine, PaymentStatus
+from orders.models import DraftOrder, Order, OrderLine, PaymentStatus
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -25,8 +25,15 @@ def test_seeder_writes_what_the_services_would_and_resumes():
     }
     assert OrderLine.objects.filter(order__account__aid=BENCH_AID, related_type="reversed").exists()
 
+    assert DraftOrder.objects.filter(completed_order__in=orders).count() == 300
+
     assert seed(300) == 0
     assert seed(360, chunk=120) == 60
+    check_sample(60)
+    # Orders seeded before their drafts get them on the next run.
+    DraftOrder.objects.filter(completed_order__order_id__in=["B00000007", "B00000300"]).delete()
+    assert seed(360, chunk=120) == 0
+    assert DraftOrder.objects.filter(completed_order__in=orders).count() == 360
     check_sample(60)
 
 
