@@ -23,7 +23,15 @@ from backoffice.benchmark.measure import Timing, capture_throughput, percentiles
 from backoffice.benchmark.seed import bench_account, check_sample, seed
 from backoffice.services import api_client_create
 from orders.actor import Actor
-from orders.models import Event, OperationItem, Order, OrderLine, PaymentOperation, PaymentStatus
+from orders.models import (
+    DraftOrder,
+    Event,
+    OperationItem,
+    Order,
+    OrderLine,
+    PaymentOperation,
+    PaymentStatus,
+)
 from orders.money import vat_contained
 from orders.services.drafts import draft_complete, draft_create
 from orders.services.operations import operation_record
@@ -400,4 +408,5 @@ class Command(BaseCommand):
             "operations": PaymentOperation,
             "operation items": OperationItem,
             "events": Event,
+            "drafts": DraftOrder,
         }
