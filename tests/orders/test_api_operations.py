@@ -60,6 +60,18 @@ def test_several_authorizations_may_add_up_to_the_gross(api, order):
     assert shown["payment_status"] == "PARTIALLY_AUTHORIZED"
 
 
+def test_an_operations_items_read_the_same_however_it_is_read(api, order):
+    oid = order["order_id"]
+    recorded = record(api, oid, "authorizations", [(2, 10000), (1, 39800)])
+    items = [{"line_id": 1, "amount": 39800}, {"line_id": 2, "amount": 10000}]
+    assert recorded["items"] == items  # in line order, as written
+    listed = api.call("get", f"orders/{oid}/authorizations").json()["authorizations"]
+    one = api.call("get", f"orders/{oid}/authorizations/{recorded['id']}").json()
+    assert listed[0]["items"] == one["items"] == items
+    alone = PaymentOperation.objects.get(pk=recorded["id"])  # no selector: it reads its own
+    assert [(i.line_number, i.amount) for i in alone.item_list] == [(1, 39800), (2, 10000)]
+
+
 def test_capture_before_authorization(api, order):
     refused(
         api, order["order_id"], "captures", op_body([(1, 100)]), 409, "ledger_conflict", "line 1", "100", " 0"
