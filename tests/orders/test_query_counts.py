@@ -81,3 +81,20 @@ def test_draft_list_runs_a_constant_number_of_queries(api, account):
         if n % 2:
             api.call("put", f"draft_orders/{draft['id']}/complete")
     assert queries(api, "draft_orders") == few
+
+
+def test_recording_an_operation_runs_the_same_queries_for_one_line_or_many(api, account):
+    order = make_order(account, [item(n, 1000) for n in range(1, 9)])
+    record(order, "authorization", [(n, 1000) for n in range(1, 9)])
+
+    def capture(lines: list[int]) -> int:
+        items = [{"line_id": n, "amount": 500} for n in lines]
+        body = {"items": items, "payment_details": {"payment_id": "P"}}
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.call("post", f"orders/{order.order_id}/captures", body)
+        assert response.status_code == 201, response.content
+        return len(ctx.captured_queries)
+
+    one = capture([1])
+    assert capture(list(range(2, 9))) == one
+    assert one <= 12
