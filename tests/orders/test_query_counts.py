@@ -1,5 +1,5 @@
 """Order detail and list endpoints run the same number of SQL queries however many lines,
-reversals and operations the orders have."""
+reversals and operations the orders have; recording an operation, however many lines it names."""
 
 import pytest
 from django.db import connection
