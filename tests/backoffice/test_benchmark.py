@@ -9,9 +9,9 @@ from backoffice.benchmark.seed import BENCH_AID, bench_account, check_sample, se
 from backoffice.management.commands.benchmark import Command
 from orders.models import DraftOrder, Order, OrderLine, PaymentStatus
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_seeder_writes_what_the_services_would_and_resumes():
     assert seed(300, chunk=120) == 300
     check_sample(60)  # totals, statuses, operation items and the finance rollup agree
@@ -37,6 +37,8 @@ def test_seeder_writes_what_the_services_would_and_resumes():
     check_sample(60)
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_capture_throughput_drives_gunicorn_over_http(monkeypatch):
     command = Command()
     account = bench_account()
