@@ -8,7 +8,10 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
-AID_PATTERN = r"^[PT]\d{8}$"
+# \A and \Z, not ^ and $: `$` also matches before a trailing newline (in Python, and so in
+# SQLite's REGEXP); both anchors mean the same in PostgreSQL. [0-9], not \d: Python's \d
+# takes any Unicode digit.
+AID_PATTERN = r"\A[PT][0-9]{8}\Z"
 
 
 def secret_hash(secret: str) -> str:

@@ -10,7 +10,7 @@ from .models import AID_PATTERN, AccessToken, Account, ApiClient, Scope, secret_
 
 
 def account_get_or_create(*, aid: str, name: str = "") -> Account:
-    if not re.match(AID_PATTERN, aid or ""):
+    if not isinstance(aid, str) or not re.fullmatch(AID_PATTERN, aid):
         raise InvalidInput([FieldError("account", f"{aid!r} is not an account id like T12345678")])
     account, _ = Account.objects.get_or_create(aid=aid, defaults={"name": name})
     return account

@@ -17,7 +17,8 @@ from .errors import FieldError, InvalidInput
 from .models import REVERSED
 from .money import is_currency, vat_contained
 
-ORDER_ID_FORMAT = re.compile(r"^(ALPHANUMERIC|NUMERIC)_(\d{1,2})$")
+# Matched whole (fullmatch): `$` would also match before a trailing newline.
+ORDER_ID_FORMAT = re.compile(r"(ALPHANUMERIC|NUMERIC)_([0-9]{1,2})")
 TEXT_LIMIT = 500
 # Line ids and quantities are stored as 32-bit integers.
 COUNT_LIMIT = 2**31 - 1
@@ -206,7 +207,7 @@ def clean_draft(payload: Any) -> tuple[dict, dict]:
     options: dict[str, Any] = {}
     fmt = options_in.get("generate_order_id")
     if fmt is not None:
-        match = ORDER_ID_FORMAT.match(fmt) if isinstance(fmt, str) else None
+        match = ORDER_ID_FORMAT.fullmatch(fmt) if isinstance(fmt, str) else None
         if not match or not 4 <= int(match[2]) <= 32:
             c.add(
                 "options.generate_order_id",
