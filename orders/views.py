@@ -410,14 +410,6 @@ def order_update_draft(request, account: Account, order_id: str) -> HttpResponse
     return _done(request, reverse("draft-detail", args=[account.aid, draft.pk]))
 
 
-def _next_line_id(draft: DraftOrder) -> int | None:
-    """Lines of an update draft continue after the order's last line id."""
-    if draft.target_order is None:
-        return None
-    used = [item["line_id"] for item in draft.items]
-    return max([draft.target_order.last_line_id, *used]) + 1
-
-
 def _draft_context(draft: DraftOrder, add_form=None, edit_line: int | None = None, edit_form=None) -> dict:
     rows = []
     for item in draft.items:
@@ -468,7 +460,8 @@ def draft_item_create(request, account: Account, draft_id: str) -> HttpResponse:
     form = LineItemForm(request.POST, currency=draft.currency, prefix="new")
     if form.is_valid():
         try:
-            draft_item_add(draft=draft, payload=form.item(_next_line_id(draft)), actor=_actor(request))
+            # Without a line_id: the line is numbered when the draft completes, after the order's last.
+            draft_item_add(draft=draft, payload=form.item(), actor=_actor(request))
         except DomainError as exc:
             form.add_service_error(exc)
         else:

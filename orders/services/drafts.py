@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from backoffice.models import Account
 from orders.actor import Actor
-from orders.documents import clean_draft, clean_draft_item, number_lines
+from orders.documents import COUNT_LIMIT, clean_draft, clean_draft_item, number_lines
 from orders.errors import Conflict, ErrorCode, FieldError, InvalidInput, NotFound
 from orders.locks import order_lock
 from orders.models import (
@@ -28,6 +28,11 @@ from orders.money import format_money
 from .events import event_write
 from .totals import order_totals_refresh
 
+# Marks a line whose line_id the client left to us. Until the draft is completed its number is
+# provisional: another draft may complete onto the same order first and take it. Shown on the
+# draft, so a client can tell it from a number it chose; gone once the draft is completed.
+PROVISIONAL = "line_id_provisional"
+
 
 def _target_order(account: Account, options: dict) -> Order | None:
     order_id = options.get("order_id")
@@ -39,12 +44,31 @@ def _target_order(account: Account, options: dict) -> Order | None:
     return order
 
 
+def _provisional_numbers(items: list[dict], after: int) -> None:
+    """Lines sent without a line_id get provisional ones, numbered as completing the draft now
+    would number them: after `after` (the order's last line id) and every line_id of the draft."""
+    unnumbered = [i for i, item in enumerate(items) if not item.get("line_id")]
+    number_lines(items, after=after)
+    for i in unnumbered:
+        _check_line_id_left(items[i]["line_id"], f"order.items[{i}].line_id")
+        items[i][PROVISIONAL] = True
+
+
+def _check_line_id_left(line_id: int, field: str) -> None:
+    # Line ids are stored as 32-bit integers.
+    if line_id > COUNT_LIMIT:
+        raise InvalidInput(
+            [FieldError(field, f"no line id is left after {COUNT_LIMIT}: give the draft's lines lower ones")]
+        )
+
+
 def draft_create(*, account: Account, payload: object, actor: Actor) -> DraftOrder:
     """A new draft from a Dintero draft body. Checks the body only: the order it may update is
-    checked again when the draft is completed."""
+    checked again when the draft is completed, and lines sent without a line_id get their
+    numbers then (the ones shown until then are provisional)."""
     options, document = clean_draft(payload)
     target = _target_order(account, options)
-    number_lines(document["items"], after=target.last_line_id if target else 0)
+    _provisional_numbers(document["items"], after=target.last_line_id if target else 0)
     return DraftOrder.objects.create(
         account=account,
         options=options,
@@ -73,7 +97,9 @@ def draft_replace(*, draft: DraftOrder, payload: object, actor: Actor) -> DraftO
     options, document = clean_draft(payload)
     draft = _open_draft_lock(draft)
     draft.target_order = _target_order(draft.account, options)
-    number_lines(document["items"], after=draft.target_order.last_line_id if draft.target_order else 0)
+    _provisional_numbers(
+        document["items"], after=draft.target_order.last_line_id if draft.target_order else 0
+    )
     draft.options, draft.document = options, document
     return _draft_save(draft)
 
@@ -100,6 +126,8 @@ def draft_item_add(*, draft: DraftOrder, payload: object, actor: Actor) -> dict:
     if "line_id" not in item or item["line_id"] is None:
         after = draft.target_order.last_line_id if draft.target_order else 0
         item["line_id"] = max([after, *used]) + 1
+        _check_line_id_left(item["line_id"], "item.line_id")
+        item[PROVISIONAL] = True
     elif item["line_id"] in used:
         raise Conflict(f"draft already has line {item['line_id']}")
     draft.document = {**draft.document, "items": [*items, item]}
@@ -114,7 +142,11 @@ def draft_item_update(*, draft: DraftOrder, line_id: int, payload: object, actor
     item = clean_draft_item({**payload, "line_id": line_id})
     draft = _open_draft_lock(draft)
     items = list(draft.items)
-    items[_item_index(draft, line_id)] = item
+    index = _item_index(draft, line_id)
+    # The path names the line by the number it was shown: a provisional one stays provisional.
+    if items[index].get(PROVISIONAL):
+        item[PROVISIONAL] = True
+    items[index] = item
     draft.document = {**draft.document, "items": items}
     _draft_save(draft)
     return item
@@ -182,14 +214,6 @@ def _check_update(draft: DraftOrder, order: Order) -> None:
     existing = {line.line_id: line for line in order.lines.all()}
     errors = []
     for i, item in enumerate(draft.items):
-        if item["line_id"] <= order.last_line_id:
-            errors.append(
-                FieldError(
-                    f"order.items[{i}].line_id",
-                    f"line_id {item['line_id']} is taken on order {order.order_id}: "
-                    f"new lines start at {order.last_line_id + 1}",
-                )
-            )
         related = item.get("related_item")
         if related and related["line_id"] not in existing:
             errors.append(
@@ -200,7 +224,47 @@ def _check_update(draft: DraftOrder, order: Order) -> None:
             )
     if errors:
         raise InvalidInput(errors)
+    _check_line_ids_free(draft, order, existing)
     _check_reversals(draft, order, existing)
+
+
+def _check_line_ids_free(draft: DraftOrder, order: Order, existing: dict[int, OrderLine]) -> None:
+    """Line ids the client chose must still be new on the order when the draft completes: line ids
+    are never reused, so every one up to the order's last is taken. Another draft completed onto
+    the order since may have taken them: a conflict with the order's state (409)."""
+    start = order.last_line_id + 1
+    errors = [
+        FieldError(
+            f"order.items[{i}].line_id",
+            f"line_id {item['line_id']} is "
+            + ("already a line" if item["line_id"] in existing else "taken")
+            + f" on order {order.order_id}: new lines start at {start}",
+        )
+        for i, item in enumerate(draft.items)
+        if item["line_id"] < start
+    ]
+    if errors:
+        raise Conflict("; ".join(e.message for e in errors), ErrorCode.CONFLICT, errors)
+
+
+def _final_numbers(draft: DraftOrder, order: Order) -> None:
+    """Number the draft's provisional lines for good, under the order's lock.
+
+    They keep the numbers they were shown while those are still new on the order. If another
+    draft has since taken any of them, all of them are numbered again after the order's last
+    line and every line_id the client chose, in the draft's order."""
+    items = [dict(item) for item in draft.items]
+    marks = [bool(item.pop(PROVISIONAL, False)) for item in items]
+    provisional = [item for item, mark in zip(items, marks, strict=True) if mark]
+    if any(item["line_id"] <= order.last_line_id for item in provisional):
+        chosen = [item["line_id"] for item, mark in zip(items, marks, strict=True) if not mark]
+        next_id = max([order.last_line_id, *chosen])
+        for item in provisional:
+            next_id += 1
+            item["line_id"] = next_id
+        if next_id > COUNT_LIMIT:
+            raise Conflict(f"order {order.order_id} has no line id left after {COUNT_LIMIT}")
+    draft.document = {**draft.document, "items": items}
 
 
 def _check_reversals(draft: DraftOrder, order: Order, existing: dict[int, OrderLine]) -> None:
@@ -312,6 +376,7 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
         raise InvalidInput([FieldError("order.items", "add at least one line before completing")])
     if draft.target_order_id:
         order = order_lock(draft.target_order_id)
+        _final_numbers(draft, order)
         _check_update(draft, order)
     else:
         reversal = next((i for i, item in enumerate(draft.items) if item.get("related_item")), None)
@@ -325,6 +390,7 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
                 ]
             )
         order = _order_create(draft, actor)
+        _final_numbers(draft, order)
     lines = _lines_create(draft, order)
     order_totals_refresh(order)
     added = sum(line.gross_amount for line in lines)
@@ -349,5 +415,6 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
     draft.status = DraftStatus.COMPLETED
     draft.completed_order = order
     draft.completed_at = timezone.now()
-    draft.save(update_fields=["status", "completed_order", "completed_at"])
+    # The draft keeps the line ids its lines were given.
+    draft.save(update_fields=["status", "completed_order", "completed_at", "document"])
     return order

@@ -131,7 +131,7 @@ def test_reversal_of_a_reversal(api, order):
 
 
 def test_update_lines_must_use_new_line_ids(api, order):
-    error = refused_update(api, order["order_id"], [line(2, 100)], 400, "invalid_request", "line_id 2")
+    error = refused_update(api, order["order_id"], [line(2, 100)], 409, "conflict", "line_id 2")
     assert error["errors"][0]["field"] == "order.items[0].line_id"
     assert "start at 3" in error["errors"][0]["message"]
 
@@ -139,7 +139,7 @@ def test_update_lines_must_use_new_line_ids(api, order):
 def test_line_ids_are_never_reused_even_after_a_draft_removed_lines(api, order):
     oid = order["order_id"]
     assert order_update(api, oid, [line(7, 100)]).status_code == 200
-    refused_update(api, oid, [line(5, 100)], 400, "invalid_request", "start at 8")
+    refused_update(api, oid, [line(5, 100)], 409, "conflict", "start at 8")
 
 
 def test_update_in_another_currency(api, order):
