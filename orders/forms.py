@@ -215,13 +215,23 @@ class OperationForm(ServiceErrorsMixin, StaffForm):
     payment_id = forms.CharField(label="Payment id", max_length=200)
     form_token = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, order: Order, kind: OperationKind, lines: list[OrderLine], **kwargs):
+    def __init__(
+        self,
+        *args,
+        order: Order,
+        kind: OperationKind,
+        lines: list[OrderLine],
+        held: dict[int, int] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.order, self.kind = order, kind
         self.lines = []
+        held = held or {}
         for line in lines:
-            left = remaining(kind, line_figures(line))
-            if not left:
+            # What provider calls or payment links still under way hold is not offered.
+            left = remaining(kind, line_figures(line)) - held.get(line.line_id, 0)
+            if not left or (left < 0) != (line.sign < 0):
                 continue
             name = f"line_{line.line_id}"
             self.fields[name] = AmountField(

@@ -37,6 +37,8 @@ from orders.forms import (
     ReplacementLineForm,
     SettleForm,
 )
+from orders.holds import Hold, held_by_line, order_holds
+from orders.ledger import remaining
 from orders.models import DraftOrder, EventKind, OperationKind, Order, PaymentOperation
 from orders.money import format_money
 from orders.selectors import (
@@ -59,7 +61,7 @@ from orders.services.drafts import (
 )
 from orders.services.events import note_add
 from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume, form_token_new
-from orders.services.operations import operation_record, order_cancel
+from orders.services.operations import line_figures, operation_record, order_cancel
 from orders.services.replacement import (
     Replacement,
     Reversal,
@@ -235,34 +237,50 @@ def _order_context(request, order: Order) -> dict:
     replacements = [d for d in drafts if (d.document.get("metadata") or {}).get("replacement")]
     settlements = [(draft, replacement_settlement(order=order, draft=draft)) for draft in replacements]
     lines = list(order.lines.all())
+    holds = order_holds(order)
     return {
         "order": order,
         "lines": lines,
+        "holds": [h for h in holds if h.kind != OperationKind.AUTHORIZATION or not order.is_cancelled],
+        "held": {
+            "to_authorize": sum(held_by_line(holds, OperationKind.AUTHORIZATION).values()),
+            "to_capture": sum(held_by_line(holds, OperationKind.CAPTURE).values()),
+            "refundable": sum(held_by_line(holds, OperationKind.REFUND).values()),
+        },
         "operations": operations,
         "events": events,
         "notes": [e for e in events if e.kind == EventKind.NOTE_ADDED],
         "settlements": settlements,
         "note_form": NoteForm(),
-        "can": _order_actions(request, order, lines),
+        "can": _order_actions(request, order, lines, holds),
         "payment_ids": sorted({op.payment_id for op in operations if op.payment_id}),
     }
 
 
-def _order_actions(request, order: Order, lines) -> dict:
+def _order_actions(request, order: Order, lines, holds: list[Hold]) -> dict:
+    """What the user may do now: what their role allows, and what what is left on the lines,
+    less what calls and links under way hold (`orders.holds`), leaves to do."""
     user = request.user
     active = not order.is_cancelled
+    records = user.has_perm("orders.record_operation")
+
+    def left(kind: OperationKind) -> bool:
+        held = held_by_line(holds, kind)
+        return any(
+            line.sign * (remaining(kind, line_figures(line)) - held.get(line.line_id, 0)) > 0
+            for line in lines
+        )
+
     return {
-        "authorize": active
-        and user.has_perm("orders.record_operation")
-        and any(line.to_authorize for line in lines),
-        "capture": active
-        and user.has_perm("orders.record_operation")
-        and any(line.to_capture for line in lines),
-        "cancellation": active
-        and user.has_perm("orders.record_operation")
-        and any(line.to_capture for line in lines),
-        "refund": user.has_perm("orders.record_refund") and any(line.refundable for line in lines),
-        "cancel": active and user.has_perm("orders.cancel_order") and order.captured_amount == 0,
+        "authorize": active and records and left(OperationKind.AUTHORIZATION),
+        "capture": active and records and left(OperationKind.CAPTURE),
+        "cancellation": active and records and left(OperationKind.CANCELLATION),
+        "refund": user.has_perm("orders.record_refund") and left(OperationKind.REFUND),
+        # A capture or cancel under way at the provider may already have taken money.
+        "cancel": active
+        and user.has_perm("orders.cancel_order")
+        and order.captured_amount == 0
+        and not held_by_line(holds, OperationKind.CANCELLATION),
         "replace": active and user.has_perm("orders.build_draft") and bool(reversible_lines(order)),
         "update": active and user.has_perm("orders.build_draft"),
         "note": user.has_perm("orders.add_note"),
@@ -325,8 +343,10 @@ def _operation_record_page(
 ) -> HttpResponse:
     order = _order(account, order_id)
     lines = list(order.lines.all())
+    holds = order_holds(order, kind)
+    held = held_by_line(holds, kind)
     if request.method == "POST":
-        form = OperationForm(request.POST, order=order, kind=kind, lines=lines)
+        form = OperationForm(request.POST, order=order, kind=kind, lines=lines, held=held)
         if form.is_valid():
             try:
                 with transaction.atomic():
@@ -349,10 +369,11 @@ def _operation_record_page(
             order=order,
             kind=kind,
             lines=lines,
+            held=held,
             initial={"payment_id": _suggested_payment_id(order, kind), "form_token": form_token_new()},
         )
         status = 200
-    context = {"order": order, "form": form, "kind": kind, "action": action, "label": label}
+    context = {"order": order, "form": form, "kind": kind, "action": action, "label": label, "holds": holds}
     return _page(request, "orders/operation_form.html", "form", context, status)
 
 

@@ -28,6 +28,13 @@ class SessionStatus(models.TextChoices):
     FAILED = "failed"
     # The provider authorized it but the order could not take it: a person must look.
     UNRECORDED = "unrecorded"
+    # No longer payable (its order was cancelled, or it was withdrawn); the provider is told,
+    # and whatever it still authorized on it is voided by reconciliation.
+    EXPIRED = "expired"
+
+
+# Links the customer can still pay: their amounts are held against what is left to authorize.
+PAYABLE = (SessionStatus.CREATING, SessionStatus.OPEN)
 
 
 class PaymentSession(ActorFields):
@@ -50,6 +57,9 @@ class PaymentSession(ActorFields):
     problem = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     authorized_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    # When the provider confirmed that the link can no longer be paid.
+    expired_at_provider = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -75,12 +85,17 @@ class PaymentSession(ActorFields):
     def is_open(self) -> bool:
         return self.status == SessionStatus.OPEN
 
+    @property
+    def is_payable(self) -> bool:
+        return self.status in PAYABLE
+
 
 class CallKind(models.TextChoices):
     SESSION = "session", "Payment link"
     CAPTURE = "capture", "Capture"
     REFUND = "refund", "Refund"
     VOID = "void", "Cancel"
+    EXPIRE = "expire", "Expire payment link"
 
 
 class CallState(models.TextChoices):
@@ -156,10 +171,13 @@ class ProviderCall(ActorFields):
 
 class SandboxSession(models.Model):
     id = models.CharField(primary_key=True, max_length=64)
+    # The merchant account the session was made for: the sandbox keeps each account's apart.
+    account = models.CharField(max_length=20, blank=True)
     body = models.JSONField()
     callback_url = models.URLField(max_length=1000, blank=True)
     return_url = models.URLField(max_length=1000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -201,8 +219,10 @@ class SandboxFaultOutcome(models.TextChoices):
 
 
 class SandboxFault(models.Model):
-    """Tells the sandbox to misbehave on the next call of a kind (for demos and tests)."""
+    """Tells the sandbox to misbehave on the next call of a kind on one account's payments
+    (for demos and tests)."""
 
+    account = models.CharField(max_length=20, default="")
     kind = models.CharField(max_length=10, choices=SandboxFaultKind.choices)
     outcome = models.CharField(max_length=20, choices=SandboxFaultOutcome.choices)
     created_at = models.DateTimeField(default=timezone.now)
@@ -211,7 +231,7 @@ class SandboxFault(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"next {self.kind}: {self.outcome}"
+        return f"{self.account}: next {self.kind}: {self.outcome}"
 
 
 # Reconciliation

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from orders.errors import DomainError
 from orders.models import Order
 from payments.gateways import default_provider
-from payments.models import CallKind, Mismatch, PaymentSession, ProviderCall, SessionStatus
+from payments.models import PAYABLE, CallKind, Mismatch, PaymentSession, ProviderCall, SessionStatus
 from payments.services.calls import _plan, plan_basis
 
 
@@ -17,9 +17,8 @@ def session_list(*, order: Order) -> QuerySet[PaymentSession]:
     return order.payment_sessions.order_by("-created_at")
 
 
-def provider_amounts(order: Order, provider: str | None = None) -> dict[str, int]:
+def provider_amounts(order: Order, provider: str) -> dict[str, int]:
     """What the provider can still capture, refund and cancel on the order."""
-    provider = provider or default_provider()
     basis = plan_basis(order, provider)
     out = {}
     for kind in (CallKind.CAPTURE, CallKind.REFUND, CallKind.VOID):
@@ -31,8 +30,11 @@ def provider_amounts(order: Order, provider: str | None = None) -> dict[str, int
     return out
 
 
-def to_authorize(order: Order) -> int:
-    return sum(line.to_authorize for line in order.lines.all() if line.gross_amount > 0)
+def to_authorize(order: Order, sessions: list[PaymentSession]) -> int:
+    """What is left to authorize beyond the links the customer can still pay: what a new link
+    would ask for."""
+    left = sum(line.to_authorize for line in order.lines.all() if line.gross_amount > 0)
+    return max(left - sum(s.amount for s in sessions if s.is_payable), 0)
 
 
 def open_mismatches() -> QuerySet[Mismatch]:
@@ -44,12 +46,13 @@ def open_mismatches() -> QuerySet[Mismatch]:
 def panel(order: Order) -> dict:
     provider = default_provider()
     sessions = list(session_list(order=order)[:10])
+    payable = list(order.payment_sessions.filter(status__in=PAYABLE).order_by("created_at"))
     return {
         "provider": provider,
         "is_sandbox": provider == "sandbox",
-        "amounts": provider_amounts(order, provider),
-        "to_authorize": to_authorize(order),
-        "open_sessions": [s for s in sessions if s.status == SessionStatus.OPEN],
+        "amounts": provider_amounts(order, provider) if provider else {},
+        "to_authorize": to_authorize(order, payable),
+        "open_sessions": [s for s in payable if s.status == SessionStatus.OPEN],
         "sessions": sessions,
         "calls": list(call_list(order=order)[:20]),
         "mismatches": list(open_mismatches().filter(order=order)),

@@ -14,12 +14,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backoffice.api.errors import error_body
+from backoffice.middleware import unstorable
 from orders.actor import Actor
 from orders.errors import Conflict, DomainError, InvalidInput, NotFound
 from orders.models import Order
 from orders.money import format_money
 from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume
-from payments.gateways import default_provider
+from payments.gateways import sandbox_enabled
+from payments.gateways.base import Declined
 from payments.gateways.sandbox import SandboxGateway
 from payments.models import (
     CallKind,
@@ -34,16 +36,18 @@ from payments.models import (
     SessionStatus,
 )
 from payments.services.calls import provider_action
-from payments.services.sessions import ProviderUnavailable, session_authorize, session_create
+from payments.services.sessions import (
+    ProviderUnavailable,
+    public_url,
+    session_authorize,
+    session_create,
+    session_withdraw,
+)
 
 logger = logging.getLogger(__name__)
 
 CALLBACK = Actor(system="provider callback")
 NOTICE = "payments_notice"
-
-
-def _base_url(request) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 def staff_order(request, order_pk) -> Order:
@@ -142,7 +146,7 @@ def order_panel(request, order_pk) -> HttpResponse:
 @login_required
 def link_send(request, order_pk) -> HttpResponse:
     def act(order: Order) -> None:
-        session = session_create(order=order, actor=Actor(user=request.user), base_url=_base_url(request))
+        session = session_create(order=order, actor=Actor(user=request.user))
         if session.status == SessionStatus.OPEN:
             _notice(request, order, "success", f"Payment link ready: {session.url}")
         else:
@@ -165,6 +169,21 @@ def _provider_view(kind: CallKind, permission: str, verb: str):
     return view
 
 
+@require_POST
+@login_required
+def link_withdraw(request, order_pk, session_pk) -> HttpResponse:
+    """Withdraw a payable link: the customer can no longer pay it."""
+
+    def act(order: Order) -> None:
+        session = get_object_or_404(PaymentSession, pk=session_pk, order=order)
+        session = session_withdraw(session=session, actor=Actor(user=request.user))
+        _notice(
+            request, order, "info", f"Payment link {str(session.pk)[:8]} withdrawn: it can no longer be paid."
+        )
+
+    return _staff_action(request, order_pk, "record_operation", act)
+
+
 capture = _provider_view(CallKind.CAPTURE, "record_operation", "Capture")
 refund = _provider_view(CallKind.REFUND, "record_refund", "Refund")
 void = _provider_view(CallKind.VOID, "record_operation", "Cancellation")
@@ -176,12 +195,13 @@ def sandbox_fault(request, order_pk) -> HttpResponse:
     """Demo control: make the sandbox's next capture, refund or cancel misbehave."""
 
     def act(order: Order) -> None:
-        if default_provider() != Provider.SANDBOX:
+        if not sandbox_enabled():
             raise Conflict("only the sandbox provider can be told to fail")
         kind, outcome = request.POST.get("kind"), request.POST.get("outcome")
         if kind not in SandboxFaultKind.values or outcome not in SandboxFaultOutcome.values:
             raise Conflict("choose a call and a failure")
-        SandboxFault.objects.create(kind=kind, outcome=outcome)
+        # Only this order's account's payments are affected.
+        SandboxFault.objects.create(account=order.account.aid, kind=kind, outcome=outcome)
         _notice(
             request,
             order,
@@ -201,7 +221,7 @@ def _callback_params(request) -> dict:
         if request.content_type == "application/json":
             try:
                 body = json.loads(request.body or b"{}")
-            except ValueError:
+            except (ValueError, RecursionError):
                 body = {}
             if isinstance(body, dict):
                 params.update({k: v for k, v in body.items() if isinstance(v, str)})
@@ -216,6 +236,9 @@ def callback(request, session_pk) -> JsonResponse:
     """Checkout's `callback_url`. Its parameters are only a hint: the transaction is read from
     the provider before anything is recorded."""
     params = _callback_params(request)
+    if any(unstorable(value) for value in params.values()):  # the query's are refused before
+        message = "a parameter holds a NUL character or invalid Unicode"
+        return JsonResponse(error_body("invalid_request", message), status=400)
     transaction_id = params.get("transaction_id", "")
     session = PaymentSession.objects.select_related("order").filter(pk=session_pk).first()
     if session is None:
@@ -234,7 +257,6 @@ def callback(request, session_pk) -> JsonResponse:
             session=session,
             actor=CALLBACK,
             transaction_id=transaction_id or None,
-            base_url=_base_url(request),
         )
     except NotFound as exc:
         logger.warning("payment callback for %s: %s", session_pk, exc.message)
@@ -254,9 +276,7 @@ def payment_return(request, session_pk) -> HttpResponse:
     session = get_object_or_404(PaymentSession.objects.select_related("order"), pk=session_pk)
     transaction_id = request.GET.get("transaction_id") or None
     try:
-        session = session_authorize(
-            session=session, actor=CALLBACK, transaction_id=transaction_id, base_url=_base_url(request)
-        )
+        session = session_authorize(session=session, actor=CALLBACK, transaction_id=transaction_id)
     except DomainError as exc:
         logger.info("payment return for %s: %s", session_pk, exc.message)
     return render(request, "payments/return.html", {"session": session, "order": session.order})
@@ -264,18 +284,22 @@ def payment_return(request, session_pk) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def sandbox_page(request, session_id) -> HttpResponse:
-    """The sandbox provider's payment page: one click authorizes (or declines)."""
+    """The sandbox provider's payment page: one click authorizes (or declines). It exists only
+    where the sandbox is the provider."""
+    if not sandbox_enabled():
+        raise Http404("no such page")
     sandbox_session = get_object_or_404(SandboxSession, pk=session_id)
-    gateway = SandboxGateway(_base_url(request))
+    gateway = SandboxGateway(public_url())
     if request.method == "POST":
-        txn = gateway.session_pay(session_id, decline=request.POST.get("action") == "decline")
+        try:
+            txn = gateway.session_pay(session_id, decline=request.POST.get("action") == "decline")
+        except Declined as exc:
+            return _sandbox_render(request, sandbox_session, refused=exc.message, status=410)
         # What Dintero does next: call the merchant's callback, then send the customer back.
         session = PaymentSession.objects.filter(provider=Provider.SANDBOX, session_id=session_id).first()
         if session is not None:
             try:
-                session_authorize(
-                    session=session, actor=CALLBACK, transaction_id=txn.id, base_url=_base_url(request)
-                )
+                session_authorize(session=session, actor=CALLBACK, transaction_id=txn.id)
             except DomainError as exc:
                 logger.warning("sandbox callback for %s: %s", session_id, exc.message)
         if sandbox_session.return_url:
@@ -285,6 +309,11 @@ def sandbox_page(request, session_id) -> HttpResponse:
                 f"{sandbox_session.body['order']['merchant_reference']}"
             )
         return redirect(request.path)
+    refused = "This payment link has expired." if sandbox_session.cancelled_at else ""
+    return _sandbox_render(request, sandbox_session, refused=refused, status=410 if refused else 200)
+
+
+def _sandbox_render(request, sandbox_session: SandboxSession, *, refused: str, status: int) -> HttpResponse:
     order = sandbox_session.body["order"]
     txn = SandboxTransaction.objects.filter(session=sandbox_session).first()
     return render(
@@ -296,5 +325,7 @@ def sandbox_page(request, session_id) -> HttpResponse:
             "amount": format_money(order["amount"], order["currency"]),
             "items": [{**i, "money": format_money(i["amount"], order["currency"])} for i in order["items"]],
             "transaction": txn,
+            "refused": refused,
         },
+        status=status,
     )

@@ -41,7 +41,9 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server, request):
+def page(browser, live_server, request, settings):
+    # Links the app builds (payment links, callbacks) point at the live server.
+    settings.PUBLIC_URL = live_server.url
     context = browser.new_context(
         viewport={"width": 1280, "height": 900}, base_url=live_server.url, accept_downloads=True
     )

@@ -8,7 +8,6 @@ check constraints hold them again in the database.
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
 
 from django.db import transaction
 from django.db.models import BigIntegerField, Case, F, Min, Sum, When
@@ -17,6 +16,7 @@ from django.utils import timezone
 from orders.actor import Actor
 from orders.documents import clean_operation
 from orders.errors import Conflict, ErrorCode, FieldError, InvalidInput
+from orders.holds import Hold, held_by_line, holds_described, order_cancelling, order_holds
 from orders.ledger import LineFigures, limit_error
 from orders.locks import order_lock
 from orders.models import (
@@ -91,19 +91,22 @@ def _lines_for(order: Order, kind: OperationKind, items: list[dict]) -> dict[int
 
 
 def _check_limits(
-    kind: OperationKind, items: list[dict], lines: dict[int, OrderLine], held: Mapping[int, int]
+    kind: OperationKind, items: list[dict], lines: dict[int, OrderLine], holds: list[Hold]
 ) -> None:
     messages = []
     errors = []
+    held = held_by_line(holds, kind)
     for i, item in enumerate(items):
         line = lines[item["line_id"]]
         figures = line_figures(line)
-        # Amounts held by provider calls still under way count as already taken.
+        # Amounts that provider calls or payment links still under way may take count as taken.
         hold = held.get(line.line_id, 0)
         if hold:
             figures = _with_hold(kind, figures, hold)
         message = limit_error(kind, line.line_id, item["amount"], figures)
         if message:
+            if hold:
+                message += f" ({holds_described(holds, kind, line.line_id)})"
             messages.append(message)
             errors.append(FieldError(f"items[{i}].amount", message))
     if messages:
@@ -195,12 +198,13 @@ def operation_record(
     kind: OperationKind,
     payload: object,
     actor: Actor,
-    held: Mapping[int, int] | None = None,
+    settling: str = "",
 ) -> PaymentOperation:
     """Record an operation that happened at the payment provider.
 
-    `held` maps line ids to amounts of the same kind that provider calls still under way
-    may yet take; they count against what the line can take now.
+    What provider calls and payment links still under way may take (`orders.holds`) counts
+    against what each line can take now; `settling` names the call or link whose outcome
+    this records, which does not hold against itself.
     """
     op = clean_operation(payload)
     with transaction.atomic():
@@ -213,7 +217,7 @@ def operation_record(
             )
         lines = _lines_for(order, kind, op["items"])
         if op["success"]:
-            _check_limits(kind, op["items"], lines, held or {})
+            _check_limits(kind, op["items"], lines, order_holds(order, kind, exclude=[settling]))
         return _write(order, kind, op, lines, actor)
 
 
@@ -268,6 +272,14 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
         order = order_lock(order.pk)
         if order.is_cancelled:
             raise Conflict(f"order {order.order_id} is already cancelled", ErrorCode.ORDER_CANCELLED)
+        # A capture or cancellation still under way at the provider may already have taken money.
+        busy = holds_described(order_holds(order, OperationKind.CANCELLATION), OperationKind.CANCELLATION)
+        if busy:
+            raise Conflict(
+                f"order {order.order_id} cannot be cancelled while calls are under way at the provider: "
+                f"{busy}; reconcile first",
+                ErrorCode.LEDGER,
+            )
         captured = order.lines.exclude(captured_amount=0).order_by("line_id").first()
         if captured is not None:
             raise Conflict(
@@ -286,6 +298,8 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
                 "metadata": {"reason": "order cancelled"},
             }
             written.append(_write(order, OperationKind.CANCELLATION, op, lines, actor, rollup=False))
+        # Payment links of the order stop being payable in the same transaction.
+        order_cancelling(order, actor)
         order.status = OrderStatus.CANCELLED
         order.cancelled_at = timezone.now()
         order.save(update_fields=["status", "cancelled_at"])

@@ -120,7 +120,6 @@ class SessionsView(AccountAPIView):
                 order=order,
                 items=_items(request),
                 actor=Actor(client=request.user),
-                base_url=request.build_absolute_uri("/").rstrip("/"),
             )
             session = PaymentSession.objects.get(pk=session.pk)
             calls = list(session.calls.all())

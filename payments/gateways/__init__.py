@@ -1,7 +1,10 @@
-"""Which provider executes payments: Dintero Checkout when it is configured, else the sandbox."""
+"""Which provider executes payments: the one `PAYMENTS_PROVIDER` names; unset, Dintero Checkout
+when it is configured, else the sandbox where `PAYMENTS_SANDBOX` allows it (by default only in
+development) and none in production."""
 
 from django.conf import settings
 
+from orders.errors import Conflict
 from payments.models import Provider
 
 from .base import Gateway
@@ -24,8 +27,27 @@ def dintero_config() -> DinteroConfig | None:
     )
 
 
-def default_provider() -> Provider:
-    return Provider.DINTERO if dintero_config() is not None else Provider.SANDBOX
+def default_provider() -> Provider | None:
+    chosen = settings.PAYMENTS_PROVIDER
+    if chosen:
+        return Provider(chosen)
+    if dintero_config() is not None:
+        return Provider.DINTERO
+    return Provider.SANDBOX if settings.PAYMENTS_SANDBOX else None
+
+
+def sandbox_enabled() -> bool:
+    return default_provider() == Provider.SANDBOX
+
+
+def provider_required() -> Provider:
+    provider = default_provider()
+    if provider is None:
+        raise Conflict(
+            "no payment provider is configured: set DINTERO_ACCOUNT_ID, DINTERO_CLIENT_ID and "
+            "DINTERO_CLIENT_SECRET (or PAYMENTS_PROVIDER=sandbox for a demo)"
+        )
+    return provider
 
 
 def gateway_for(provider: str, base_url: str = "") -> Gateway:
@@ -37,4 +59,4 @@ def gateway_for(provider: str, base_url: str = "") -> Gateway:
                 "Dintero is not configured: set DINTERO_ACCOUNT_ID, _CLIENT_ID and _CLIENT_SECRET"
             )
         return DinteroGateway(config)
-    return SandboxGateway(base_url or settings.PAYMENTS_PUBLIC_URL)
+    return SandboxGateway(base_url or settings.PUBLIC_URL)

@@ -48,6 +48,8 @@ class SessionRequest:
     lines: list[SessionLine]
     callback_url: str
     return_url: str
+    # The merchant account the session is for (the sandbox keeps accounts apart by it).
+    account: str = ""
 
     @property
     def amount(self) -> int:
@@ -141,6 +143,10 @@ class Gateway(Protocol):
 
     def session_transaction_id(self, session_id: str) -> str | None:
         """The transaction that paid the session, if it was paid."""
+        ...
+
+    def session_cancel(self, session_id: str) -> None:
+        """The session can no longer be paid; a transaction it authorized is voided."""
         ...
 
     def transaction_get(self, transaction_id: str) -> Transaction: ...

@@ -186,6 +186,26 @@ class DinteroGateway:
         tid = data.get("transaction_id")
         return tid if isinstance(tid, str) and tid else None
 
+    def session_cancel(self, session_id: str) -> None:
+        """docs.dintero.com/api-reference/session/cancel-session: "The session transaction will
+        be voided in case where it is initialized or authorized"."""
+        response = self._send("POST", f"{self.config.checkout_url}/sessions/{session_id}/cancel")
+        data = _json(response)
+        if response.status_code == 404:
+            raise NotFoundAtProvider(f"Dintero has no session {session_id}", status=404, body=data)
+        if 400 <= response.status_code < 500:
+            raise Declined(
+                f"Dintero refused to cancel session {session_id}: {_error_text(response, data)}",
+                status=response.status_code,
+                body=data,
+            )
+        if not 200 <= response.status_code < 300:
+            raise OutcomeUnknown(
+                f"Dintero answered {response.status_code} to cancelling session {session_id}",
+                status=response.status_code,
+                body=data,
+            )
+
     # Transactions
 
     def transaction_get(self, transaction_id: str) -> Transaction:

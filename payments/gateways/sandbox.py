@@ -60,6 +60,7 @@ class SandboxGateway:
     def session_create(self, request: SessionRequest, *, reference: str) -> CreatedSession:
         session = SandboxSession.objects.create(
             id=_new_id("SBXS"),
+            account=request.account,
             body=session_body(request, "sandbox"),
             callback_url=request.callback_url,
             return_url=request.return_url,
@@ -75,14 +76,31 @@ class SandboxGateway:
         txn = SandboxTransaction.objects.filter(session=session).first()
         return txn.id if txn else None
 
+    def session_cancel(self, session_id: str) -> None:
+        """As Dintero: the session can no longer be paid, and a transaction it authorized (with
+        nothing captured) is voided."""
+        with db_transaction.atomic():
+            session = SandboxSession.objects.select_for_update().filter(pk=session_id).first()
+            if session is None:
+                raise NotFoundAtProvider(f"the sandbox has no session {session_id}", status=404)
+            if session.cancelled_at is None:
+                session.cancelled_at = timezone.now()
+                session.save(update_fields=["cancelled_at"])
+            txn = SandboxTransaction.objects.select_for_update().filter(session=session).first()
+            if txn is not None and txn.status == "AUTHORIZED":
+                _apply(txn, "VOID", {}, f"cancel {session_id}")
+                txn.save(update_fields=["status", "events"])
+
     def session_pay(self, session_id: str, *, decline: bool = False) -> SandboxTransaction:
         """The customer's click on the sandbox page: authorize (or decline) the whole session.
-        Paying a session twice answers its one transaction."""
+        Paying a session twice answers its one transaction; a cancelled one takes no payment."""
         with db_transaction.atomic():
             session = SandboxSession.objects.select_for_update().get(pk=session_id)
             existing = SandboxTransaction.objects.filter(session=session).first()
             if existing is not None:
                 return existing
+            if session.cancelled_at is not None:
+                raise Declined("this payment link has expired: it can no longer be paid", status=400)
             order = session.body["order"]
             now = timezone.now().isoformat()
             status = "DECLINED" if decline else "AUTHORIZED"
@@ -126,7 +144,7 @@ class SandboxGateway:
     def _money_call(
         self, name: str, transaction_id: str, items: dict[int, int], reference: str
     ) -> Transaction:
-        fault = _fault_take(name.lower())
+        fault = _fault_take(name.lower(), _account_of(transaction_id))
         if fault == SandboxFaultOutcome.DECLINE:
             raise Declined(f"the sandbox declined the {name.lower()} (as it was told to)", status=400)
         if fault == SandboxFaultOutcome.TIMEOUT_UNDONE:
@@ -143,10 +161,26 @@ class SandboxGateway:
         return self.transaction_get(transaction_id)
 
 
-def _fault_take(kind: str) -> str | None:
+def _account_of(transaction_id: str) -> str:
+    return (
+        SandboxTransaction.objects.filter(pk=transaction_id)
+        .values_list("session__account", flat=True)
+        .first()
+        or ""
+    )
+
+
+def _fault_take(kind: str, account: str) -> str | None:
+    """The next fault set for this kind of call on this account's payments: one account's
+    faults never reach another's."""
+    if not account:
+        return None
     with db_transaction.atomic():
         fault = (
-            SandboxFault.objects.select_for_update().filter(kind=kind).order_by("created_at", "id").first()
+            SandboxFault.objects.select_for_update()
+            .filter(kind=kind, account=account)
+            .order_by("created_at", "id")
+            .first()
         )
         if fault is None:
             return None

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from orders.actor import Actor
 from orders.errors import Conflict, DomainError, ErrorCode, FieldError, InvalidInput
+from orders.holds import Hold
 from orders.locks import order_lock
 from orders.models import EventKind, Order, OrderLine
 from orders.money import format_money
@@ -24,16 +25,10 @@ from orders.services.events import event_write
 from orders.services.operations import operation_record
 from payments.gateways import gateway_for
 from payments.gateways.base import Declined, Gateway, OutcomeUnknown, Transaction
-from payments.models import IN_FLIGHT, CallKind, CallState, Provider, ProviderCall
+from payments.holds import OPERATION_KIND, PaymentHolds
+from payments.models import CallKind, CallState, Provider, ProviderCall
 
-from .ledger import (
-    OPERATION_KIND,
-    PaymentLine,
-    held_by_line,
-    held_in,
-    payment_lines,
-    provider_payment_ids,
-)
+from .ledger import PaymentLine, payment_lines, provider_payment_ids
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +37,7 @@ _VERB = {
     CallKind.CAPTURE: "Capture",
     CallKind.REFUND: "Refund",
     CallKind.VOID: "Cancellation",
+    CallKind.EXPIRE: "Expiring payment link",
 }
 
 
@@ -105,14 +101,21 @@ def _clean_items(items: object) -> list[dict] | None:
 @dataclass
 class PlanBasis:
     """What planning a call reads: the order's lines, its per-payment ledger for the payment ids
-    the provider can act on, and the calls still in flight. Read once, it serves every kind."""
+    the provider can act on, and what calls still under way hold. Read once, it serves every
+    kind."""
 
     lines: dict[int, OrderLine]
     ledger: dict[str, dict[int, PaymentLine]]
-    in_flight: list[ProviderCall]
+    holds: list[Hold]
 
     def held(self, kind: CallKind) -> dict[tuple[str, int], int]:
-        return held_in(self.in_flight, kind)
+        """Per (payment id, line id): what calls under way that collide with `kind` hold."""
+        held: dict[tuple[str, int], int] = {}
+        for hold in self.holds:
+            if hold.payment_id and hold.collides_with(OPERATION_KIND[kind]):
+                key = (hold.payment_id, hold.line_id)
+                held[key] = held.get(key, 0) + hold.amount
+        return held
 
 
 def plan_basis(order: Order, provider: str) -> PlanBasis:
@@ -120,7 +123,7 @@ def plan_basis(order: Order, provider: str) -> PlanBasis:
     return PlanBasis(
         lines={line.line_id: line for line in order.lines.all()},
         ledger={pid: per_line for pid, per_line in payment_lines(order).items() if pid in usable},
-        in_flight=list(ProviderCall.objects.filter(order=order, state__in=IN_FLIGHT)),
+        holds=PaymentHolds().holds(order),
     )
 
 
@@ -371,7 +374,6 @@ def call_succeed(
         if transaction_seen is not None:
             locked.response_status = 200
             locked.response_body = {"id": transaction_seen.id, "status": transaction_seen.status}
-        held = held_by_line(order, CallKind(locked.kind), exclude=locked)
         try:
             operation = operation_record(
                 order=order,
@@ -389,7 +391,7 @@ def call_succeed(
                     "metadata": {"provider_call": str(locked.id)},
                 },
                 actor=actor,
-                held=held,
+                settling=str(locked.id),
             )
             locked.operation = operation
             locked.save()
@@ -401,6 +403,18 @@ def call_succeed(
             logger.error("provider call %s succeeded but could not be recorded: %s", locked.pk, exc.message)
             _event(order, locked, actor, f"succeeded at the provider but NOT recorded — {exc.message}")
         return locked
+
+
+def call_settle_unrecorded(call: ProviderCall, *, actor: Actor, settled_by: str) -> ProviderCall:
+    """Settle a call that records nothing on the order (voiding what an expired payment link
+    took at the provider) as succeeded."""
+    with transaction.atomic():
+        settled = _settle(call, CallState.SUCCEEDED, settled_by=settled_by, error="")
+        if settled:
+            order, call = settled
+            _event(order, call, actor, "succeeded: what the expired link took was given back")
+    call.refresh_from_db()
+    return call
 
 
 def _jsonable(body):
@@ -419,11 +433,11 @@ def provider_action(
 
     Must not run inside a database transaction: the HTTP requests would hold it open.
     """
-    from payments.gateways import default_provider
+    from payments.gateways import provider_required
 
     if transaction.get_connection().in_atomic_block and not _allow_atomic:
         raise RuntimeError("provider calls must not be made inside a database transaction")
-    provider = provider or default_provider()
+    provider = provider or provider_required()
     calls = calls_create(order=order, kind=kind, items=items, actor=actor, provider=provider)
     gateway = gateway_for(provider)
     return [call_send(call, actor=actor, gateway=gateway) for call in calls]

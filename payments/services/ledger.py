@@ -1,25 +1,12 @@
-"""What the provider can still be asked to do on an order, per payment id and line, counting
-the amounts that provider calls still under way may take."""
+"""What the order's books say per payment id and line, and which payment ids the provider can
+act on. What calls still under way may take is in `payments.holds`."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Min, Sum
 
 from orders.models import OperationItem, OperationKind, Order
-from payments.models import IN_FLIGHT, CallKind, PaymentSession, ProviderCall, SandboxTransaction
-
-# Which in-flight calls compete with an operation of a kind for the same remaining amount.
-COMPETING = {
-    CallKind.CAPTURE: (CallKind.CAPTURE, CallKind.VOID),
-    CallKind.VOID: (CallKind.CAPTURE, CallKind.VOID),
-    CallKind.REFUND: (CallKind.REFUND,),
-}
-OPERATION_KIND = {
-    CallKind.CAPTURE: OperationKind.CAPTURE,
-    CallKind.REFUND: OperationKind.REFUND,
-    CallKind.VOID: OperationKind.CANCELLATION,
-}
+from payments.models import PaymentSession, SandboxTransaction
 
 
 @dataclass
@@ -62,33 +49,6 @@ def payment_lines(order: Order) -> dict[str, dict[int, PaymentLine]]:
         field = _FIELD[row["operation__kind"]]
         setattr(figures, field, getattr(figures, field) + row["total"])
     return out
-
-
-def held_amounts(
-    order: Order, kind: CallKind, *, exclude: ProviderCall | None = None
-) -> dict[tuple[str, int], int]:
-    """Per (payment id, line id): amounts of in-flight calls competing with `kind`."""
-    calls = ProviderCall.objects.filter(order=order, state__in=IN_FLIGHT, kind__in=COMPETING[kind])
-    if exclude is not None:
-        calls = calls.exclude(pk=exclude.pk)
-    return held_in(calls, kind)
-
-
-def held_in(calls, kind: CallKind) -> dict[tuple[str, int], int]:
-    """Per (payment id, line id): what the in-flight calls among `calls` competing with `kind` hold."""
-    held: dict[tuple[str, int], int] = defaultdict(int)
-    for call in calls:
-        if call.state in IN_FLIGHT and call.kind in COMPETING[kind]:
-            for item in call.items:
-                held[(call.payment_id, item["line_id"])] += item["amount"]
-    return held
-
-
-def held_by_line(order: Order, kind: CallKind, *, exclude: ProviderCall | None = None) -> dict[int, int]:
-    by_line: dict[int, int] = defaultdict(int)
-    for (_pid, line_id), amount in held_amounts(order, kind, exclude=exclude).items():
-        by_line[line_id] += amount
-    return dict(by_line)
 
 
 def provider_payment_ids(order: Order, provider: str) -> set[str]:

@@ -30,13 +30,16 @@ from payments.models import (
     SessionStatus,
 )
 
-from .calls import call_fail, call_succeed
-from .sessions import session_authorize
+from .calls import call_fail, call_settle_unrecorded, call_succeed
+from .sessions import links_expire_at_provider, session_authorize
 
 logger = logging.getLogger(__name__)
 
 RECONCILE = Actor(system="reconcile")
 _EVENT = {CallKind.CAPTURE: "CAPTURE", CallKind.REFUND: "REFUND", CallKind.VOID: "VOID"}
+# How long after it expired a link is still checked for a late payment (Dintero's sessions
+# expire on their own well before this).
+EXPIRED_LINKS_WATCHED = timedelta(days=30)
 
 
 @dataclass
@@ -71,6 +74,10 @@ def call_settle(call: ProviderCall, txn: Transaction | None) -> ProviderCall:
         return call_fail(
             call, actor=RECONCILE, error="no answer to the session request", settled_by="reconcile"
         )
+    if call.kind == CallKind.EXPIRE:
+        # Expiring a link is safe to repeat: this attempt is closed, and the expired links
+        # step below asks again.
+        return call_fail(call, actor=RECONCILE, error="no answer; asked again", settled_by="reconcile")
     if txn is None:
         return call_fail(
             call, actor=RECONCILE, error="the provider has no such transaction", settled_by="reconcile"
@@ -81,6 +88,9 @@ def call_settle(call: ProviderCall, txn: Transaction | None) -> ProviderCall:
     else:
         event = txn.event_for(name, str(call.id))
     if event is not None and event.success:
+        if call.session_id:
+            # Giving back what an expired link took: nothing was recorded, so nothing is.
+            return call_settle_unrecorded(call, actor=RECONCILE, settled_by="reconcile")
         return call_succeed(call, actor=RECONCILE, transaction_seen=txn, settled_by="reconcile")
     if event is not None:
         return call_fail(
@@ -182,7 +192,7 @@ def reconcile(
     for call in progress(calls, "settling calls"):
         txn = (
             None
-            if call.kind == CallKind.SESSION or call.state == CallState.PENDING
+            if call.kind in (CallKind.SESSION, CallKind.EXPIRE) or call.state == CallState.PENDING
             else read(call.provider, call.payment_id)
         )
         if isinstance(txn, ProviderError):
@@ -195,6 +205,20 @@ def reconcile(
     # 2. Payment links paid without a callback.
     sessions = list(PaymentSession.objects.filter(scope, status=SessionStatus.OPEN, created_at__lte=cutoff))
     for session in progress(sessions, "checking payment links"):
+        try:
+            session_authorize(session=session, actor=RECONCILE)
+        except DomainError:
+            continue
+
+    # 2b. Expired links: make sure the provider will take no payment on them, and give back
+    # whatever it authorized on one all the same (Dintero's cancel session voids it too).
+    expired = list(
+        PaymentSession.objects.filter(
+            scope, status=SessionStatus.EXPIRED, expired_at__gte=timezone.now() - EXPIRED_LINKS_WATCHED
+        ).exclude(session_id="")
+    )
+    for session in progress(expired, "checking expired payment links"):
+        links_expire_at_provider([session], actor=RECONCILE)
         try:
             session_authorize(session=session, actor=RECONCILE)
         except DomainError:

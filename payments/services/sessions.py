@@ -10,17 +10,20 @@ unique constraint on the transaction id behind it.
 import logging
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from orders.actor import Actor
 from orders.errors import Conflict, DomainError, ErrorCode, FieldError, InvalidInput, NotFound
+from orders.holds import holds_described
 from orders.locks import order_lock
-from orders.models import Order, OrderLine
+from orders.models import EventKind, OperationKind, Order, OrderLine
 from orders.money import vat_contained
+from orders.services.events import event_write
 from orders.services.operations import operation_record
-from payments.gateways import default_provider, gateway_for
+from payments.gateways import gateway_for, provider_required
 from payments.gateways.base import (
     Declined,
     NotFoundAtProvider,
@@ -30,9 +33,10 @@ from payments.gateways.base import (
     SessionRequest,
     Transaction,
 )
-from payments.models import CallKind, CallState, PaymentSession, ProviderCall, SessionStatus
+from payments.holds import session_holds
+from payments.models import PAYABLE, CallKind, CallState, PaymentSession, ProviderCall, SessionStatus
 
-from .calls import _event, _jsonable, _trim
+from .calls import _event, _jsonable, _trim, call_fail, call_unknown
 
 logger = logging.getLogger(__name__)
 
@@ -47,34 +51,76 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _session_items(order: Order, items: list[dict] | None) -> list[dict]:
+def public_url() -> str:
+    """This app's address as customers and the provider reach it: links, callbacks and return
+    pages are built from the setting, never from a request's Host header."""
+    return settings.PUBLIC_URL.rstrip("/")
+
+
+def _session_items(
+    order: Order, items: list[dict] | None, payable: list[PaymentSession]
+) -> tuple[list[dict], PaymentSession | None]:
+    """What a new link asks for, or the payable link that already asks for exactly that.
+
+    Links the customer can still pay hold what they ask for (spec: at most one payable link
+    covers any amount), so a new one asks only for what is left to authorize beyond them."""
     lines = {line.line_id: line for line in order.lines.all()}
     if items is None:
-        return [
+        wanted = [
             {"line_id": line.line_id, "amount": line.to_authorize}
             for line in lines.values()
             if line.gross_amount > 0 and line.to_authorize > 0
         ]
-    errors = []
-    for i, item in enumerate(items):
-        line = lines.get(item["line_id"])
-        if line is None:
-            errors.append(
-                FieldError(f"items[{i}].line_id", f"order {order.order_id} has no line {item['line_id']}")
-            )
-        elif line.gross_amount < 0:
-            errors.append(
-                FieldError(f"items[{i}].line_id", f"line {line.line_id} is a reversal: record it instead")
-            )
-        elif item["amount"] > line.to_authorize:
+    else:
+        errors = []
+        for i, item in enumerate(items):
+            line = lines.get(item["line_id"])
+            if line is None:
+                errors.append(
+                    FieldError(f"items[{i}].line_id", f"order {order.order_id} has no line {item['line_id']}")
+                )
+            elif line.gross_amount < 0:
+                errors.append(
+                    FieldError(f"items[{i}].line_id", f"line {line.line_id} is a reversal: record it instead")
+                )
+        if errors:
+            raise InvalidInput(errors)
+        wanted = sorted(items, key=lambda i: i["line_id"])
+    for session in payable:
+        if sorted(session.items, key=lambda i: i["line_id"]) == wanted:
+            return wanted, session
+    holds = [hold for session in payable for hold in session_holds(session)]
+    held: dict[int, int] = {}
+    for hold in holds:
+        held[hold.line_id] = held.get(hold.line_id, 0) + hold.amount
+    if items is None:
+        rest = [
+            {"line_id": i["line_id"], "amount": i["amount"] - held.get(i["line_id"], 0)}
+            for i in wanted
+            if i["amount"] > held.get(i["line_id"], 0)
+        ]
+        if wanted and not rest:
             raise Conflict(
-                f"line {line.line_id}: authorization {item['amount']} exceeds the remaining to authorize "
-                f"{line.to_authorize}",
+                f"order {order.order_id}: everything left to authorize is on payment links the customer "
+                f"can still pay ({holds_described(holds, OperationKind.AUTHORIZATION)})",
                 ErrorCode.LEDGER,
             )
-    if errors:
-        raise InvalidInput(errors)
-    return items
+        return rest, None
+    messages = []
+    for item in wanted:
+        line = lines[item["line_id"]]
+        left = line.to_authorize - held.get(line.line_id, 0)
+        if item["amount"] > left:
+            message = (
+                f"line {line.line_id}: authorization {item['amount']} exceeds the remaining to authorize "
+                f"{left}"
+            )
+            if held.get(line.line_id):
+                message += f" ({holds_described(holds, OperationKind.AUTHORIZATION, line.line_id)})"
+            messages.append(message)
+    if messages:
+        raise Conflict("; ".join(messages), ErrorCode.LEDGER)
+    return wanted, None
 
 
 def _session_request(session: PaymentSession, order: Order, base_url: str) -> SessionRequest:
@@ -101,31 +147,40 @@ def _session_request(session: PaymentSession, order: Order, base_url: str) -> Se
         lines=session_lines,
         callback_url=base_url + reverse("payments:callback", args=[session.id]),
         return_url=base_url + reverse("payments:return", args=[session.id]),
+        account=order.account.aid,
     )
 
 
 def session_create(
-    *, order: Order, items: object = None, actor: Actor, base_url: str, provider: str | None = None
+    *, order: Order, items: object = None, actor: Actor, provider: str | None = None
 ) -> PaymentSession:
-    """A payment link for the lines still to authorize (or the given part of them). An open
-    link for exactly the same amounts is answered again rather than made twice."""
+    """A payment link for the lines still to authorize (or the given part of them).
+
+    Its amounts are held from the moment it is stored (`creating`, before the provider is
+    asked), so concurrent requests cannot make two links for the same money: a request for
+    exactly what a payable link asks answers that link (a 409 while it is still being made),
+    and one that would overlap it is a 409 naming it."""
     from .calls import _clean_items
 
     cleaned = _clean_items(items)
-    provider = provider or default_provider()
-    base_url = base_url.rstrip("/")
+    provider = provider or provider_required()
+    base_url = public_url()
     with transaction.atomic():
         order = order_lock(order.pk)
         if order.is_cancelled:
             raise Conflict(f"order {order.order_id} is cancelled", ErrorCode.ORDER_CANCELLED)
-        wanted = _session_items(order, cleaned)
+        payable = list(PaymentSession.objects.filter(order=order, status__in=PAYABLE))
+        wanted, same = _session_items(order, cleaned, payable)
+        if same is not None:
+            if same.status == SessionStatus.CREATING:
+                raise Conflict(
+                    f"payment link {same.pk} for these amounts is being created at the provider; "
+                    "ask again in a moment",
+                    ErrorCode.CONFLICT,
+                )
+            return same
         if not wanted:
             raise Conflict(f"order {order.order_id} has nothing left to authorize", ErrorCode.LEDGER)
-        for open_session in PaymentSession.objects.filter(
-            order=order, provider=provider, status=SessionStatus.OPEN
-        ):
-            if open_session.items == wanted:
-                return open_session
         session = PaymentSession.objects.create(
             order=order,
             provider=provider,
@@ -155,9 +210,10 @@ def session_create(
         state = CallState.UNKNOWN if isinstance(exc, OutcomeUnknown) else CallState.FAILED
         with transaction.atomic():
             order = order_lock(order.pk)
-            session.status = SessionStatus.FAILED
-            session.problem = _trim(exc.message)
-            session.save(update_fields=["status", "problem"])
+            PaymentSession.objects.filter(pk=session.pk, status__in=PAYABLE).update(
+                status=SessionStatus.FAILED, problem=_trim(exc.message)
+            )
+            session.refresh_from_db()
             ProviderCall.objects.filter(pk=call.pk).update(
                 state=state,
                 error=_trim(exc.message),
@@ -170,9 +226,14 @@ def session_create(
         return session
     with transaction.atomic():
         order = order_lock(order.pk)
-        session.status = SessionStatus.OPEN
+        session = PaymentSession.objects.select_for_update().get(pk=session.pk)
         session.session_id = created.id
         session.url = created.url
+        # The order may have been cancelled while the provider made the link: then it stays
+        # expired, and the provider is told at once.
+        withdrawn = session.status == SessionStatus.EXPIRED
+        if not withdrawn:
+            session.status = SessionStatus.OPEN
         session.save(update_fields=["status", "session_id", "url"])
         ProviderCall.objects.filter(pk=call.pk).update(
             state=CallState.SUCCEEDED,
@@ -182,7 +243,93 @@ def session_create(
         )
         call.refresh_from_db()
         _event(order, call, actor, f"link created — {created.url}")
+    if withdrawn:
+        links_expire_at_provider([session], actor=actor)
+        session.refresh_from_db()
     return session
+
+
+# Expiring links
+
+
+def sessions_expire(
+    *, order: Order, actor: Actor, why: str, sessions: list[PaymentSession] | None = None
+) -> list[PaymentSession]:
+    """Make the order's payable links (or the given ones) unpayable, under the order's lock
+    (the caller holds it). The provider is told afterwards by `links_expire_at_provider`,
+    outside the transaction; a link paid before that is voided by reconciliation."""
+    pks = [s.pk for s in sessions] if sessions is not None else None
+    query = PaymentSession.objects.select_for_update().filter(order=order, status__in=PAYABLE)
+    if pks is not None:
+        query = query.filter(pk__in=pks)
+    expired = list(query.order_by("created_at", "id"))
+    now = timezone.now()
+    for session in expired:
+        session.status = SessionStatus.EXPIRED
+        session.expired_at = now
+        session.problem = _trim(f"expired: {why}")
+        session.save(update_fields=["status", "expired_at", "problem"])
+        event_write(
+            order=order,
+            kind=EventKind.PROVIDER_CALL,
+            actor=actor,
+            summary=f"Payment link {str(session.pk)[:8]} expired: {why}",
+            data={"payment_session": str(session.pk), "status": session.status, "reason": why},
+        )
+    return expired
+
+
+def session_withdraw(*, session: PaymentSession, actor: Actor) -> PaymentSession:
+    """Staff withdraw a payable link (to send another, or because the customer will not pay)."""
+    with transaction.atomic():
+        order = order_lock(session.order_id)
+        expired = sessions_expire(order=order, actor=actor, why="withdrawn", sessions=[session])
+        if not expired:
+            session.refresh_from_db()
+            raise Conflict(f"payment link {session.pk} is {session.status}: it cannot be withdrawn")
+    links_expire_at_provider(expired, actor=actor)
+    session.refresh_from_db()
+    return session
+
+
+def links_expire_at_provider(sessions: list[PaymentSession], *, actor: Actor) -> None:
+    """Tell the provider that expired links can no longer be paid (Dintero: cancel session,
+    which also voids a transaction it initialized or authorized —
+    docs.dintero.com/api-reference/session/cancel-session). Each is a provider call; one that
+    fails or times out stays for reconciliation to try again."""
+    for session in sessions:
+        session.refresh_from_db()
+        if session.status != SessionStatus.EXPIRED or session.expired_at_provider or not session.session_id:
+            continue
+        with transaction.atomic():
+            order = order_lock(session.order_id)
+            call = ProviderCall.objects.create(
+                order=order,
+                provider=session.provider,
+                kind=CallKind.EXPIRE,
+                session=session,
+                payment_id=session.transaction_id,
+                state=CallState.SENDING,
+                sent_at=timezone.now(),
+                request_body={"session_id": session.session_id},
+                **actor.fields(),
+            )
+        try:
+            gateway_for(session.provider, public_url()).session_cancel(session.session_id)
+        except OutcomeUnknown as exc:
+            call_unknown(call, actor=actor, error=exc.message, status=exc.status, body=exc.body)
+            continue
+        except ProviderError as exc:
+            call_fail(call, actor=actor, error=exc.message, status=exc.status, body=exc.body)
+            continue
+        with transaction.atomic():
+            order = order_lock(session.order_id)
+            ProviderCall.objects.filter(pk=call.pk).update(
+                state=CallState.SUCCEEDED, settled_at=timezone.now(), settled_by="response"
+            )
+            PaymentSession.objects.filter(pk=session.pk).update(expired_at_provider=timezone.now())
+            call.refresh_from_db()
+            _event(order, call, actor, "the provider will take no payment on it")
 
 
 def _check_belongs(session: PaymentSession, txn: Transaction) -> None:
@@ -201,13 +348,13 @@ def _check_belongs(session: PaymentSession, txn: Transaction) -> None:
 
 
 def session_authorize(
-    *, session: PaymentSession, actor: Actor, transaction_id: str | None = None, base_url: str = ""
+    *, session: PaymentSession, actor: Actor, transaction_id: str | None = None
 ) -> PaymentSession:
     """Read the session's transaction at the provider and, if it is authorized, record the
     authorization on the session's lines — once, however often or concurrently this runs."""
     if session.authorization_id:
         return session
-    gateway = gateway_for(session.provider, base_url)
+    gateway = gateway_for(session.provider, public_url())
     try:
         if not transaction_id:
             if not session.session_id:
@@ -221,6 +368,13 @@ def session_authorize(
     except (Declined, OutcomeUnknown) as exc:
         raise ProviderUnavailable(f"the provider could not be read: {exc.message}") from exc
     _check_belongs(session, txn)
+    if session.status == SessionStatus.EXPIRED:
+        # Paid after it expired (before the provider heard): nothing is recorded, and what the
+        # provider authorized is given back.
+        if txn.is_authorized and txn.authorized > 0:
+            _expired_payment_void(session, txn, actor)
+        session.refresh_from_db()
+        return session
     if not txn.is_authorized:
         if txn.status in ("DECLINED", "FAILED") and session.status == SessionStatus.OPEN:
             with transaction.atomic():
@@ -243,34 +397,89 @@ def _record_authorization(session: PaymentSession, txn: Transaction, actor: Acto
         with transaction.atomic():
             order = order_lock(session.order_id)
             locked = PaymentSession.objects.select_for_update().get(pk=session.pk)
-            if locked.authorization_id or locked.status == SessionStatus.UNRECORDED:
-                return locked
-            locked.transaction_id = txn.id
-            locked.authorized_at = timezone.now()
-            try:
-                operation = operation_record(
-                    order=order,
-                    kind="authorization",
-                    payload={
-                        "items": locked.items,
-                        "payment_details": {"payment_id": txn.id, "provider": locked.provider},
-                        "success": True,
-                        "processed_by": locked.provider,
-                        "metadata": {"payment_session": str(locked.id)},
-                    },
-                    actor=actor,
-                )
-            except DomainError as exc:
-                locked.status = SessionStatus.UNRECORDED
-                locked.problem = _trim(f"authorized at the provider but not recorded: {exc.message}")
-                locked.save()
-                logger.error("payment link %s: %s", locked.pk, locked.problem)
-                return locked
-            locked.authorization = operation
-            locked.status = SessionStatus.AUTHORIZED
-            locked.problem = ""
-            locked.save()
-            return locked
+            expired = locked.status == SessionStatus.EXPIRED
+            if locked.authorization_id or locked.status == SessionStatus.UNRECORDED or expired:
+                pass
+            else:
+                _authorization_write(order, locked, txn, actor)
+        if expired:
+            # It expired (the order was cancelled) while the customer paid: give it back.
+            _expired_payment_void(locked, txn, actor)
+            locked.refresh_from_db()
+        return locked
     except IntegrityError as exc:
         # Another session already took this transaction id: the constraint said no.
         raise Conflict(f"transaction {txn.id} is already recorded for another payment link") from exc
+
+
+def _authorization_write(order: Order, locked: PaymentSession, txn: Transaction, actor: Actor) -> None:
+    locked.transaction_id = txn.id
+    locked.authorized_at = timezone.now()
+    try:
+        operation = operation_record(
+            order=order,
+            kind=OperationKind.AUTHORIZATION,
+            payload={
+                "items": locked.items,
+                "payment_details": {"payment_id": txn.id, "provider": locked.provider},
+                "success": True,
+                "processed_by": locked.provider,
+                "metadata": {"payment_session": str(locked.id)},
+            },
+            actor=actor,
+            settling=str(locked.id),
+        )
+    except DomainError as exc:
+        locked.status = SessionStatus.UNRECORDED
+        locked.problem = _trim(f"authorized at the provider but not recorded: {exc.message}")
+        locked.save()
+        logger.error("payment link %s: %s", locked.pk, locked.problem)
+        return
+    locked.authorization = operation
+    locked.status = SessionStatus.AUTHORIZED
+    locked.problem = ""
+    locked.save()
+
+
+def _expired_payment_void(session: PaymentSession, txn: Transaction, actor: Actor) -> None:
+    """Void what the provider authorized on an expired link: nothing of it was recorded on the
+    order, so the void records nothing either; the call and an event say what happened."""
+    if txn.authorized <= 0 or txn.captured > 0:
+        return
+    with transaction.atomic():
+        order = order_lock(session.order_id)
+        locked = PaymentSession.objects.select_for_update().get(pk=session.pk)
+        if locked.calls.filter(kind=CallKind.VOID).exclude(state=CallState.FAILED).exists():
+            return  # already voided, or being voided
+        if not locked.transaction_id:
+            locked.transaction_id = txn.id
+            locked.save(update_fields=["transaction_id"])
+        call = ProviderCall.objects.create(
+            order=order,
+            provider=locked.provider,
+            kind=CallKind.VOID,
+            session=locked,
+            payment_id=txn.id,
+            items=[{"line_id": line_id, "amount": amount} for line_id, amount in sorted(txn.items.items())],
+            amount=txn.authorized,
+            state=CallState.SENDING,
+            sent_at=timezone.now(),
+            request_body={"reference": str(locked.pk), "expired_link": True},
+            **actor.fields(),
+        )
+        _event(order, call, actor, "requested: the link had expired when it was paid")
+    try:
+        gateway_for(locked.provider, public_url()).void(txn.id, reference=str(call.pk))
+    except OutcomeUnknown as exc:
+        call_unknown(call, actor=actor, error=exc.message, status=exc.status, body=exc.body)
+        return
+    except ProviderError as exc:
+        call_fail(call, actor=actor, error=exc.message, status=exc.status, body=exc.body)
+        return
+    with transaction.atomic():
+        order = order_lock(session.order_id)
+        ProviderCall.objects.filter(pk=call.pk).update(
+            state=CallState.SUCCEEDED, settled_at=timezone.now(), settled_by="response"
+        )
+        call.refresh_from_db()
+        _event(order, call, actor, "succeeded: the payment on an expired link was given back")

@@ -19,7 +19,8 @@ def payment_panel(context, order: Order) -> dict:
     data["can_operate"] = bool(user and user.has_perm("orders.record_operation"))
     data["can_refund"] = bool(user and user.has_perm("orders.record_refund"))
     data["notice"] = notice_pop(request, order) if request is not None else None
-    data["tokens"] = {name: form_token_new() for name in ("link", "capture", "refund", "void", "fault")}
+    forms = ("link", "withdraw", "capture", "refund", "void", "fault")
+    data["tokens"] = {name: form_token_new() for name in forms}
     data["next"] = request.get_full_path() if request is not None else ""
     return data
 

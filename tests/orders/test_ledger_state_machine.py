@@ -175,7 +175,7 @@ class LedgerMachine(RuleBasedStateMachine):
         room = line.room(kind)
         amount = max(1, int((room or line.gross) * share))
         if fault:
-            SandboxFault.objects.create(kind=kind, outcome=fault)
+            SandboxFault.objects.create(account=self.api.aid, kind=kind, outcome=fault)
         response = self._at_provider(
             order.order_id, kind, {"items": [{"line_id": line_id, "amount": amount}]}
         )

@@ -97,4 +97,4 @@ def test_recording_an_operation_runs_the_same_queries_for_one_line_or_many(api, 
 
     one = capture([1])
     assert capture(list(range(2, 9))) == one
-    assert one <= 12
+    assert one <= 13  # one of them reads what provider calls under way hold

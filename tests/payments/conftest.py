@@ -25,7 +25,7 @@ def sandbox_by_default(settings):
     settings.DINTERO_ACCOUNT_ID = ""
     settings.DINTERO_CLIENT_ID = ""
     settings.DINTERO_CLIENT_SECRET = ""
-    settings.PAYMENTS_PUBLIC_URL = "http://testserver"
+    settings.PUBLIC_URL = "http://testserver"
 
 
 @pytest.fixture

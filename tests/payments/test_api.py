@@ -63,7 +63,7 @@ def test_void(pay, order):
 
 def test_unknown_outcome_is_202_and_idempotent(pay, order):
     sandbox_paid(order)
-    SandboxFault.objects.create(kind="capture", outcome="timeout")
+    SandboxFault.objects.create(account=order.account.aid, kind="capture", outcome="timeout")
     first = pay(order.order_id, "capture", HTTP_IDEMPOTENCY_KEY="cap-1")
     assert first.status_code == 202
     assert first.json()["calls"][0]["state"] == "unknown"
@@ -78,7 +78,7 @@ def test_unknown_outcome_is_202_and_idempotent(pay, order):
 
 def test_provider_refusal_is_502_with_the_error_body(pay, order):
     sandbox_paid(order)
-    SandboxFault.objects.create(kind="capture", outcome="decline")
+    SandboxFault.objects.create(account=order.account.aid, kind="capture", outcome="decline")
     response = pay(order.order_id, "capture")
     assert response.status_code == 502
     body = response.json()

@@ -17,7 +17,7 @@ from .helpers import BASE, STAFF
 
 def _open_session(account, **kw):
     order = make_order(account)
-    session = session_create(order=order, actor=STAFF, base_url=BASE, **kw)
+    session = session_create(order=order, actor=STAFF, **kw)
     return order, session
 
 

@@ -96,7 +96,7 @@ def test_session_body_is_exactly_the_documented_one(emulator):
 
 def test_session_for_an_order_names_the_order_and_our_callback(emulator, account):
     order = make_order(account)
-    session = session_create(order=order, actor=STAFF, base_url=BASE)
+    session = session_create(order=order, actor=STAFF)
     assert session.status == SessionStatus.OPEN
     [body] = emulator.bodies("/sessions-profile")
     assert body["order"]["merchant_reference"] == order.order_id
@@ -111,7 +111,7 @@ def test_session_refused_by_dintero_is_failed(emulator, account, monkeypatch):
     monkeypatch.setattr(
         emulator, "_session_create", lambda r: emu.error(400, "bad_request", "profile unknown")
     )
-    session = session_create(order=order, actor=STAFF, base_url=BASE)
+    session = session_create(order=order, actor=STAFF)
     assert session.status == SessionStatus.FAILED
     assert "profile unknown" in session.problem
     assert session.calls.get().state == CallState.FAILED
@@ -119,7 +119,7 @@ def test_session_refused_by_dintero_is_failed(emulator, account, monkeypatch):
 
 def _authorized_order(emulator, account):
     order = make_order(account)
-    session = session_create(order=order, actor=STAFF, base_url=BASE)
+    session = session_create(order=order, actor=STAFF)
     tid = emulator.pay(session.session_id)
     session = session_authorize(session=session, actor=STAFF, transaction_id=tid)
     assert session.status == SessionStatus.AUTHORIZED

@@ -9,15 +9,16 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from orders.holds import held_by_line, order_holds
 from orders.models import OperationKind, PaymentOperation
+from payments.holds import OPERATION_KIND
 from payments.models import CallKind, CallState, Mismatch, MismatchKind, ProviderCall
 from payments.services.calls import provider_action
-from payments.services.ledger import held_by_line
 from payments.services.reconcile import reconcile
 from payments.services.sessions import session_authorize, session_create
 from tests.factories import make_order, record
 
-from .helpers import BASE, STAFF
+from .helpers import STAFF
 
 # fault -> (state right after the call, whether the emulator applied it)
 EXPECTED = {
@@ -41,7 +42,7 @@ OPERATIONS = {
 
 def _authorized(emulator, account):
     order = make_order(account)
-    session = session_create(order=order, actor=STAFF, base_url=BASE)
+    session = session_create(order=order, actor=STAFF)
     tid = emulator.pay(session.session_id)
     session_authorize(session=session, actor=STAFF, transaction_id=tid)
     return order, tid
@@ -81,7 +82,7 @@ def test_fault_then_reconcile(emulator, account, operation, fault):
     after_call = emulator.figures(tid)
     if state == CallState.UNKNOWN:
         # The unknown call holds its amount: a second try is refused, not sent.
-        assert held_by_line(order, kind) == {1: 39800}
+        assert held_by_line(order_holds(order), OPERATION_KIND[kind]) == {1: 39800}
         with pytest.raises(Exception, match=r"nothing|under way"):
             provider_action(order=order, kind=kind, items=None, actor=STAFF)
     assert emulator.figures(tid) == after_call

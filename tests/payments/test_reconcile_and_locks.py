@@ -17,7 +17,7 @@ from .helpers import BASE, STAFF, sandbox_paid
 
 def test_reconcile_picks_up_a_link_paid_without_callback(account):
     order = make_order(account)
-    session = session_create(order=order, actor=STAFF, base_url=BASE)
+    session = session_create(order=order, actor=STAFF)
     SandboxGateway(BASE).session_pay(session.session_id)  # the callback never arrives
     report = reconcile(min_age=timedelta(0))
     session.refresh_from_db()
@@ -32,7 +32,7 @@ def test_sandbox_timeout_without_effect_settles_as_failed(account):
 
     order = make_order(account)
     sandbox_paid(order)
-    SandboxFault.objects.create(kind="capture", outcome="timeout_undone")
+    SandboxFault.objects.create(account=order.account.aid, kind="capture", outcome="timeout_undone")
     [call] = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
     assert call.state == CallState.UNKNOWN
     reconcile(min_age=timedelta(0))

@@ -67,7 +67,7 @@ def test_void_cancels_the_uncaptured_authorization(order):
 
 def test_declined_capture_records_nothing(order):
     sandbox_paid(order)
-    SandboxFault.objects.create(kind="capture", outcome="decline")
+    SandboxFault.objects.create(account=order.account.aid, kind="capture", outcome="decline")
     [call] = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
     assert call.state == CallState.FAILED
     assert "declined" in call.error
@@ -76,7 +76,7 @@ def test_declined_capture_records_nothing(order):
 
 def test_timeout_holds_the_amount_until_reconciled(order):
     sandbox_paid(order)
-    SandboxFault.objects.create(kind="capture", outcome="timeout")
+    SandboxFault.objects.create(account=order.account.aid, kind="capture", outcome="timeout")
     [call] = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
     assert call.state == CallState.UNKNOWN
     order.refresh_from_db()

@@ -125,7 +125,7 @@ def test_csrf_is_required(staff, order):
 
 def test_refused_action_shows_the_reason(login, order):
     sandbox_paid(order)
-    SandboxFault.objects.create(kind="capture", outcome="decline")
+    SandboxFault.objects.create(account=order.account.aid, kind="capture", outcome="decline")
     client = login("Customer service")
     _post(client, order, "capture")
     html = _panel(client, order)
@@ -160,7 +160,7 @@ def test_staff_of_no_account_sees_nothing(order):
 
 
 def test_sandbox_page_pays_and_returns(client, order):
-    session = session_create(order=order, actor=STAFF, base_url=BASE)
+    session = session_create(order=order, actor=STAFF)
     page = client.get(session.url.removeprefix(BASE))
     assert page.status_code == 200 and "Pay 398,00" in page.content.decode()
     response = client.post(session.url.removeprefix(BASE), {"action": "pay"})
