@@ -6,24 +6,83 @@ hashed. Clients and tokens are revoked, never edited."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+from django.db.models import Exists, OuterRef, QuerySet
+from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from backoffice.admin_site import AccountScoped, ReadOnly
 from backoffice.models import AccessToken, Account, ApiClient, IdempotencyRecord, Scope
+from backoffice.roles import ADMINISTRATOR, CUSTOMER_SERVICE, FINANCE
 from backoffice.services import api_client_create, api_client_revoke, token_revoke
+
+ROLES = [CUSTOMER_SERVICE, FINANCE, ADMINISTRATOR]
+Membership = Account.members.through
+
+
+def staff_managed_by(users: QuerySet[User], administrator: User) -> QuerySet[User]:
+    """The staff an administrator may see and change: everyone for a superuser; otherwise the
+    users who belong to at least one of the administrator's accounts and to no other account,
+    and who hold nothing beyond the three roles (no superuser flag, no permission of their own,
+    no other group). Anyone else is out of reach — their password cannot be reset, nor their
+    roles or accounts changed — because taking them over would cross into another account or
+    above the administrator's role.
+
+    A user in no account at all belongs to no tenant, so only superusers manage them. The admin
+    never makes one for an administrator: a user added or changed by a non-superuser must keep
+    at least one account (`MembershipFormSet`)."""
+    if administrator.is_superuser:
+        return users
+    memberships = Membership.objects.filter(user=OuterRef("pk"))
+    own_accounts = Membership.objects.filter(user=administrator).values("account_id")
+    other_groups = User.groups.through.objects.filter(user=OuterRef("pk")).exclude(group__name__in=ROLES)
+    own_permissions = User.user_permissions.through.objects.filter(user=OuterRef("pk"))
+    return (
+        users.filter(is_superuser=False)
+        .filter(Exists(memberships))
+        .exclude(Exists(memberships.exclude(account_id__in=own_accounts)))
+        .exclude(Exists(other_groups))
+        .exclude(Exists(own_permissions))
+    )
+
+
+class MembershipFormSet(BaseInlineFormSet):
+    # Set per request: a non-superuser must leave the user in one of their accounts.
+    at_least_one = False
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.at_least_one:
+            return
+        kept = [
+            form
+            for form in self.forms
+            if getattr(form, "cleaned_data", {}).get("account") and not self._should_delete_form(form)
+        ]
+        if not kept:
+            raise forms.ValidationError(
+                "Choose at least one of your accounts: a user in none is managed by superusers only."
+            )
 
 
 class MembershipInline(admin.TabularInline):
     model = Account.members.through
+    formset = MembershipFormSet
     extra = 0
     autocomplete_fields = ["account"]
     verbose_name = "account membership"
     verbose_name_plural = "Accounts this user may see"
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a new class on every call
+        formset.at_least_one = not request.user.is_superuser
+        return formset
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # An administrator hands out only the accounts they are a member of themselves.
+        # An administrator hands out only the accounts they are a member of themselves: the
+        # choices (and the autocomplete, through AccountAdmin) offer no other, and a forged POST
+        # of another account's id is "not a valid choice".
         if db_field.name == "account" and not request.user.is_superuser:
             kwargs["queryset"] = Account.objects.filter(members=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -41,6 +100,17 @@ class AccountAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return qs
         return qs.filter(members=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        # Members are chosen on the user page, among the administrator's own staff (here every
+        # user would be offered, other accounts' too); the id is what tokens and URLs name.
+        return [*self.readonly_fields, "aid", "members"]
+
+    def has_add_permission(self, request) -> bool:
+        # A new tenant is the operator's to create.
+        return request.user.is_superuser and super().has_add_permission(request)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Accounts own orders and their money history.
@@ -66,7 +136,7 @@ class ApiClientCreateForm(forms.ModelForm):
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     list_display = ["name", "account", "client_id", "scope_list", "created_at", "revoked_at"]
-    list_filter = ["account", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_filter = [("account", admin.RelatedOnlyFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "=client_id", "account__aid"]
     list_select_related = ["account"]
     actions = ["revoke"]
@@ -151,7 +221,10 @@ class ApiClientAdmin(admin.ModelAdmin):
 class AccessTokenAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     account_path = "client__account"
     list_display = ["__str__", "client", "account", "created_at", "expires_at", "revoked_at", "valid"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "client__account"]
+    list_filter = [
+        ("revoked_at", admin.EmptyFieldListFilter),
+        ("client__account", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["=client__client_id", "client__name", "client__account__aid"]
     list_select_related = ["client__account"]
     actions = ["revoke"]
@@ -178,7 +251,7 @@ class AccessTokenAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
 @admin.register(IdempotencyRecord)
 class IdempotencyRecordAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     list_display = ["key", "account", "status_code", "created_at"]
-    list_filter = ["account", "status_code"]
+    list_filter = [("account", admin.RelatedOnlyFieldListFilter), "status_code"]
     search_fields = ["=key"]
     fields = ["account", "key", "fingerprint", "status_code", "response_body", "created_at"]
     readonly_fields = fields
@@ -201,7 +274,13 @@ class StaffAdmin(UserAdmin):
         "is_active",
         "last_login",
     ]
-    list_filter = ["groups", "is_active", "is_superuser", "accounts"]
+    # Related filters offer only what the listed users hold: other accounts are not named.
+    list_filter = [
+        ("groups", admin.RelatedOnlyFieldListFilter),
+        "is_active",
+        "is_superuser",
+        ("accounts", admin.RelatedOnlyFieldListFilter),
+    ]
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
@@ -218,14 +297,24 @@ class StaffAdmin(UserAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups", "accounts")
+        # Every view of a user — list, change, history, password, delete, autocomplete — finds
+        # them through this queryset: anyone else is "not found".
+        qs = super().get_queryset(request).prefetch_related("groups", "accounts")
+        return staff_managed_by(qs, request.user)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            # An administrator cannot raise anyone (themselves included) above their own role.
-            readonly += ["is_superuser", "user_permissions"]
+            # An administrator cannot raise anyone (themselves included) above their own role:
+            # these are shown, and a forged POST of them is ignored.
+            readonly += ["is_superuser", "is_staff", "user_permissions"]
         return readonly
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            # The roles only: another group may carry any permission.
+            kwargs["queryset"] = Group.objects.filter(name__in=ROLES)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Operations and events point at the user who acted: deactivate instead.

@@ -45,7 +45,10 @@ class BackofficeAdminSite(admin.AdminSite):
 
 
 class AccountScoped:
-    """Administrators who are not superusers see only the data of accounts they are members of."""
+    """Administrators who are not superusers see only the data of accounts they are members of.
+
+    Every admin view (list, change, delete, history, actions, autocomplete) reads through
+    `get_queryset`, so another account's row is not found: Django redirects to the index."""
 
     account_path = "account"
 
@@ -54,6 +57,39 @@ class AccountScoped:
         if request.user.is_superuser:
             return qs
         return qs.filter(**{f"{self.account_path}__members": request.user})
+
+
+class SuperusersOnly:
+    """Records that belong to no one account (they span every tenant): only superusers see them."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+class ScopedValuesFilter(admin.AllValuesFieldListFilter):
+    """Django's values filter on a related path (`order__currency`) offers the values of every
+    row of the related table, other accounts' included; offer those of the rows listed."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices = (
+            model_admin.get_queryset(request)
+            .order_by(field_path)
+            .values_list(field_path, flat=True)
+            .distinct()
+        )
 
 
 class ReadOnly:

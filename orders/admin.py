@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from backoffice.admin_site import AccountScoped
+from backoffice.admin_site import AccountScoped, ScopedValuesFilter
 from backoffice.admin_site import ReadOnly as ReadOnlyHistory
 from orders.actor import Actor
 from orders.models import (
@@ -181,7 +181,13 @@ class OrderAdmin(AccountScoped, FixableLedgerAdmin):
         "status",
         "payment_status",
     ]
-    list_filter = ["status", "payment_status", "currency", "account", "created_at"]
+    list_filter = [
+        "status",
+        "payment_status",
+        "currency",
+        ("account", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    ]
     search_fields = [
         "=order_id",
         "=id",
@@ -270,7 +276,11 @@ class OrderLineAdmin(AccountScoped, FixableLedgerAdmin):
         "refunded",
         "related_type",
     ]
-    list_filter = ["related_type", "order__currency", "order__account"]
+    list_filter = [
+        "related_type",
+        ("order__currency", ScopedValuesFilter),
+        ("order__account", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["=order__order_id", "item_id", "description"]
     list_select_related = ["order"]
     inlines = [TaxLineInline]
@@ -332,7 +342,7 @@ class OrderLineAdmin(AccountScoped, FixableLedgerAdmin):
 class TaxLineAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     account_path = "line__order__account"
     list_display = ["line", "amount", "percentage"]
-    list_filter = ["percentage", "line__order__currency"]
+    list_filter = ["percentage", ("line__order__currency", ScopedValuesFilter)]
     search_fields = ["=line__order__order_id"]
     list_select_related = ["line__order"]
 
@@ -348,7 +358,13 @@ class OperationItemInline(ReadOnly, admin.TabularInline):
 class PaymentOperationAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     account_path = "order__account"
     list_display = ["created_at", "order", "kind", "success", "amount_display", "payment_id", "created_by"]
-    list_filter = ["kind", "success", "order__currency", "order__account", "created_at"]
+    list_filter = [
+        "kind",
+        "success",
+        ("order__currency", ScopedValuesFilter),
+        ("order__account", admin.RelatedOnlyFieldListFilter),
+        "created_at",
+    ]
     search_fields = ["=payment_id", "=order__order_id", "=id", "created_by"]
     list_select_related = ["order"]
     date_hierarchy = "created_at"
@@ -363,7 +379,7 @@ class PaymentOperationAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
 class OperationItemAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     account_path = "operation__order__account"
     list_display = ["operation", "line", "amount"]
-    list_filter = ["operation__kind", "operation__order__currency"]
+    list_filter = ["operation__kind", ("operation__order__currency", ScopedValuesFilter)]
     search_fields = ["=operation__payment_id", "=operation__order__order_id"]
     list_select_related = ["operation__order", "line__order"]
 
@@ -392,7 +408,7 @@ class DraftOrderAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
         "created_at",
         "created_by",
     ]
-    list_filter = ["status", "account", "created_at"]
+    list_filter = ["status", ("account", admin.RelatedOnlyFieldListFilter), "created_at"]
     search_fields = ["=id", "=target_order__order_id", "=completed_order__order_id", "created_by"]
     list_select_related = ["account", "target_order"]
 

@@ -3,7 +3,7 @@ Sandbox faults can be set for demos."""
 
 from django.contrib import admin
 
-from backoffice.admin_site import AccountScoped, ReadOnly
+from backoffice.admin_site import AccountScoped, ReadOnly, SuperusersOnly
 
 from .models import Mismatch, PaymentSession, ProviderCall, ReconciliationRun, SandboxFault
 
@@ -36,11 +36,13 @@ class MismatchAdmin(ReadOnlyAdmin):
     list_select_related = ["order"]
 
 
+# Records of no one account, for superusers only: a reconciliation run counts every account's
+# calls, and sandbox faults are set by staff on their own account's pages.
 @admin.register(ReconciliationRun)
-class ReconciliationRunAdmin(ReadOnly, admin.ModelAdmin):
+class ReconciliationRunAdmin(SuperusersOnly, ReadOnly, admin.ModelAdmin):
     list_display = ["started_at", "finished_at", "calls_settled", "calls_unknown", "mismatches_found"]
 
 
 @admin.register(SandboxFault)
-class SandboxFaultAdmin(admin.ModelAdmin):
+class SandboxFaultAdmin(SuperusersOnly, admin.ModelAdmin):
     list_display = ["kind", "outcome", "created_at"]

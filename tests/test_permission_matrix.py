@@ -1,12 +1,24 @@
 """Who may open what: every staff page and API endpoint, for anonymous visitors, each role,
-staff of another account, each API scope and another account's token."""
+staff of another account, each API scope and another account's token; and every admin page
+and action, for an administrator of one account on another account's records."""
 
 import pytest
+from django.apps import apps
+from django.contrib import admin as django_admin
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from backoffice.models import AccessToken, IdempotencyRecord
+from orders.actor import Actor
+from orders.models import DraftOrder
+from payments.models import Mismatch, PaymentSession, ProviderCall, ReconciliationRun, SandboxFault
 from payments.services import calls
-from tests.factories import SEED_DRAFT, AccountFactory, UserFactory, item, make_order, record
+from tests.admin.forms import form_data
+from tests.conftest import ShoppingApi, token_for
+from tests.factories import SEED_DRAFT, AccountFactory, UserFactory, api_client_for, item, make_order, record
 
 CS, FIN, ADMIN = "Customer service", "Finance", "Administrator"
 ALL = {CS: 200, FIN: 200, ADMIN: 200}
@@ -115,3 +127,304 @@ def test_api_by_scope(make_api, account, other_account, order, method, path, bod
     if "{oid}" in path:
         theirs = make_order(other_account)
         assert status(admin, f"/v1/accounts/{account.aid}/{path.format(oid=theirs.order_id)}") == 404
+
+
+# The admin, with two accounts: every page and action of every registered model, opened by
+# account A's Administrator (not a superuser) on account B's records. Each is refused (403, 404,
+# or Django's "not found" redirect to the admin index), or lists A's records only; B's data
+# never shows and never changes. A superuser sees both.
+
+SITE = django_admin.site
+MODEL_ADMINS = {model._meta.label_lower: model_admin for model, model_admin in SITE._registry.items()}
+# How each account's rows reach their account.
+SCOPED = {
+    "backoffice.account": "pk",
+    "auth.user": "accounts",
+    "backoffice.apiclient": "account",
+    "backoffice.accesstoken": "client__account",
+    "backoffice.idempotencyrecord": "account",
+    "orders.order": "account",
+    "orders.orderline": "order__account",
+    "orders.taxline": "line__order__account",
+    "orders.paymentoperation": "order__account",
+    "orders.operationitem": "operation__order__account",
+    "orders.event": "order__account",
+    "orders.draftorder": "account",
+    "payments.providercall": "order__account",
+    "payments.paymentsession": "order__account",
+    "payments.mismatch": "order__account",
+    # django-axes' failed sign-ins: their username is a user of the account
+    "axes.accessattempt": "username",
+}
+# Rows of no one account: roles are shared and read-only; the others are superusers' only.
+SHARED = {"auth.group"}
+SUPERUSERS_ONLY = {"payments.reconciliationrun", "payments.sandboxfault"}
+ADMIN_MODELS = sorted(MODEL_ADMINS)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _records(account, user, tag: str, currency: str, payment_id: str) -> dict:
+    """One record of every registered model for the account, made the way the product makes them
+    where it can (API client and token, an idempotent API write, orders through the services)."""
+    api_client, secret = api_client_for(account, "admin:shopping", name=f"{tag}-shop")
+    api = ShoppingApi(account.aid, token_for(api_client, secret, account.aid))
+    assert api.call("post", "draft_orders", SEED_DRAFT, HTTP_IDEMPOTENCY_KEY=f"key-{tag}").status_code == 201
+    actor = Actor(user=user)
+    order = make_order(account, [item(1), item(2, gross=10000)], currency=currency, actor=actor)
+    record(order, "authorization", [(1, 39800), (2, 10000)], payment_id=payment_id, actor=actor)
+    capture = record(order, "capture", [(1, 39800)], payment_id=payment_id, actor=actor)
+    line = order.lines.get(line_id=1)
+    session = PaymentSession.objects.create(
+        order=order, provider="sandbox", status="failed", amount=10000, currency=currency, actor_user=user
+    )
+    run = ReconciliationRun.objects.create()
+    records = {}
+    if "axes.accessattempt" in MODEL_ADMINS:
+        # a wrong password on the staff sign-in page
+        assert (
+            Client().post(reverse("login"), {"username": user.username, "password": "wrong"}).status_code
+            == 200
+        )
+        records["axes.accessattempt"] = apps.get_model("axes", "AccessAttempt").objects.get(
+            username=user.username
+        )
+    return records | {
+        "backoffice.account": account,
+        "auth.user": user,
+        "auth.group": Group.objects.get(name=FIN),
+        "backoffice.apiclient": api_client,
+        "backoffice.accesstoken": AccessToken.objects.get(client=api_client),
+        "backoffice.idempotencyrecord": IdempotencyRecord.objects.get(account=account),
+        "orders.order": order,
+        "orders.orderline": line,
+        "orders.taxline": line.tax_lines.get(),
+        "orders.paymentoperation": capture,
+        "orders.operationitem": capture.items.get(),
+        "orders.event": order.events.filter(actor_user=user).first(),
+        "orders.draftorder": DraftOrder.objects.filter(account=account, completed_order=None).get(),
+        "payments.providercall": ProviderCall.objects.create(
+            order=order, provider="sandbox", kind="capture", state="failed", payment_id=payment_id, amount=100
+        ),
+        "payments.paymentsession": session,
+        "payments.mismatch": Mismatch.objects.create(
+            order=order,
+            provider="sandbox",
+            payment_id=payment_id,
+            kind="captured",
+            recorded=39800,
+            at_provider=0,
+            first_run=run,
+            last_run=run,
+        ),
+        "payments.reconciliationrun": run,
+        "payments.sandboxfault": SandboxFault.objects.create(kind="capture", outcome="decline"),
+    }
+
+
+@pytest.fixture
+def tenants(account, other_account, staff):
+    theirs_user = UserFactory(username="b-finance", role=FIN, accounts=[other_account])
+    mine = _records(account, staff[FIN], "a", "NOK", "PID_A")
+    theirs = _records(other_account, theirs_user, "b", "DKK", "PID_B")
+    # What of B's would give it away on one of A's pages.
+    markers = [other_account.aid, other_account.name, "b-finance", "b-shop", "key-b", "PID_B", "DKK"]
+    markers.append(theirs["orders.order"].order_id)
+    return {"mine": mine, "theirs": theirs, "markers": markers}
+
+
+@pytest.fixture
+def administrator(client, staff):
+    client.force_login(staff[ADMIN])
+    return client
+
+
+def admin_url(label: str, view: str, *args) -> str:
+    return reverse(f"admin:{label.replace('.', '_')}_{view}", args=args)
+
+
+def refused(response) -> bool:
+    """403, 404, or Django's redirect to the admin index for an object it cannot find."""
+    if response.status_code == 302:
+        return response["Location"] == reverse("admin:index")
+    return response.status_code in (403, 404)
+
+
+def snapshot(obj):
+    """The row as stored, with its many-to-many relations either way (a user's accounts)."""
+    model = type(obj)
+    row = model._default_manager.filter(pk=obj.pk).values().first()
+    related = {}
+    for field in model._meta.get_fields():
+        if field.many_to_many:
+            name = field.get_accessor_name() if field.auto_created else field.name
+            related[name] = sorted(getattr(obj, name).values_list("pk", flat=True))
+    return row, related
+
+
+def no_markers(html: str, markers: list[str], where: str) -> None:
+    for marker in markers:
+        assert marker not in html, f"{where} shows {marker!r}"
+
+
+def test_every_registered_admin_model_is_in_the_matrix():
+    """A newly registered model must say how its rows reach their account (and get a record
+    in `_records`), or why it belongs to none."""
+    assert set(MODEL_ADMINS) - (set(SCOPED) | SHARED | SUPERUSERS_ONLY) == set()
+
+
+@pytest.mark.parametrize("label", ADMIN_MODELS)
+def test_admin_pages_of_another_account_are_refused(administrator, tenants, label):
+    client, mine, theirs = administrator, tenants["mine"][label], tenants["theirs"][label]
+    changelist = client.get(admin_url(label, "changelist"))
+    if label in SUPERUSERS_ONLY:
+        assert changelist.status_code == 403
+    else:
+        assert changelist.status_code == 200
+        listed = set(changelist.context["cl"].result_list)
+        assert mine in listed
+        assert theirs not in listed or label in SHARED
+        no_markers(changelist.content.decode(), tenants["markers"], "the list")
+        facets = client.get(admin_url(label, "changelist"), {"_facets": "1"}).content.decode()
+        no_markers(facets, tenants["markers"], "the list with facet counts")
+        page = client.get(admin_url(label, "change", mine.pk))
+        assert page.status_code == 200
+        no_markers(page.content.decode(), tenants["markers"], "A's own record")
+    if label in SHARED:
+        # a role is read-only for an administrator: viewed, never changed, added or deleted
+        assert client.post(admin_url(label, "change", theirs.pk), {"name": "x"}).status_code == 403
+        assert client.post(admin_url(label, "delete", theirs.pk), {"post": "yes"}).status_code == 403
+        assert Group.objects.filter(pk=theirs.pk, name=FIN).exists()
+        return
+
+    before = snapshot(theirs)
+    mine_form = client.get(admin_url(label, "change", mine.pk))
+    forged = form_data(mine_form.content.decode()) if mine_form.status_code == 200 else {}
+    content_type = ContentType.objects.get_for_model(type(theirs))
+    for view, method, path, body in [
+        ("change", "get", admin_url(label, "change", theirs.pk), None),
+        ("change", "post", admin_url(label, "change", theirs.pk), {**forged, "_save": "Save"}),
+        ("history", "get", admin_url(label, "history", theirs.pk), None),
+        ("delete", "get", admin_url(label, "delete", theirs.pk), None),
+        ("delete", "post", admin_url(label, "delete", theirs.pk), {"post": "yes"}),
+        ("view on site", "get", reverse("admin:view_on_site", args=[content_type.pk, theirs.pk]), None),
+    ]:
+        response = getattr(client, method)(path, body or {})
+        assert refused(response), f"{method.upper()} {view}: {response.status_code}"
+        no_markers(response.content.decode(), tenants["markers"], f"{method.upper()} {view}")
+    if label == "auth.user":
+        password = admin_url(label, "password_change", theirs.pk)
+        assert client.get(password).status_code == 404
+        new = {"password1": "x-Taken-over-1", "password2": "x-Taken-over-1", "usable_password": "true"}
+        assert client.post(password, new).status_code == 404
+    assert snapshot(theirs) == before
+
+
+# What a forged add form names of account B (the rest of the form as the page has it).
+FORGED_ADD = {
+    "backoffice.account": {"aid": "T44444444", "name": "forged"},
+    "backoffice.apiclient": {"name": "forged", "scopes": ["admin:shopping"]},
+    "auth.user": {
+        "username": "forged",
+        "usable_password": "true",
+        "password1": "x-Forged-pass-1",
+        "password2": "x-Forged-pass-1",
+        "Account_members-TOTAL_FORMS": "1",
+        "Account_members-INITIAL_FORMS": "0",
+    },
+}
+
+
+@pytest.mark.parametrize("label", ADMIN_MODELS)
+def test_admin_add_cannot_reach_another_account(administrator, tenants, other_account, label):
+    client, model = administrator, type(tenants["theirs"][label])
+    page = client.get(admin_url(label, "add"))
+    body = form_data(page.content.decode()) if page.status_code == 200 else {}
+    body.update(FORGED_ADD.get(label, {}))
+    for name in list(body):
+        if name == "account" or name.endswith("-account"):
+            body[name] = str(other_account.pk)
+    if label == "auth.user":
+        body["Account_members-0-account"] = str(other_account.pk)
+    count = model._default_manager.count()
+
+    response = client.post(admin_url(label, "add"), {**body, "_save": "Save"})
+
+    if label in FORGED_ADD and label != "backoffice.account":
+        assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    else:
+        assert response.status_code == 403
+    assert model._default_manager.count() == count
+
+
+ACTIONS = [
+    (label, action if isinstance(action, str) else action.__name__)
+    for label in ADMIN_MODELS
+    for action in [*(MODEL_ADMINS[label].actions or []), "delete_selected"]
+]
+
+
+@pytest.mark.parametrize(("label", "action"), ACTIONS, ids=[f"{label} {action}" for label, action in ACTIONS])
+def test_admin_actions_cannot_reach_another_account(administrator, tenants, label, action):
+    theirs = tenants["theirs"][label]
+    before = snapshot(theirs)
+    url = admin_url(label, "changelist")
+
+    for extra in ({}, {"select_across": "1"}):
+        response = administrator.post(
+            url, {"action": action, "_selected_action": [theirs.pk], "index": "0", "post": "yes", **extra}
+        )
+        assert response.status_code in (200, 302, 403), response.status_code
+        no_markers(response.content.decode(), tenants["markers"], f"action {action}")
+
+    assert snapshot(theirs) == before
+
+
+def _autocomplete_sources():
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.get_fields():
+            if not (field.is_relation and (field.concrete or field.many_to_many)) or field.auto_created:
+                continue
+            if field.many_to_many and not field.concrete:
+                continue
+            remote = field.remote_field.model._meta.label_lower
+            if remote in SCOPED and MODEL_ADMINS[remote].search_fields:
+                yield model._meta.app_label, model._meta.model_name, field.name, remote
+
+
+AUTOCOMPLETE = sorted(set(_autocomplete_sources()))
+
+
+@pytest.mark.parametrize(
+    ("app_label", "model_name", "field_name", "remote"),
+    AUTOCOMPLETE,
+    ids=[f"{a}.{m}.{f}" for a, m, f, _ in AUTOCOMPLETE],
+)
+def test_admin_autocomplete_offers_nothing_of_another_account(
+    administrator, tenants, app_label, model_name, field_name, remote
+):
+    response = administrator.get(
+        reverse("admin:autocomplete"),
+        {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": ""},
+    )
+
+    assert response.status_code == 200
+    offered = {result["id"] for result in response.json()["results"]}
+    assert str(tenants["mine"][remote].pk) in offered
+    assert str(tenants["theirs"][remote].pk) not in offered
+    no_markers(response.content.decode(), tenants["markers"], "the autocomplete")
+
+
+@pytest.mark.parametrize("label", ADMIN_MODELS)
+def test_superusers_see_every_accounts_records(client, tenants, label, django_user_model):
+    client.force_login(
+        django_user_model.objects.create_superuser("root", "root@example.com", "x-Root-pass-1")
+    )
+    theirs = tenants["theirs"][label]
+
+    listed = client.get(admin_url(label, "changelist")).context["cl"].result_list
+    assert theirs in listed and tenants["mine"][label] in listed
+    assert client.get(admin_url(label, "change", theirs.pk)).status_code == 200

@@ -228,14 +228,16 @@ def test_revoke_actions(client, admin_user, account, make_api):
     assert api_client.revoked_at is not None
 
 
-def test_staff_roles_and_accounts_are_managed_in_the_admin(client, admin_user, account):
-    user = UserFactory(username="newcomer")
+def test_staff_roles_and_accounts_are_managed_in_the_admin(client, admin_user, account, other_account):
+    # a user in no account is a superuser's to manage; the administrator sees their own staff
+    user = UserFactory(username="newcomer", accounts=[account])
+    other_account.members.add(admin_user)
     client.force_login(admin_user)
     url = reverse("admin:auth_user_change", args=[user.pk])
     data = change_post(client, url)
     data["groups"] = [str(Group.objects.get(name="Finance").pk)]
-    data["Account_members-TOTAL_FORMS"] = "1"
-    data["Account_members-0-account"] = str(account.pk)
+    data["Account_members-TOTAL_FORMS"] = "2"
+    data["Account_members-1-account"] = str(other_account.pk)
     data["is_superuser"] = "on"  # read-only for a non-superuser administrator
 
     response = client.post(url, data)
@@ -243,7 +245,7 @@ def test_staff_roles_and_accounts_are_managed_in_the_admin(client, admin_user, a
     assert response.status_code == 302, response.content.decode()[:3000]
     user.refresh_from_db()
     assert [g.name for g in user.groups.all()] == ["Finance"]
-    assert list(user.accounts.all()) == [account]
+    assert list(user.accounts.all()) == [account, other_account]
     assert not user.is_superuser
 
 

@@ -5,11 +5,23 @@ from payments.models import ProviderCall
 from tests.factories import make_order
 
 
-@pytest.mark.parametrize("model", ["providercall", "paymentsession", "mismatch", "reconciliationrun"])
+@pytest.mark.parametrize("model", ["providercall", "paymentsession", "mismatch"])
 def test_administrator_views_payments_records_read_only(client, staff, model):
     client.force_login(staff["Administrator"])
     assert client.get(reverse(f"admin:payments_{model}_changelist")).status_code == 200
     assert client.get(reverse(f"admin:payments_{model}_add")).status_code == 403
+
+
+@pytest.mark.parametrize("model", ["reconciliationrun", "sandboxfault"])
+def test_records_of_every_account_are_for_superusers(client, staff, django_user_model, model):
+    """A reconciliation run counts every account's calls; a sandbox fault is not an account's
+    record in the admin (staff set them on their account's pages)."""
+    client.force_login(staff["Administrator"])
+    assert client.get(reverse(f"admin:payments_{model}_changelist")).status_code == 403
+    client.force_login(
+        django_user_model.objects.create_superuser("root", "root@example.com", "x-Root-pass-1")
+    )
+    assert client.get(reverse(f"admin:payments_{model}_changelist")).status_code == 200
 
 
 def test_other_roles_do_not_see_payments_records(client, staff):
