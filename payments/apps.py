@@ -13,7 +13,7 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from orders.holds import hold_source_register
         from payments.gateways import sandbox_enabled
-        from payments.holds import PaymentHolds
+        from payments.services.hold_source import PaymentHolds
 
         # Every operation recorded on an order counts what this app's calls and links hold.
         hold_source_register(PaymentHolds())

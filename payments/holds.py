@@ -1,14 +1,12 @@
 """The payments app's holds on an order (see `orders.holds`): provider calls whose outcome is
 not known yet, and payment links the customer can still pay.
 
-Registered with the orders app when this app starts, so every operation recorded on an order
-(through the API, a staff form, a provider's answer or a whole-order cancel) counts them.
+`payments.services.hold_source` hands them to the orders app, so every operation recorded on an
+order (through the API, a staff form, a provider's answer or a whole-order cancel) counts them.
 """
 
-from django.db import transaction
 from django.db.models import Q
 
-from orders.actor import Actor
 from orders.holds import Hold
 from orders.models import OperationKind, Order
 from payments.models import (
@@ -75,33 +73,21 @@ def session_holds(session: PaymentSession) -> list[Hold]:
     return _link_holds(session.pk, session.status, session.items)
 
 
-class PaymentHolds:
-    """The `orders.holds.HoldSource` of the payments app."""
-
-    def holds(self, order: Order, kind: OperationKind | None = None) -> list[Hold]:
-        """One query: calls under way, and the link request of each payable link (a link's
-        request carries the link's items). Only links take from what is left to authorize;
-        only calls from the rest. A call about a link (voiding what an expired link took)
-        records nothing, so it holds nothing."""
-        calls = Q(state__in=IN_FLIGHT, kind__in=list(OPERATION_KIND), session__isnull=True)
-        links = Q(kind=CallKind.SESSION, session__status__in=PAYABLE)
-        wanted = {None: calls | links, OperationKind.AUTHORIZATION: links}.get(kind, calls)
-        rows = ProviderCall.objects.filter(wanted, order=order).values(
-            "pk", "kind", "state", "provider", "payment_id", "items", "session_id", "session__status"
-        )
-        holds: list[Hold] = []
-        for row in rows:
-            if row["kind"] == CallKind.SESSION:
-                holds += _link_holds(row["session_id"], row["session__status"], row["items"])
-            else:
-                holds += _call_holds(row)
-        return holds
-
-    def order_cancelling(self, order: Order, actor: Actor) -> None:
-        """Expire the order's payable links in the cancel's transaction: from its commit on,
-        paying one is refused, and the provider is told (after the commit, outside it)."""
-        from payments.services.sessions import links_expire_at_provider, sessions_expire
-
-        expired = sessions_expire(order=order, actor=actor, why="the order was cancelled")
-        if expired:
-            transaction.on_commit(lambda: links_expire_at_provider(expired, actor=actor))
+def payment_holds(order: Order, kind: OperationKind | None = None) -> list[Hold]:
+    """The order's holds from this app, in one query: calls under way, and the link request of
+    each payable link (a link's request carries the link's items). Only links take from what
+    is left to authorize; only calls from the rest. A call about a link (voiding what an
+    expired link took) records nothing, so it holds nothing."""
+    calls = Q(state__in=IN_FLIGHT, kind__in=list(OPERATION_KIND), session__isnull=True)
+    links = Q(kind=CallKind.SESSION, session__status__in=PAYABLE)
+    wanted = {None: calls | links, OperationKind.AUTHORIZATION: links}.get(kind, calls)
+    rows = ProviderCall.objects.filter(wanted, order=order).values(
+        "pk", "kind", "state", "provider", "payment_id", "items", "session_id", "session__status"
+    )
+    holds: list[Hold] = []
+    for row in rows:
+        if row["kind"] == CallKind.SESSION:
+            holds += _link_holds(row["session_id"], row["session__status"], row["items"])
+        else:
+            holds += _call_holds(row)
+    return holds

@@ -25,7 +25,7 @@ from orders.services.events import event_write
 from orders.services.operations import operation_record
 from payments.gateways import gateway_for
 from payments.gateways.base import Declined, Gateway, OutcomeUnknown, Transaction
-from payments.holds import OPERATION_KIND, PaymentHolds
+from payments.holds import OPERATION_KIND, payment_holds
 from payments.models import CallKind, CallState, Provider, ProviderCall
 
 from .ledger import PaymentLine, payment_lines, provider_payment_ids
@@ -123,7 +123,7 @@ def plan_basis(order: Order, provider: str) -> PlanBasis:
     return PlanBasis(
         lines={line.line_id: line for line in order.lines.all()},
         ledger={pid: per_line for pid, per_line in payment_lines(order).items() if pid in usable},
-        holds=PaymentHolds().holds(order),
+        holds=payment_holds(order),
     )
 
 
