@@ -41,6 +41,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "backoffice.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "backoffice.middleware.BadInputMiddleware",  # NUL, lone surrogates, oversized bodies
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,6 +141,8 @@ SPECTACULAR_SETTINGS = {
 
 # Lifetime of API access tokens, in seconds.
 API_TOKEN_TTL = env.int("API_TOKEN_TTL", default=3600)
+# The largest request body, in bytes (API and pages); a larger one answers 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 
 # Payment provider: Dintero Checkout when these are set, else the built-in sandbox.
 DINTERO_ACCOUNT_ID = env.str("DINTERO_ACCOUNT_ID", default="")

@@ -6,11 +6,13 @@ amounts are corrected by reversal lines, never rewritten."""
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
 from backoffice.admin_site import AccountScoped, ScopedValuesFilter
 from backoffice.admin_site import ReadOnly as ReadOnlyHistory
+from backoffice.forms import StorableJSONField
 from orders.actor import Actor
 from orders.models import (
     DraftOrder,
@@ -148,6 +150,8 @@ class FixableLedgerAdmin(LedgerColumns, admin.ModelAdmin):
     its `fixable` fields saved through a data-fix service that writes the order's timeline."""
 
     fixable: list[str]
+    # JSON the database cannot store (NaN, 1e309, NUL...) is a field error, as on the API.
+    formfield_overrides = {models.JSONField: {"form_class": StorableJSONField}}
 
     def data_fix(self, obj, changes: dict, actor: Actor, reason: str):
         raise NotImplementedError

@@ -22,6 +22,9 @@ ORDER_ID_FORMAT = re.compile(r"(ALPHANUMERIC|NUMERIC)_([0-9]{1,2})")
 TEXT_LIMIT = 500
 # Line ids and quantities are stored as 32-bit integers.
 COUNT_LIMIT = 2**31 - 1
+# Every amount, and every order's total, stays below this (9 999 999 999 999,99 kr): far below
+# what the 64-bit columns hold, even summed over many lines.
+AMOUNT_LIMIT = 10**15
 
 
 class _Collector:
@@ -49,7 +52,7 @@ class _Collector:
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(field, f"must be an integer in minor units, not {value!r}")
             return None
-        if abs(value) >= 10**15:
+        if abs(value) >= AMOUNT_LIMIT:
             self.add(field, f"{value} is out of range")
             return None
         return value
@@ -185,6 +188,15 @@ def clean_items(raw_items: Any, path: str, c: _Collector) -> list[dict]:
                 c.add(f"{path}[{i}].line_id", f"line_id {line_id} is used twice")
             seen.add(line_id)
     return [item for item in items if item is not None]
+
+
+def order_total_check(total: int) -> None:
+    """An order's lines may not add up to more than one amount may be: thousands of lines at the
+    largest amount would overflow the order's 64-bit totals."""
+    if abs(total) >= AMOUNT_LIMIT:
+        raise InvalidInput(
+            [FieldError("order.items", f"the order's lines add up to {total}, beyond {AMOUNT_LIMIT - 1}")]
+        )
 
 
 def number_lines(items: list[dict], after: int = 0) -> list[dict]:

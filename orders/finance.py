@@ -68,6 +68,14 @@ PRESETS = {
 }
 # Order of the columns: net is what stayed with the merchant.
 FIGURES = ("authorized", "captured", "refunded", "cancelled", "net")
+# The dates the finance pages take: any day this system can have recorded, with room to spare,
+# and never so close to the calendar's ends that the day after a period, or the end of its
+# last week or month, cannot be computed.
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2099, 12, 31)
+# The longest custom period per grouping, in buckets (a year by day, three years by week, ten
+# years by month): the report draws a row, a bar and a set of links per bucket.
+MAX_BUCKETS = {"day": 366, "week": 157, "month": 120}
 
 
 # Periods -----------------------------------------------------------------------------------------
@@ -137,6 +145,15 @@ def bucket_bounds(grouping: str, bucket: dt.date) -> tuple[dt.date, dt.date]:
         start = _month_start(bucket)
         return start, _next_month(start) - dt.timedelta(days=1)
     return bucket, bucket
+
+
+def bucket_count(first: dt.date, last: dt.date, grouping: str) -> int:
+    """How many days, weeks or months from `first` to `last` touch; `buckets()` without the list."""
+    if grouping == "week":
+        return (bucket_bounds("week", last)[0] - bucket_bounds("week", first)[0]).days // 7 + 1
+    if grouping == "month":
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    return (last - first).days + 1
 
 
 def buckets(period: Period, grouping: str) -> list[dt.date]:

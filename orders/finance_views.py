@@ -3,8 +3,9 @@ any figure, and their CSV. Finance and Administrator roles (`orders.view_finance
 accounts the user is a member of. Reads may come from a read replica."""
 
 import datetime as dt
+import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -24,13 +25,17 @@ from backoffice.db_router import replica_reads
 from backoffice.models import Account
 
 from .finance import (
+    EARLIEST,
     FIGURES,
     GROUPINGS,
     KINDS,
+    LATEST,
+    MAX_BUCKETS,
     NET,
     PRESETS,
     Scope,
     bucket_bounds,
+    bucket_count,
     buckets,
     finance_rows,
     period_for,
@@ -80,6 +85,10 @@ def finance_page(view: Callable) -> Callable:
     return wrapped
 
 
+# A VAT rate narrowing: "25", "12.5", or the range of a line taxed at several rates, "12-25".
+_RATE = re.compile(r"(?P<low>\d{1,3}(?:\.\d{1,2})?)(?:-(?P<high>\d{1,3}(?:\.\d{1,2})?))?")
+
+
 class FinanceFilter(forms.Form):
     period = forms.ChoiceField(choices=list(PRESETS.items()), required=False)
     group = forms.ChoiceField(choices=[(g, g.capitalize()) for g in GROUPINGS], required=False)
@@ -92,11 +101,41 @@ class FinanceFilter(forms.Form):
     )
     start = forms.DateField(required=False)
     end = forms.DateField(required=False)
-    rate = forms.CharField(required=False, max_length=20)
+    rate = forms.CharField(required=False, max_length=20, label="VAT rate")
     payment_id = forms.CharField(required=False, max_length=200)
 
+    def clean_rate(self) -> tuple[Decimal, Decimal] | None:
+        """`25`, `12.5` or `12-25`: percentages from 0 to 100 with at most two decimals."""
+        text = self.cleaned_data.get("rate") or ""
+        if not text:
+            return None
+        match = _RATE.fullmatch(text)
+        rate = (Decimal(match["low"]), Decimal(match["high"] or match["low"])) if match else None
+        if rate is None or not all(0 <= r <= 100 for r in rate):
+            raise forms.ValidationError("must be a percentage from 0 to 100, or a range such as 12-25")
+        return rate
+
+    def clean(self) -> dict:
+        data = super().clean()
+        for name in ("first", "last", "start", "end"):
+            day = data.get(name)
+            if day is not None and not EARLIEST <= day <= LATEST:
+                self.add_error(name, f"must be between {EARLIEST:%d.%m.%Y} and {LATEST:%d.%m.%Y}")
+        first, last = data.get("first"), data.get("last")
+        grouping = data.get("group") or "day"
+        if data.get("period") == "custom" and first and last and not {"first", "last"} & set(self.errors):
+            count = bucket_count(min(first, last), max(first, last), grouping)
+            if count > MAX_BUCKETS[grouping]:
+                self.add_error(
+                    "last",
+                    f"a custom period grouped by {grouping} spans at most {MAX_BUCKETS[grouping]} "
+                    f"{grouping}s, not {count}: choose a shorter period or group by a longer unit",
+                )
+        return data
+
     def scope(self, account: Account) -> tuple[Scope, str]:
-        data = self.cleaned_data if self.is_valid() else {}
+        """The filters as a scope and a grouping; only for a valid form (see `invalid_filters`)."""
+        data = self.cleaned_data
         preset = data.get("period") or "this_month"
         period = period_for(preset, data.get("first"), data.get("last"))
         if preset == "custom" and period.preset != "custom":
@@ -109,20 +148,30 @@ class FinanceFilter(forms.Form):
             kind=data.get("kind") or "",
             first=data.get("start"),
             last=data.get("end"),
-            rate=_rate(data.get("rate") or ""),
+            rate=data.get("rate"),
             payment_id=data.get("payment_id") or "",
         )
         return scope, grouping
 
 
-def _rate(text: str) -> tuple[Decimal, Decimal] | None:
-    if not text:
-        return None
-    try:
-        low, _, high = text.partition("-")
-        return Decimal(low), Decimal(high or low)
-    except InvalidOperation:
-        return None
+def invalid_filters(request, account: Account, form: FinanceFilter) -> HttpResponse:
+    """400: the filters cannot be shown (a date out of range, a rate that is not one, a custom
+    period too long for its grouping); says why, and offers the custom period form again."""
+    errors = [
+        f"{form.fields[name].label or name.capitalize()}: {message}" if name in form.fields else message
+        for name, messages in form.errors.items()
+        for message in messages
+    ]
+    context = {
+        "account": account,
+        "errors": errors,
+        "form": form,
+        "grouping": form.data.get("group") if form.data.get("group") in GROUPINGS else "day",
+        "report_url": reverse("finance", args=[account.aid]),
+        "earliest": EARLIEST,
+        "latest": LATEST,
+    }
+    return render(request, "finance/invalid.html", context, status=400)
 
 
 def _base_params(scope: Scope, grouping: str) -> dict[str, str]:
@@ -213,6 +262,8 @@ def _order_url(aid: str, order_id: str) -> str:
 @finance_page
 def finance_report(request, account: Account) -> HttpResponse:
     form = FinanceFilter(request.GET)
+    if not form.is_valid():
+        return invalid_filters(request, account, form)
     scope, grouping = form.scope(account)
     links = Links(account, scope, grouping)
     period = scope.period
@@ -322,6 +373,8 @@ def finance_report(request, account: Account) -> HttpResponse:
 def finance_operations(request, account: Account) -> HttpResponse:
     """The operation items behind a figure, each linking to its order."""
     form = FinanceFilter(request.GET)
+    if not form.is_valid():
+        return invalid_filters(request, account, form)
     scope, grouping = form.scope(account)
     links = Links(account, scope, grouping)
     summary = rows_summary(scope)
@@ -404,9 +457,13 @@ def finance_operations(request, account: Account) -> HttpResponse:
 
 @require_GET
 @finance_page
-def finance_export(request, account: Account) -> StreamingHttpResponse:
-    """The CSV of the operation items of the page's filters; streamed, whatever its size."""
-    scope, _ = FinanceFilter(request.GET).scope(account)
+def finance_export(request, account: Account) -> HttpResponse:
+    """The CSV of the operation items of the page's filters; streamed, whatever its size. The
+    filters are checked first: once the response has started, it can no longer be a 400."""
+    form = FinanceFilter(request.GET)
+    if not form.is_valid():
+        return invalid_filters(request, account, form)
+    scope, _ = form.scope(account)
     # The rows are read after this view returns, while the response streams: pick the database now.
     using = router.db_for_read(PaymentOperation)
     response = StreamingHttpResponse(export_lines(scope, using=using), content_type="text/csv; charset=utf-8")

@@ -3,7 +3,6 @@
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,7 +22,7 @@ from orders.services.drafts import (
 )
 from orders.services.operations import operation_record, order_cancel
 
-from .filters import OrderFilter
+from .filters import CheckedCursorPagination, OrderFilter
 from .serializers import (
     DraftInputSerializer,
     DraftItemInputSerializer,
@@ -37,7 +36,7 @@ from .serializers import (
 ERRORS = error_responses()
 
 
-class EnvelopeCursorPagination(CursorPagination):
+class EnvelopeCursorPagination(CheckedCursorPagination):
     """Cursor pagination answering `{"<key>": [...], "next": url, "previous": url}`."""
 
     page_size = 25

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from backoffice.models import Account
 from orders.actor import Actor
-from orders.documents import COUNT_LIMIT, clean_draft, clean_draft_item, number_lines
+from orders.documents import COUNT_LIMIT, clean_draft, clean_draft_item, number_lines, order_total_check
 from orders.errors import Conflict, ErrorCode, FieldError, InvalidInput, NotFound
 from orders.locks import order_lock
 from orders.models import (
@@ -391,6 +391,7 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
             )
         order = _order_create(draft, actor)
         _final_numbers(draft, order)
+    order_total_check(order.gross_amount + sum(item["gross_amount"] for item in draft.items))
     lines = _lines_create(draft, order)
     order_totals_refresh(order)
     added = sum(line.gross_amount for line in lines)
