@@ -1,7 +1,9 @@
 """Filters and paging of the API's lists. What a client sends is checked here, so that a value no
 query can take (a tampered cursor, a date beyond what the database can hold) is a 400."""
 
+import base64
 import datetime as dt
+from urllib.parse import parse_qs
 
 import django_filters
 from django import forms
@@ -72,6 +74,15 @@ class CheckedCursorPagination(CursorPagination):
     ordering = ("-created_at", "-pk")
 
     def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None:
+            # Exactly what encode_cursor writes: strict base64 of an o/r/p query string.
+            try:
+                tokens = parse_qs(base64.b64decode(encoded.encode("ascii"), validate=True).decode("ascii"))
+            except ValueError:  # binascii.Error and UnicodeError among them
+                tokens = {}
+            if not tokens or set(tokens) - {"o", "r", "p"} or any(len(v) > 1 for v in tokens.values()):
+                raise ValidationError({self.cursor_query_param: INVALID_CURSOR})
         try:
             cursor = super().decode_cursor(request)
         except NotFound as exc:
