@@ -1,0 +1,1 @@
+"""The staff pages of the orders app, one module per task."""

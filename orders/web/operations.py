@@ -1,0 +1,108 @@
+"""Recording payment operations from the staff pages, and cancelling a whole order."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_http_methods
+
+from backoffice.access import staff_page
+from backoffice.models import Account
+from backoffice.pages import UNPROCESSABLE, done, page_or_partial
+from orders.errors import DomainError
+from orders.forms import CancelForm, OperationForm
+from orders.holds import held_by_line, order_holds
+from orders.models import OperationKind, Order, PaymentOperation
+from orders.money import format_money
+from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume, form_token_new
+from orders.services.operations import operation_record, order_cancel
+from orders.web.common import order_or_404, order_url, staff_actor
+
+# URL word -> (operation kind, permission, button label)
+OPERATIONS = {
+    "authorize": (OperationKind.AUTHORIZATION, "orders.record_operation", "Authorize"),
+    "capture": (OperationKind.CAPTURE, "orders.record_operation", "Capture"),
+    "refund": (OperationKind.REFUND, "orders.record_refund", "Refund"),
+    "cancellation": (OperationKind.CANCELLATION, "orders.record_operation", "Cancel amounts"),
+}
+
+
+def _suggested_payment_id(order: Order, kind: OperationKind) -> str:
+    if kind == OperationKind.AUTHORIZATION:
+        return ""
+    source = OperationKind.CAPTURE if kind == OperationKind.REFUND else OperationKind.AUTHORIZATION
+    op = (
+        PaymentOperation.objects.filter(order=order, kind=source, success=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return op.payment_id if op else ""
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def operation_record_page(request, aid: str, order_id: str, action: str) -> HttpResponse:
+    if action not in OPERATIONS:
+        raise Http404("no such action")
+    kind, permission, label = OPERATIONS[action]
+    return staff_page(permission)(_operation_record_page)(request, aid, order_id, kind, action, label)
+
+
+def _operation_record_page(
+    request, account: Account, order_id: str, kind: OperationKind, action: str, label: str
+) -> HttpResponse:
+    order = order_or_404(account, order_id)
+    lines = list(order.lines.all())
+    holds = order_holds(order, kind)
+    held = held_by_line(holds, kind)
+    if request.method == "POST":
+        form = OperationForm(request.POST, order=order, kind=kind, lines=lines, held=held)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    form_token_consume(token=form.cleaned_data["form_token"], user=request.user)
+                    operation = operation_record(
+                        order=order, kind=kind, payload=form.payload(), actor=staff_actor(request)
+                    )
+            except FormAlreadySubmitted as exc:
+                messages.info(request, str(exc).capitalize() + ".")
+                return done(request, order_url(order))
+            except DomainError as exc:
+                form.add_service_error(exc)
+            else:
+                money = format_money(operation.amount, order.currency)
+                messages.success(request, f"{kind.capitalize()} of {money} recorded.")
+                return done(request, order_url(order))
+        status = UNPROCESSABLE
+    else:
+        form = OperationForm(
+            order=order,
+            kind=kind,
+            lines=lines,
+            held=held,
+            initial={"payment_id": _suggested_payment_id(order, kind), "form_token": form_token_new()},
+        )
+        status = 200
+    context = {"order": order, "form": form, "kind": kind, "action": action, "label": label, "holds": holds}
+    return page_or_partial(request, "orders/operation_form.html", "form", context, status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page("orders.cancel_order")
+def order_cancel_page(request, account: Account, order_id: str) -> HttpResponse:
+    order = order_or_404(account, order_id)
+    form = CancelForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                order_cancel(order=order, actor=staff_actor(request), reason=form.cleaned_data["reason"])
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Order {order.order_id} cancelled.")
+                return done(request, order_url(order))
+        status = UNPROCESSABLE
+    return page_or_partial(
+        request, "orders/cancel_confirm.html", "form", {"order": order, "form": form}, status
+    )

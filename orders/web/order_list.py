@@ -1,0 +1,86 @@
+"""Home and the order list: search, filters, sort and keyset pages."""
+
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from backoffice.access import staff_page
+from backoffice.models import Account
+from backoffice.pages import page_or_partial
+from orders.forms import SORTS, OrderFilterForm
+from orders.models import Order
+from orders.selectors import draft_list, order_list, order_search
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@login_required
+def home(request) -> HttpResponse:
+    accounts = list(request.user.accounts.all())
+    if not accounts:
+        return render(request, "orders/no_account.html", status=403)
+    remembered = request.session.get("account")
+    account = next((a for a in accounts if a.aid == remembered), accounts[0])
+    return redirect("order-list", aid=account.aid)
+
+
+COUNT_LIMIT = 1000
+
+
+def _cursor_filter(queryset, sort: str, cursor: str):
+    field = SORTS[sort]
+    name = field.lstrip("-")
+    op = "lt" if field.startswith("-") else "gt"
+    queryset = queryset.order_by(field, f"{'-' if op == 'lt' else ''}pk")
+    if cursor:
+        try:
+            value, pk = signing.loads(cursor, salt="order-list")
+        except (signing.BadSignature, ValueError, TypeError):
+            return queryset
+        queryset = queryset.filter(Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": pk}))
+    return queryset
+
+
+def _cursor_for(order: Order, sort: str) -> str:
+    value = getattr(order, SORTS[sort].lstrip("-"))
+    if hasattr(value, "isoformat"):
+        value = value.isoformat()
+    return signing.dumps([value, str(order.pk)], salt="order-list")
+
+
+@require_GET
+@staff_page()
+def order_list_page(request, account: Account) -> HttpResponse:
+    form = OrderFilterForm(request.GET or None)
+    orders = order_list(account=account).prefetch_related(None)
+    if form.is_valid():
+        orders = order_search(form.filter(orders), form.cleaned_data.get("q", ""), account=account)
+    sort = form.sort_key
+    # Counting every match of a broad filter over millions of orders costs more than the page:
+    # count up to a limit and say "more than" beyond it.
+    total = orders[: COUNT_LIMIT + 1].count()
+    rows = list(_cursor_filter(orders, sort, request.GET.get("cursor", ""))[: PAGE_SIZE + 1])
+    next_cursor = _cursor_for(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else ""
+    drafts = draft_list(account=account).filter(status="OPEN")[:5] if not request.htmx else []
+    context = {
+        "form": form,
+        "orders": rows[:PAGE_SIZE],
+        "total": min(total, COUNT_LIMIT),
+        "more_than_total": total > COUNT_LIMIT,
+        "sort": sort,
+        "next_cursor": next_cursor,
+        "is_later_page": bool(request.GET.get("cursor")),
+        "open_drafts": drafts,
+        "columns": [
+            ("order_id", "Order"),
+            ("created", "Created"),
+            (None, "Customer"),
+            ("gross", "Total"),
+            ("payment_status", "Payment"),
+        ],
+    }
+    return page_or_partial(request, "orders/order_list.html", "results", context)
