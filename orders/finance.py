@@ -435,6 +435,7 @@ def stale_authorizations(
     are rare, whichever the planner estimates cheaper; the figures are then summed for the
     orders found only."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
+    # Figures.to_capture (orders.ledger) in SQL: a line with something left to capture.
     open_line = ~Q(authorized_amount=F("captured_amount") + F("cancelled_amount"))
     authorizations = PaymentOperation.objects.filter(kind=OperationKind.AUTHORIZATION, success=True)
     last_authorizations = (

@@ -7,10 +7,8 @@ from decimal import Decimal
 from django import forms
 
 from orders.errors import DomainError, ErrorCode
-from orders.ledger import remaining
 from orders.models import OperationKind, Order, OrderLine, OrderStatus, PaymentStatus
 from orders.money import exponent, parse_amount, vat_contained
-from orders.services.operations import line_figures
 
 VAT_PRESETS = [("25", "25 %"), ("15", "15 %"), ("12", "12 %"), ("0", "0 %")]
 CURRENCIES = ["NOK", "SEK", "DKK", "EUR", "USD", "GBP"]
@@ -230,7 +228,7 @@ class OperationForm(ServiceErrorsMixin, StaffForm):
         held = held or {}
         for line in lines:
             # What provider calls or payment links still under way hold is not offered.
-            left = remaining(kind, line_figures(line)) - held.get(line.line_id, 0)
+            left = line.figures.remaining(kind) - held.get(line.line_id, 0)
             if not left or (left < 0) != (line.sign < 0):
                 continue
             name = f"line_{line.line_id}"

@@ -1,56 +1,93 @@
-"""Pure rules of the payment ledger: the derived payment status and the per-line limits."""
+"""The payment ledger's rules, in one place (spec §7): what remains to authorize, to capture
+and to refund, how much of a kind a line can still take and the message when it cannot, and
+the payment status derived from the totals.
 
-from dataclasses import dataclass
+The same four figures are kept per line and summed per order (`orders.models.LedgerFigures`,
+whose properties delegate here), per payment id and line (`payments.services.ledger`), and
+counted with what is still under way (`orders.holds`). The database's check constraints on
+lines and the finance queries say in a comment which rule here they mirror.
+"""
 
-from .models import OperationKind, PaymentStatus
+from dataclasses import dataclass, replace
+
+from django.db import models
+
+
+class OperationKind(models.TextChoices):
+    AUTHORIZATION = "authorization"
+    CAPTURE = "capture"
+    REFUND = "refund"
+    CANCELLATION = "cancellation"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "PENDING"
+    PARTIALLY_AUTHORIZED = "PARTIALLY_AUTHORIZED"
+    AUTHORIZED = "AUTHORIZED"
+    PARTIALLY_CAPTURED = "PARTIALLY_CAPTURED"
+    CAPTURED = "CAPTURED"
+    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
+    REFUNDED = "REFUNDED"
+    CANCELLED = "CANCELLED"
+
+
+# Which running total each kind adds to.
+TOTAL_OF = {
+    OperationKind.AUTHORIZATION: "authorized",
+    OperationKind.CAPTURE: "captured",
+    OperationKind.REFUND: "refunded",
+    OperationKind.CANCELLATION: "cancelled",
+}
 
 
 @dataclass(frozen=True)
-class Totals:
-    gross: int
-    authorized: int
-    captured: int
-    refunded: int
-    cancelled: int
+class Figures:
+    """A line's (or an order's, or a payment's on one line) gross and running totals, over
+    successful operations. Amounts carry the line's sign: a reversal line's are negative."""
 
-
-def payment_status(t: Totals, *, order_cancelled: bool = False) -> PaymentStatus:
-    """The order's payment status from its net totals (spec §7)."""
-    if t.refunded > 0:
-        return PaymentStatus.REFUNDED if t.refunded >= t.captured else PaymentStatus.PARTIALLY_REFUNDED
-    if t.captured > 0:
-        if t.captured >= t.authorized - t.cancelled:
-            return PaymentStatus.CAPTURED
-        return PaymentStatus.PARTIALLY_CAPTURED
-    if order_cancelled or (t.cancelled > 0 and t.cancelled >= t.authorized):
-        return PaymentStatus.CANCELLED
-    if t.authorized <= 0:
-        return PaymentStatus.PENDING
-    if t.authorized < t.gross:
-        return PaymentStatus.PARTIALLY_AUTHORIZED
-    return PaymentStatus.AUTHORIZED
-
-
-@dataclass(frozen=True)
-class LineFigures:
-    gross: int
-    authorized: int
-    captured: int
-    refunded: int
-    cancelled: int
+    gross: int = 0
+    authorized: int = 0
+    captured: int = 0
+    refunded: int = 0
+    cancelled: int = 0
 
     @property
     def sign(self) -> int:
         return -1 if self.gross < 0 else 1
 
+    @property
+    def to_authorize(self) -> int:
+        return self.gross - self.authorized
 
-def remaining(kind: OperationKind, f: LineFigures) -> int:
-    """How much of `kind` the line can still take, in the line's own sign."""
-    if kind == OperationKind.AUTHORIZATION:
-        return f.gross - f.authorized
-    if kind in (OperationKind.CAPTURE, OperationKind.CANCELLATION):
-        return f.authorized - f.captured - f.cancelled
-    return f.captured - f.refunded
+    @property
+    def to_capture(self) -> int:
+        """What is authorized and neither captured nor cancelled: captures and cancellations
+        share it."""
+        return self.authorized - self.captured - self.cancelled
+
+    @property
+    def refundable(self) -> int:
+        return self.captured - self.refunded
+
+    def remaining(self, kind: OperationKind) -> int:
+        """How much of `kind` can still be taken, in the line's own sign."""
+        if kind == OperationKind.AUTHORIZATION:
+            return self.to_authorize
+        if kind in (OperationKind.CAPTURE, OperationKind.CANCELLATION):
+            return self.to_capture
+        return self.refundable
+
+    def adding(self, kind: OperationKind, amount: int) -> "Figures":
+        """These figures once `amount` of `kind` is recorded."""
+        total = TOTAL_OF[kind]
+        return replace(self, **{total: getattr(self, total) + amount})
+
+    def holding(self, kind: OperationKind, amount: int) -> "Figures":
+        """These figures with `amount` that something under way may take from what `kind`
+        draws on counted as taken."""
+        if kind == OperationKind.CANCELLATION:
+            kind = OperationKind.CAPTURE  # both draw on what is left to capture
+        return self.adding(kind, amount)
 
 
 _WHAT_REMAINS = {
@@ -61,9 +98,38 @@ _WHAT_REMAINS = {
 }
 
 
-def limit_error(kind: OperationKind, line_id: int, amount: int, f: LineFigures) -> str | None:
+def exceeds_message(kind: OperationKind, line_id: int, amount: int, left: int, where: str = "") -> str:
+    """ "line 3: capture 5000 exceeds the remaining authorized 3000" (`where`: " at the provider")."""
+    return f"line {line_id}: {kind} {amount} exceeds {_WHAT_REMAINS[kind]}{where} {left}"
+
+
+def provider_exceeds_message(kind: OperationKind, line_id: int, amount: int, possible: int) -> str:
+    """What the provider can still be asked for, per payment id, counts what is recorded under
+    it and what calls under way hold (`payments.services.calls`)."""
+    what = "refundable" if kind == OperationKind.REFUND else "capturable"
+    return f"line {line_id}: {kind} {amount} exceeds the {what} at the provider {possible}"
+
+
+def limit_error(kind: OperationKind, line_id: int, amount: int, f: Figures) -> str | None:
     """None if `amount` of `kind` fits on the line, else the message that says why not."""
-    left = remaining(kind, f)
+    left = f.remaining(kind)
     if f.sign * amount <= f.sign * left:
         return None
-    return f"line {line_id}: {kind} {amount} exceeds {_WHAT_REMAINS[kind]} {left}"
+    return exceeds_message(kind, line_id, amount, left)
+
+
+def payment_status(t: Figures, *, order_cancelled: bool = False) -> PaymentStatus:
+    """The order's payment status from its net totals (spec §7)."""
+    if t.refunded > 0:
+        return PaymentStatus.REFUNDED if t.refunded >= t.captured else PaymentStatus.PARTIALLY_REFUNDED
+    if t.captured > 0:
+        if t.to_capture <= 0:
+            return PaymentStatus.CAPTURED
+        return PaymentStatus.PARTIALLY_CAPTURED
+    if order_cancelled or (t.cancelled > 0 and t.cancelled >= t.authorized):
+        return PaymentStatus.CANCELLED
+    if t.authorized <= 0:
+        return PaymentStatus.PENDING
+    if t.to_authorize > 0:
+        return PaymentStatus.PARTIALLY_AUTHORIZED
+    return PaymentStatus.AUTHORIZED

@@ -19,6 +19,9 @@ from django.utils.functional import cached_property
 
 from backoffice.models import Account, ApiClient
 
+# The ledger's vocabulary and figures; OperationKind and PaymentStatus are imported from here too.
+from orders.ledger import Figures, OperationKind, PaymentStatus
+
 
 class ActorFields(models.Model):
     """Who did it: a staff user, an API client, or the system (both empty)."""
@@ -97,17 +100,6 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "CANCELLED"
 
 
-class PaymentStatus(models.TextChoices):
-    PENDING = "PENDING"
-    PARTIALLY_AUTHORIZED = "PARTIALLY_AUTHORIZED"
-    AUTHORIZED = "AUTHORIZED"
-    PARTIALLY_CAPTURED = "PARTIALLY_CAPTURED"
-    CAPTURED = "CAPTURED"
-    PARTIALLY_REFUNDED = "PARTIALLY_REFUNDED"
-    REFUNDED = "REFUNDED"
-    CANCELLED = "CANCELLED"
-
-
 class LedgerFigures(models.Model):
     """The four running totals of the payment ledger, on a line or (summed) on an order."""
 
@@ -120,16 +112,28 @@ class LedgerFigures(models.Model):
         abstract = True
 
     @property
+    def figures(self) -> Figures:
+        return Figures(
+            gross=self.gross_amount,
+            authorized=self.authorized_amount,
+            captured=self.captured_amount,
+            refunded=self.refunded_amount,
+            cancelled=self.cancelled_amount,
+        )
+
+    # What is left, as the ledger's rules say (orders.ledger).
+
+    @property
     def to_authorize(self) -> int:
-        return self.gross_amount - self.authorized_amount
+        return self.figures.to_authorize
 
     @property
     def to_capture(self) -> int:
-        return self.authorized_amount - self.captured_amount - self.cancelled_amount
+        return self.figures.to_capture
 
     @property
     def refundable(self) -> int:
-        return self.captured_amount - self.refunded_amount
+        return self.figures.refundable
 
     @property
     def net_amount(self) -> int:
@@ -210,7 +214,8 @@ class Order(LedgerFigures):
 
 REVERSED = "reversed"
 
-# The per-line ledger rules of the spec, written once for each sign of the line's gross.
+# The per-line ledger rules of the spec (orders.ledger), held again by the database, written
+# once for each sign of the line's gross.
 _POSITIVE_LINE = Q(
     gross_amount__gte=0,
     authorized_amount__gte=0,
@@ -327,13 +332,6 @@ class TaxLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} at {self.percentage} %"
-
-
-class OperationKind(models.TextChoices):
-    AUTHORIZATION = "authorization"
-    CAPTURE = "capture"
-    REFUND = "refund"
-    CANCELLATION = "cancellation"
 
 
 class PaymentOperation(ActorFields):

@@ -3,13 +3,14 @@
 import uuid
 from collections import defaultdict
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 
 from backoffice.models import Account
 
 from .errors import NotFound
+from .ledger import Figures
 from .models import (
     DraftOrder,
     Event,
@@ -21,6 +22,24 @@ from .models import (
     PaymentOperation,
     TaxLine,
 )
+
+
+def payment_figures(order: Order) -> dict[str, dict[int, Figures]]:
+    """Per payment id (in the order of its first operation), per line id: the recorded figures
+    over successful operations, which are what the provider should show for that payment
+    (spec §7, per payment id). `gross` is left 0: a payment covers part of a line."""
+    rows = (
+        OperationItem.objects.filter(operation__order=order, operation__success=True)
+        .values("operation__payment_id", "operation__kind", "line__line_id")
+        .annotate(total=Sum("amount"), first=Min("operation__created_at"))
+        .order_by("first")
+    )
+    out: dict[str, dict[int, Figures]] = {}
+    for row in rows:
+        per_line = out.setdefault(row["operation__payment_id"], {})
+        line_id = row["line__line_id"]
+        per_line[line_id] = per_line.get(line_id, Figures()).adding(row["operation__kind"], row["total"])
+    return out
 
 
 def _lines_prefetch() -> Prefetch:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from backoffice.models import Account
-from orders.ledger import Totals, payment_status
+from orders.ledger import Figures, payment_status
 from orders.models import DraftOrder, Order
 from orders.services.finance_rollup import ITEM_VAT, finance_days_upsert_sql
 
@@ -233,7 +233,7 @@ def check_sample(size: int = 500) -> None:
     account = bench_account()
     for order in Order.objects.filter(account=account).order_by("?")[:size]:
         lines = list(order.lines.all())
-        totals = Totals(
+        totals = Figures(
             gross=sum(x.gross_amount for x in lines),
             authorized=sum(x.authorized_amount for x in lines),
             captured=sum(x.captured_amount for x in lines),

@@ -17,7 +17,7 @@ from orders.actor import Actor
 from orders.documents import clean_operation
 from orders.errors import Conflict, ErrorCode, FieldError, InvalidInput
 from orders.holds import Hold, held_by_line, holds_described, order_cancelling, order_holds
-from orders.ledger import LineFigures, limit_error
+from orders.ledger import limit_error
 from orders.locks import order_lock
 from orders.models import (
     EventKind,
@@ -47,16 +47,6 @@ _RECORDED_EVENT = {
     OperationKind.REFUND: EventKind.REFUND_RECORDED,
     OperationKind.CANCELLATION: EventKind.CANCELLATION_RECORDED,
 }
-
-
-def line_figures(line: OrderLine) -> LineFigures:
-    return LineFigures(
-        gross=line.gross_amount,
-        authorized=line.authorized_amount,
-        captured=line.captured_amount,
-        refunded=line.refunded_amount,
-        cancelled=line.cancelled_amount,
-    )
 
 
 def _lines_for(order: Order, kind: OperationKind, items: list[dict]) -> dict[int, OrderLine]:
@@ -98,11 +88,9 @@ def _check_limits(
     held = held_by_line(holds, kind)
     for i, item in enumerate(items):
         line = lines[item["line_id"]]
-        figures = line_figures(line)
         # Amounts that provider calls or payment links still under way may take count as taken.
         hold = held.get(line.line_id, 0)
-        if hold:
-            figures = _with_hold(kind, figures, hold)
+        figures = line.figures.holding(kind, hold)
         message = limit_error(kind, line.line_id, item["amount"], figures)
         if message:
             if hold:
@@ -111,14 +99,6 @@ def _check_limits(
             errors.append(FieldError(f"items[{i}].amount", message))
     if messages:
         raise Conflict("; ".join(messages), ErrorCode.LEDGER, errors)
-
-
-def _with_hold(kind: OperationKind, f: LineFigures, hold: int) -> LineFigures:
-    if kind == OperationKind.REFUND:
-        return LineFigures(f.gross, f.authorized, f.captured, f.refunded + hold, f.cancelled)
-    if kind in (OperationKind.CAPTURE, OperationKind.CANCELLATION):
-        return LineFigures(f.gross, f.authorized, f.captured + hold, f.refunded, f.cancelled)
-    return LineFigures(f.gross, f.authorized + hold, f.captured, f.refunded, f.cancelled)
 
 
 def _write(
@@ -250,7 +230,7 @@ def _remaining_authorized_by_payment(order: Order, lines: dict[int, OrderLine]) 
         open_by_line[row["line__line_id"]].append((row["operation__payment_id"], row["open"]))
     plan: dict[str, dict[int, int]] = defaultdict(dict)
     for line_id, line in sorted(lines.items()):
-        left = line.authorized_amount - line.cancelled_amount
+        left = line.to_capture  # nothing is captured on an order being cancelled
         if not left or not open_by_line[line_id]:
             continue
         sign = line.sign

@@ -165,8 +165,8 @@ def replacement_quote(
                 "related_item": {"line_id": line.line_id, "type": "reversed"},
             }
         )
-        held = line.captured_amount - line.refunded_amount
-        uncaptured = line.authorized_amount - line.captured_amount - line.cancelled_amount
+        held = line.refundable
+        uncaptured = line.to_capture
         if line.captured_amount and held >= amount:
             modes.add(CAPTURED)
             payment_ids.append(_paying_payment_id(line, OperationKind.CAPTURE))

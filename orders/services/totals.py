@@ -2,8 +2,8 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from orders.ledger import Totals, payment_status
-from orders.models import Order, OrderStatus
+from orders.ledger import payment_status
+from orders.models import Order
 
 _FIELDS = (
     "gross_amount",
@@ -38,16 +38,7 @@ def order_totals_add(order: Order, field: str, amount: int) -> Order:
 
 
 def _save(order: Order, fields: tuple[str, ...]) -> Order:
-    order.payment_status = payment_status(
-        Totals(
-            gross=order.gross_amount,
-            authorized=order.authorized_amount,
-            captured=order.captured_amount,
-            refunded=order.refunded_amount,
-            cancelled=order.cancelled_amount,
-        ),
-        order_cancelled=order.status == OrderStatus.CANCELLED,
-    )
+    order.payment_status = payment_status(order.figures, order_cancelled=order.is_cancelled)
     order.updated_at = timezone.now()
     order.save(update_fields=[*fields, "payment_status", "updated_at"])
     return order

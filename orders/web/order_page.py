@@ -11,11 +11,9 @@ from backoffice.pages import UNPROCESSABLE, page_or_partial
 from orders.errors import DomainError
 from orders.forms import NoteForm
 from orders.holds import Hold, held_by_line, order_holds
-from orders.ledger import remaining
 from orders.models import EventKind, OperationKind, Order
 from orders.selectors import draft_list, event_list, operation_list
 from orders.services.events import note_add
-from orders.services.operations import line_figures
 from orders.services.replacement import replacement_settlement, reversible_lines
 from orders.web.common import order_page_or_404, order_url, staff_actor
 
@@ -61,8 +59,7 @@ def _order_actions(request, order: Order, lines, holds: list[Hold]) -> dict:
     def left(kind: OperationKind) -> bool:
         held = held_by_line(holds, kind)
         return any(
-            line.sign * (remaining(kind, line_figures(line)) - held.get(line.line_id, 0)) > 0
-            for line in lines
+            line.sign * (line.figures.remaining(kind) - held.get(line.line_id, 0)) > 0 for line in lines
         )
 
     return {

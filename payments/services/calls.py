@@ -18,9 +18,11 @@ from django.utils import timezone
 from orders.actor import Actor
 from orders.errors import Conflict, DomainError, ErrorCode, FieldError, InvalidInput
 from orders.holds import Hold
+from orders.ledger import Figures, provider_exceeds_message
 from orders.locks import order_lock
 from orders.models import EventKind, Order, OrderLine
 from orders.money import format_money
+from orders.selectors import payment_figures
 from orders.services.events import event_write
 from orders.services.operations import operation_record
 from payments.gateways import gateway_for
@@ -28,7 +30,7 @@ from payments.gateways.base import Declined, Gateway, OutcomeUnknown, Transactio
 from payments.holds import OPERATION_KIND, payment_holds
 from payments.models import CallKind, CallState, Provider, ProviderCall
 
-from .ledger import PaymentLine, payment_lines, provider_payment_ids
+from .ledger import provider_payment_ids
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +107,7 @@ class PlanBasis:
     kind."""
 
     lines: dict[int, OrderLine]
-    ledger: dict[str, dict[int, PaymentLine]]
+    ledger: dict[str, dict[int, Figures]]
     holds: list[Hold]
 
     def held(self, kind: CallKind) -> dict[tuple[str, int], int]:
@@ -122,7 +124,7 @@ def plan_basis(order: Order, provider: str) -> PlanBasis:
     usable = provider_payment_ids(order, provider)
     return PlanBasis(
         lines={line.line_id: line for line in order.lines.all()},
-        ledger={pid: per_line for pid, per_line in payment_lines(order).items() if pid in usable},
+        ledger={pid: per_line for pid, per_line in payment_figures(order).items() if pid in usable},
         holds=payment_holds(order),
     )
 
@@ -153,7 +155,7 @@ def _plan(
         figures = ledger[pid].get(line_id)
         if figures is None or lines[line_id].gross_amount < 0:
             return 0
-        base = figures.refundable if kind == CallKind.REFUND else figures.capturable
+        base = figures.refundable if kind == CallKind.REFUND else figures.to_capture
         return base - held.get((pid, line_id), 0)
 
     plan: dict[str, dict[int, int]] = {}
@@ -175,10 +177,8 @@ def _plan(
                     wanted -= take
             if wanted:
                 possible = item["amount"] - wanted
-                what = "refundable" if kind == CallKind.REFUND else "capturable"
                 messages.append(
-                    f"line {item['line_id']}: {kind} {item['amount']} exceeds the {what} at the provider "
-                    f"{possible}"
+                    provider_exceeds_message(OPERATION_KIND[kind], item["line_id"], item["amount"], possible)
                 )
         if messages:
             raise Conflict("; ".join(messages), ErrorCode.LEDGER)
@@ -195,9 +195,9 @@ def _plan_void(order, items, ledger, held, lines) -> dict[str, dict[int, int]]:
     plan: dict[str, dict[int, int]] = {}
     for pid, per_line in ledger.items():
         remaining = {
-            line_id: f.capturable
+            line_id: f.to_capture
             for line_id, f in per_line.items()
-            if f.capturable > 0 and line_id in lines and lines[line_id].gross_amount > 0
+            if f.to_capture > 0 and line_id in lines and lines[line_id].gross_amount > 0
         }
         if not remaining:
             continue

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from orders.actor import Actor
 from orders.errors import DomainError
-from orders.models import OperationItem, OperationKind, Order
+from orders.models import Order
+from orders.selectors import payment_figures
 from payments.gateways import gateway_for
 from payments.gateways.base import NotFoundAtProvider, ProviderError, Transaction
 from payments.models import (
@@ -108,18 +109,13 @@ def call_settle(call: ProviderCall, txn: Transaction | None) -> ProviderCall:
 
 
 def _recorded(order: Order, payment_id: str) -> dict[str, int]:
-    rows = (
-        OperationItem.objects.filter(
-            operation__order=order, operation__success=True, operation__payment_id=payment_id
-        )
-        .values("operation__kind")
-        .annotate(total=Sum("amount"))
-    )
-    sums = {row["operation__kind"]: row["total"] for row in rows}
+    """The order's books for one payment, as the provider counts them: authorized net of
+    cancellations (a void lowers the provider's authorized amount), captured, refunded."""
+    per_line = payment_figures(order).get(payment_id, {}).values()
     return {
-        "authorized": sums.get(OperationKind.AUTHORIZATION, 0) - sums.get(OperationKind.CANCELLATION, 0),
-        "captured": sums.get(OperationKind.CAPTURE, 0),
-        "refunded": sums.get(OperationKind.REFUND, 0),
+        "authorized": sum(f.authorized - f.cancelled for f in per_line),
+        "captured": sum(f.captured for f in per_line),
+        "refunded": sum(f.refunded for f in per_line),
     }
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from orders.actor import Actor
 from orders.errors import Conflict, DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 from orders.holds import holds_described
+from orders.ledger import limit_error
 from orders.locks import order_lock
 from orders.models import EventKind, OperationKind, Order, OrderLine
 from orders.money import vat_contained
@@ -109,12 +110,9 @@ def _session_items(
     messages = []
     for item in wanted:
         line = lines[item["line_id"]]
-        left = line.to_authorize - held.get(line.line_id, 0)
-        if item["amount"] > left:
-            message = (
-                f"line {line.line_id}: authorization {item['amount']} exceeds the remaining to authorize "
-                f"{left}"
-            )
+        figures = line.figures.holding(OperationKind.AUTHORIZATION, held.get(line.line_id, 0))
+        message = limit_error(OperationKind.AUTHORIZATION, line.line_id, item["amount"], figures)
+        if message:
             if held.get(line.line_id):
                 message += f" ({holds_described(holds, OperationKind.AUTHORIZATION, line.line_id)})"
             messages.append(message)

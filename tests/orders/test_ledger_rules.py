@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from orders.ledger import LineFigures, Totals, limit_error, payment_status
+from orders.ledger import Figures, limit_error, payment_status
 from orders.models import OperationItem, OperationKind, Order, OrderLine, PaymentStatus
 from tests.factories import item, make_order, record
 
@@ -26,7 +26,7 @@ from tests.factories import item, make_order, record
     ],
 )
 def test_payment_status(totals, cancelled, expected):
-    assert payment_status(Totals(*totals), order_cancelled=cancelled) == expected
+    assert payment_status(Figures(*totals), order_cancelled=cancelled) == expected
 
 
 AUTH, CAPTURE, REFUND, CANCEL = (
@@ -54,7 +54,7 @@ AUTH, CAPTURE, REFUND, CANCEL = (
     ],
 )
 def test_limit_error_names_line_and_amounts(kind, amount, figures, message):
-    assert limit_error(kind, 4, amount, LineFigures(*figures)) == f"line 4: {message}"
+    assert limit_error(kind, 4, amount, Figures(*figures)) == f"line 4: {message}"
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_limit_error_names_line_and_amounts(kind, amount, figures, message):
     ],
 )
 def test_limit_error_lets_what_fits_through(kind, amount, figures):
-    assert limit_error(kind, 1, amount, LineFigures(*figures)) is None
+    assert limit_error(kind, 1, amount, Figures(*figures)) is None
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from orders.ledger import Totals, payment_status
+from orders.ledger import Figures, payment_status
 from orders.models import Order, PaymentOperation
 from payments.gateways.sandbox import SandboxGateway
 from payments.models import CallState, ProviderCall, SandboxFault
@@ -342,7 +342,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert s * m.A <= s * m.gross
                 assert s * (m.C + m.X) <= s * m.A
                 assert s * m.R <= s * m.C
-            totals = Totals(
+            totals = Figures(
                 gross=sum(m.gross for m in model.lines.values()),
                 authorized=sum(m.A for m in model.lines.values()),
                 captured=sum(m.C for m in model.lines.values()),
@@ -370,7 +370,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 got = (line.authorized_amount, line.captured_amount, line.refunded_amount)
                 assert got == (m.gross, m.C, m.R), f"line {line_id}"
                 assert line.cancelled_amount == 0
-            totals = Totals(
+            totals = Figures(
                 gross=sum(m.gross for m in model.lines.values()),
                 authorized=sum(m.gross for m in model.lines.values()),
                 captured=sum(m.C for m in model.lines.values()),
