@@ -6,6 +6,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("payments/", include("payments.urls")),
     path("", include("orders.urls")),
-    path("", include("orders.finance_urls")),
-    path("", include("payments.books_urls")),
+    path("", include("finance.urls")),
 ]

@@ -7,17 +7,16 @@ to its order. This page lives in `payments/` because it reads both apps (orders 
 payments)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from backoffice.access import staff_page
 from backoffice.db_router import replica_reads
 from backoffice.models import Account
-from orders.finance import stale_authorizations
+from finance.reports import stale_authorizations
 from orders.models import Order
 from orders.money import format_money
 from payments.models import IN_FLIGHT, CallState, Mismatch, ProviderCall, ReconciliationRun
@@ -26,16 +25,6 @@ from payments.services.reconcile import reconcile
 DEFAULT_DAYS = 7
 # A call still pending or being sent after this long is as unknown as an `unknown` one.
 STUCK_AFTER = timezone.timedelta(minutes=10)
-
-
-def _member_account(request, aid: str, permission: str) -> Account:
-    account = request.user.accounts.filter(aid=aid).first()
-    if account is None:
-        raise Http404("no such account")
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
-    request.account = account
-    return account
 
 
 def _order_url(order: Order) -> str:
@@ -53,9 +42,8 @@ def _days(request) -> int:
 
 
 @require_GET
-@login_required
-def books_check(request, aid: str) -> HttpResponse:
-    account = _member_account(request, aid, "orders.view_finance")
+@staff_page("orders.view_finance")
+def books_check(request, account: Account) -> HttpResponse:
     days = _days(request)
     now = timezone.now()
     with replica_reads():
@@ -116,11 +104,10 @@ def books_check(request, aid: str) -> HttpResponse:
 
 
 @require_POST
-@login_required
-def books_reconcile(request, aid: str) -> HttpResponse:
+@staff_page("orders.reconcile")
+def books_reconcile(request, account: Account) -> HttpResponse:
     """Run reconciliation over the account's orders now (it asks the provider, outside any
     transaction on the orders)."""
-    account = _member_account(request, aid, "orders.reconcile")
     report = reconcile(orders=Order.objects.filter(account=account))
     messages.success(
         request,

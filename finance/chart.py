@@ -7,7 +7,7 @@ already aggregated per bucket; this only scales them to pixels."""
 import datetime as dt
 from collections.abc import Callable
 
-from .money import format_money
+from orders.money import format_money
 
 WIDTH = 760
 HEIGHT = 240

@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from .finance import Scope, finance_rows, rate_label
-from .money import exponent
+from orders.money import exponent
+
+from .reports import Scope, finance_rows, rate_label
 
 HEADER = [
     "date",

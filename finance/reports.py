@@ -43,8 +43,7 @@ from django.db.models.functions import Abs, Coalesce, Trunc
 from django.utils import timezone
 
 from backoffice.models import Account
-
-from .models import (
+from orders.models import (
     FinanceDay,
     OperationItem,
     OperationKind,

@@ -4,27 +4,28 @@ accounts the user is a member of. Reads may come from a read replica."""
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from urllib.parse import urlencode
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import router
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
-from backoffice.db_router import replica_reads
+from backoffice.access import staff_page
+from backoffice.db_router import lag_tolerant
 from backoffice.models import Account
+from orders.models import PaymentOperation
+from orders.money import format_money
 
-from .finance import (
+from .chart import chart_for
+from .export import export_lines
+from .reports import (
     EARLIEST,
     FIGURES,
     GROUPINGS,
@@ -46,10 +47,6 @@ from .finance import (
     vat_table,
     vat_totals,
 )
-from .finance_chart import chart_for
-from .finance_export import export_lines
-from .models import PaymentOperation
-from .money import format_money
 
 ROWS_PER_PAGE = 100
 
@@ -65,24 +62,6 @@ class CountedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self._count
-
-
-def finance_page(view: Callable) -> Callable:
-    """Signed in, a member of the account in the URL (else 404), allowed to see finance (else 403)."""
-
-    @login_required
-    @wraps(view)
-    def wrapped(request, aid: str, *args, **kwargs):
-        account = request.user.accounts.filter(aid=aid).first()
-        if account is None:
-            raise Http404("no such account")
-        if not request.user.has_perm("orders.view_finance"):
-            raise PermissionDenied
-        request.account = account
-        with replica_reads():
-            return view(request, account, *args, **kwargs)
-
-    return wrapped
 
 
 # A VAT rate narrowing: "25", "12.5", or the range of a line taxed at several rates, "12-25".
@@ -259,7 +238,8 @@ def _order_url(aid: str, order_id: str) -> str:
 
 
 @require_GET
-@finance_page
+@staff_page("orders.view_finance")
+@lag_tolerant
 def finance_report(request, account: Account) -> HttpResponse:
     form = FinanceFilter(request.GET)
     if not form.is_valid():
@@ -369,7 +349,8 @@ def finance_report(request, account: Account) -> HttpResponse:
 
 
 @require_GET
-@finance_page
+@staff_page("orders.view_finance")
+@lag_tolerant
 def finance_operations(request, account: Account) -> HttpResponse:
     """The operation items behind a figure, each linking to its order."""
     form = FinanceFilter(request.GET)
@@ -456,7 +437,8 @@ def finance_operations(request, account: Account) -> HttpResponse:
 
 
 @require_GET
-@finance_page
+@staff_page("orders.view_finance")
+@lag_tolerant
 def finance_export(request, account: Account) -> HttpResponse:
     """The CSV of the operation items of the page's filters; streamed, whatever its size. The
     filters are checked first: once the response has started, it can no longer be a 400."""

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 # The rollup of every successful operation item recorded so far, in one set-based statement.
 # Written out here rather than imported, so this migration keeps meaning what it meant when the
-# table was created. The VAT is `orders.finance.item_vat()`; tax rates are aggregated per line
+# table was created. The VAT is `finance.reports.item_vat()`; tax rates are aggregated per line
 # once and joined (a lookup per item would cost millions of index probes on a large database).
 BACKFILL = """
 INSERT INTO orders_financeday (account_id, day, currency, kind, rate_min, rate_max, amount, vat, items)

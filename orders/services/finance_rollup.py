@@ -16,7 +16,7 @@ from django.db import connection
 from orders.models import PaymentOperation
 
 # An item's VAT: its share of the line's VAT, rounded half away from zero on absolute values.
-# The same integer arithmetic as `orders.finance.item_vat()`, so the rollup, the drill-downs
+# The same integer arithmetic as `finance.reports.item_vat()`, so the rollup, the drill-downs
 # and the CSV agree to the minor unit.
 ITEM_VAT = """CASE WHEN l.gross_amount = 0 THEN 0
      WHEN i.amount < 0 THEN 0 - (2 * abs(i.amount) * abs(l.tax_amount) + abs(l.gross_amount))

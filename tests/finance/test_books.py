@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from orders.finance import stale_authorizations
+from finance.reports import stale_authorizations
 from orders.models import PaymentOperation
 from payments.models import CallKind, CallState, Mismatch, MismatchKind, ProviderCall, ReconciliationRun
 from tests.factories import item, make_order, record

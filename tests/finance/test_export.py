@@ -6,7 +6,7 @@ import tracemalloc
 from django.utils import timezone
 
 from orders.actor import Actor
-from orders.finance_export import cell, major
+from finance.export import cell, major
 from orders.models import OperationItem, OperationKind, PaymentOperation
 from tests.factories import item, make_order, record
 

@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from orders.finance import vat_share
+from finance.reports import vat_share
 from orders.models import FinanceDay, OperationItem, Order, PaymentOperation
 from orders.services.operations import order_cancel
 from tests.factories import TEST_ACTOR, item, make_order, record
