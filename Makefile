@@ -16,6 +16,9 @@ $(VENV)/.installed: $(PY) pyproject.toml
 install: $(VENV)/.installed
 
 ## Migrate the default database, load demo data, print logins, serve on http://$(HOST)
+## in development mode (DEBUG is off unless asked for), at the public URL http://$(HOST)
+run: export DEBUG = true
+run: export PUBLIC_URL ?= http://$(HOST)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

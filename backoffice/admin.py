@@ -327,3 +327,6 @@ class StaffAdmin(UserAdmin):
     @admin.display(description="accounts")
     def account_list(self, user):
         return ", ".join(sorted(a.aid for a in user.accounts.all())) or "—"
+
+
+from backoffice import admin_lockouts  # noqa: E402, F401  (registers the sign-in lock-outs admin)

@@ -6,4 +6,7 @@ class BackofficeConfig(AppConfig):
     verbose_name = "Back-office: accounts and API clients"
 
     def ready(self) -> None:
+        from backoffice import error_pages
         from backoffice.api import schema  # noqa: F401  (registers the schema extension)
+
+        error_pages.install()

@@ -117,3 +117,15 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RateLimitWindow(models.Model):
+    """One client's open rate-limit window (backoffice/rate_limit.py), where the cache cannot
+    count atomically: requests counted so far, and when the window closes (Unix time)."""
+
+    bucket = models.CharField(max_length=255, primary_key=True)
+    hits = models.PositiveIntegerField()
+    closes_at = models.FloatField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.bucket}: {self.hits}"

@@ -1,18 +1,23 @@
 """Settings, all read from the environment (see .env.example).
 
-With nothing set the app runs in development mode on a local SQLite file.
+With nothing set the app runs on a local SQLite file with DEBUG off, so it needs a SECRET_KEY;
+`make run` turns DEBUG on, and the tests use `backoffice.settings_test`, which does too.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Development mode only when asked for: a deployment that forgets it stays safe. Even on, no page
+# shows Django's technical error pages (backoffice/error_pages.py).
+DEBUG = env.bool("DEBUG", default=False)
 # Outside development the secret key has no default: a missing one stops the app.
 SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-secret-key") if DEBUG else env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
@@ -33,14 +38,18 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "axes",
+    "csp",
     "backoffice",
     "orders",
     "payments",
+    "finance",
 ]
 
 MIDDLEWARE = [
     "backoffice.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "backoffice.middleware.BadInputMiddleware",  # NUL, lone surrogates, oversized bodies
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -50,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -86,10 +97,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["backoffice.auth_backends.RoleBackend"]
+# django-axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "backoffice.auth_backends.RoleBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+
+# Staff sign-in (/login/ and /admin/login/) is locked after LOGIN_FAILURE_LIMIT failures within
+# LOGIN_LOCKOUT_MINUTES, for that username from any address and for that address whatever the
+# username. The attempts are rows in the database, so every app server sees the same lock; an
+# administrator unlocks in the admin (Login lock-outs), an operator with `manage.py axes_reset`.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success does not clear the count: it would also clear what others tried from that address.
+AXES_RESET_ON_SUCCESS = False
+AXES_LOCKOUT_CALLABLE = "backoffice.views.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "backoffice.client_address.client_address"
+# Successful sign-ins are not logged (User.last_login has them); lock-outs have their own admin.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
 
 # The pages and the API speak English; money is formatted for DISPLAY_LOCALE (nb-NO: 398,00 kr).
 LANGUAGE_CODE = "en-gb"
@@ -118,6 +145,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["backoffice.api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backoffice.api.errors.exception_handler",
+    # Counted atomically in the shared cache or the database: backoffice/rate_limit.py.
     "DEFAULT_THROTTLE_RATES": {"token": env.str("TOKEN_RATE_LIMIT", default="30/min")},
     # Proxies in front of the app whose X-Forwarded-For may be trusted for rate limits.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
@@ -144,7 +172,11 @@ API_TOKEN_TTL = env.int("API_TOKEN_TTL", default=3600)
 # The largest request body, in bytes (API and pages); a larger one answers 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 
-# Payment provider: Dintero Checkout when these are set, else the built-in sandbox.
+# Payment provider: "dintero" or "sandbox"; unset, Dintero Checkout when these are set, else the
+# built-in sandbox where PAYMENTS_SANDBOX allows it (by default only with DEBUG on: it takes no
+# real money, and anyone with a link can pay).
+PAYMENTS_PROVIDER = env.str("PAYMENTS_PROVIDER", default="")
+PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=DEBUG)
 DINTERO_ACCOUNT_ID = env.str("DINTERO_ACCOUNT_ID", default="")
 DINTERO_CLIENT_ID = env.str("DINTERO_CLIENT_ID", default="")
 DINTERO_CLIENT_SECRET = env.str("DINTERO_CLIENT_SECRET", default="")
@@ -153,14 +185,43 @@ DINTERO_API_URL = env.str("DINTERO_API_URL", default="https://api.dintero.com/v1
 DINTERO_CHECKOUT_URL = env.str("DINTERO_CHECKOUT_URL", default="https://checkout.dintero.com/v1")
 DINTERO_CONNECT_TIMEOUT = env.float("DINTERO_CONNECT_TIMEOUT", default=5.0)
 DINTERO_READ_TIMEOUT = env.float("DINTERO_READ_TIMEOUT", default=20.0)
-# This app's public address, for callback and return URLs built outside a request.
-PAYMENTS_PUBLIC_URL = env.str("PAYMENTS_PUBLIC_URL", default="http://127.0.0.1:8000")
+# This deployment's public address (scheme, host and port): a token's audience must be
+# {PUBLIC_URL}/v1/accounts/{aid}, and payment links, callbacks and return URLs are built from it,
+# never from a request's Host header. PAYMENTS_PUBLIC_URL is its older name.
+_public_url_set = "PUBLIC_URL" in env or "PAYMENTS_PUBLIC_URL" in env
+PUBLIC_URL = env.str("PUBLIC_URL", default=env.str("PAYMENTS_PUBLIC_URL", default="http://127.0.0.1:8000"))
+PUBLIC_URL = PUBLIC_URL.rstrip("/")
+PAYMENTS_PUBLIC_URL = PUBLIC_URL
+# Development only (DEBUG on and no PUBLIC_URL set): the token endpoint also takes the address it
+# was reached at as the audience (its host still checked against ALLOWED_HOSTS), so a server on
+# any port answers the documented token request.
+PUBLIC_URL_FROM_REQUEST = DEBUG and not _public_url_set
+
+# Content-Security-Policy (django-csp): scripts and styles from this origin, inline ones only
+# with the response's nonce; no plug-ins, no framing, forms post only here. The API docs pages
+# widen it for what Swagger UI and Redoc need (backoffice/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Failed sign-ins and lock-outs are warnings; every successful one would be noise.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 if not DEBUG:

@@ -1,6 +1,8 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from backoffice.api.views import TokenView
 
@@ -13,11 +15,22 @@ api_patterns = [
 urlpatterns = [
     path("v1/", include(api_patterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        # Its start-up script is served from this address, not inline (Content-Security-Policy).
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api/swagger_ui.html"),
+        name="api-docs",
+    ),
     path(
         "api/redoc/",
-        # The stock template loads web fonts from Google; ours serves everything locally.
-        SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html"),
+        # The stock template loads web fonts from Google; ours serves everything locally. Redoc
+        # styles itself with <style> elements it writes at run time (styled-components), which no
+        # nonce reaches, and searches in a worker it starts from a blob: URL; both are allowed on
+        # this page only. Scripts stay strict. (Its "API docs by Redocly" logo, from a CDN, is
+        # blocked, and the link shows without it.)
+        csp_replace({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")
+        ),
         name="api-redoc",
     ),
     path("admin/", admin.site.urls),

@@ -2,6 +2,7 @@ import base64
 import binascii
 import secrets
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.utils import timezone
@@ -11,7 +12,6 @@ from rest_framework.authentication import get_authorization_header
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from backoffice.models import AccessToken, Account, ApiClient, secret_hash
@@ -19,6 +19,7 @@ from orders.errors import FieldError, InvalidInput
 
 from .errors import error_responses
 from .idempotency import idempotent
+from .throttling import AtomicScopedRateThrottle
 
 
 class AccountAPIView(APIView):
@@ -26,14 +27,19 @@ class AccountAPIView(APIView):
 
     account: Account
 
+    def check_permissions(self, request: Request) -> None:
+        # The account before the scopes: another account's token is not a credential here at all
+        # (401), whatever it may do on its own account (else a read-only one would get a 403).
+        client = request.user
+        if isinstance(client, ApiClient) and client.account.aid != self.kwargs.get("aid"):
+            raise exceptions.AuthenticationFailed(
+                f"this token is for account {client.account.aid}, not {self.kwargs.get('aid')}"
+            )
+        super().check_permissions(request)
+
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
-        client: ApiClient = request.user
-        if client.account.aid != kwargs.get("aid"):
-            raise exceptions.AuthenticationFailed(
-                f"this token is for account {client.account.aid}, not {kwargs.get('aid')}"
-            )
-        self.account = client.account
+        self.account = request.user.account
         # No stored id holds a NUL character, and PostgreSQL refuses to even compare one.
         if any("\x00" in str(value) for value in kwargs.values()):
             raise exceptions.NotFound()
@@ -56,13 +62,40 @@ def _basic_credentials(request: Request) -> tuple[str, str]:
     return client_id, secret
 
 
+def _url_parts(url: str) -> tuple | None:
+    """Scheme, host, port and path, as compared; None for what is no plain http(s) URL."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        return None
+    path = parts.path[:-1] if parts.path.endswith("/") else parts.path
+    return parts.scheme.lower(), parts.hostname.lower(), port, path
+
+
+def _is_audience(audience, request: Request, aid: str) -> bool:
+    """The audience names exactly this deployment's account URL, `{PUBLIC_URL}/v1/accounts/{aid}`:
+    same scheme, host, port and path (one trailing slash tolerated; host and scheme in any case)."""
+    if not isinstance(audience, str):
+        return False
+    given = _url_parts(audience)
+    bases = [settings.PUBLIC_URL]
+    if settings.PUBLIC_URL_FROM_REQUEST:
+        bases.append(request.build_absolute_uri("/").rstrip("/"))
+    return given is not None and any(given == _url_parts(f"{b}/v1/accounts/{aid}") for b in bases)
+
+
 class TokenView(APIView):
     """`POST /v1/accounts/{aid}/auth/token` — client credentials for a bearer token."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    # Per client address, against guessing secrets.
-    throttle_classes = [ScopedRateThrottle]
+    # Per client address, against guessing secrets; atomic, so concurrent guesses count too.
+    throttle_classes = [AtomicScopedRateThrottle]
     throttle_scope = "token"
 
     def get_authenticate_header(self, request: Request) -> str:
@@ -106,9 +139,9 @@ class TokenView(APIView):
         errors = []
         if body.get("grant_type") != "client_credentials":
             errors.append(FieldError("grant_type", 'must be "client_credentials"'))
-        audience = body.get("audience")
-        if not isinstance(audience, str) or not audience.rstrip("/").endswith(f"/v1/accounts/{aid}"):
-            errors.append(FieldError("audience", f"must name this account: .../v1/accounts/{aid}"))
+        expected = f"{settings.PUBLIC_URL}/v1/accounts/{aid}"
+        if not _is_audience(body.get("audience"), request, aid):
+            errors.append(FieldError("audience", f"must be this account's URL: {expected}"))
         if errors:
             raise InvalidInput(errors)
         raw = secrets.token_urlsafe(32)

@@ -27,7 +27,7 @@ def token_request(aid: str, authorization: str | None, body=None):
         if body is not None
         else {
             "grant_type": "client_credentials",
-            "audience": f"https://api.example.com/v1/accounts/{aid}",
+            "audience": f"http://testserver/v1/accounts/{aid}",
         }
     )
     headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
@@ -35,9 +35,10 @@ def token_request(aid: str, authorization: str | None, body=None):
 
 
 def test_token_endpoint_with_the_seed_request(account):
+    """The seeds' request, with this deployment's URL (PUBLIC_URL) where Dintero's names theirs."""
     client, secret = api_client_for(account)
     response = token_request(account.aid, basic(client.client_id, secret), {
-        "audience": f"https://api.dintero.com/v1/accounts/{account.aid}",
+        "audience": f"http://testserver/v1/accounts/{account.aid}",
         "grant_type": "client_credentials",
     })  # fmt: skip
     assert response.status_code == 200, response.content
@@ -213,3 +214,108 @@ def test_token_endpoint_on_an_odd_account_path(account):
         )
         assert response.status_code in (401, 404), response.content
         assert_error(response, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "audience",
+    [
+        "http://testserver/v1/accounts/T12345678",
+        "http://testserver/v1/accounts/T12345678/",
+        "HTTP://TestServer/v1/accounts/T12345678",
+        "http://testserver:80/v1/accounts/T12345678",
+    ],
+)
+def test_the_audience_is_this_deployments_account_url(account, audience):
+    client, secret = api_client_for(account)
+    body = {"grant_type": "client_credentials", "audience": audience}
+    response = token_request(account.aid, basic(client.client_id, secret), body)
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.parametrize(
+    "audience",
+    [
+        # another host, scheme or port that merely ends with the account's path
+        "https://evil.example/v1/accounts/T12345678",
+        "https://testserver/v1/accounts/T12345678",
+        "http://testserver:8000/v1/accounts/T12345678",
+        "http://testserver.evil.example/v1/accounts/T12345678",
+        "http://evil.example/http://testserver/v1/accounts/T12345678",
+        # Dintero's own URL names Dintero's deployment, not this one
+        "https://api.dintero.com/v1/accounts/T12345678",
+        # the path must be the account's, exactly
+        "http://testserver/prefix/v1/accounts/T12345678",
+        "http://testserver/v1/accounts/T12345678//",
+        "http://testserver/v1/accounts/t12345678",
+        "http://testserver/v1/accounts/T12345678/shopping",
+        "http://testserver/v1/accounts/T12345678?x=1",
+        "http://testserver/v1/accounts/T12345678#x",
+        "http://user@testserver/v1/accounts/T12345678",
+        "/v1/accounts/T12345678",
+        "testserver/v1/accounts/T12345678",
+        "http://testserver:99999/v1/accounts/T12345678",
+        "",
+    ],
+)
+def test_an_audience_that_is_not_exactly_this_deployments_is_refused(account, audience):
+    client, secret = api_client_for(account)
+    body = {"grant_type": "client_credentials", "audience": audience}
+    response = token_request(account.aid, basic(client.client_id, secret), body)
+    error = assert_error(response, 400, "invalid_request")
+    assert error["errors"] == [
+        {
+            "field": "audience",
+            "message": "must be this account's URL: http://testserver/v1/accounts/T12345678",
+        }
+    ]
+    assert not AccessToken.objects.exists()
+
+
+def test_the_audience_follows_the_public_url_setting(account, settings):
+    settings.PUBLIC_URL = "https://backoffice.example.com"
+    client, secret = api_client_for(account)
+    ok = {
+        "grant_type": "client_credentials",
+        "audience": "https://backoffice.example.com/v1/accounts/T12345678",
+    }
+    assert token_request(account.aid, basic(client.client_id, secret), ok).status_code == 200
+    # the address the request reached is not the public one
+    old = {"grant_type": "client_credentials", "audience": "http://testserver/v1/accounts/T12345678"}
+    assert_error(token_request(account.aid, basic(client.client_id, secret), old), 400, "invalid_request")
+
+
+def test_in_development_without_a_public_url_the_servers_own_address_is_accepted(account, settings):
+    """`make run` on another port, or a black-box run on a free port, with no PUBLIC_URL set."""
+    settings.PUBLIC_URL, settings.PUBLIC_URL_FROM_REQUEST = "http://127.0.0.1:8000", True
+    client, secret = api_client_for(account)
+    for audience in [
+        "http://127.0.0.1:8000/v1/accounts/T12345678",
+        "http://testserver/v1/accounts/T12345678",
+    ]:
+        body = {"grant_type": "client_credentials", "audience": audience}
+        assert token_request(account.aid, basic(client.client_id, secret), body).status_code == 200
+    evil = {"grant_type": "client_credentials", "audience": "https://evil.example/v1/accounts/T12345678"}
+    assert_error(token_request(account.aid, basic(client.client_id, secret), evil), 400, "invalid_request")
+
+
+@pytest.mark.parametrize("scopes", ["read:shopping", "write:shopping"])
+def test_another_accounts_token_is_401_before_any_scope_check(account, other_account, make_api, scopes):
+    """A read-only token of A on B's path is no credential there: 401 (as documented), not the
+    403 of a missing scope — for reads and writes alike."""
+    theirs = make_order(other_account)
+    api = make_api(account, scopes, aid=other_account.aid)
+    before = snapshot()
+    for method, path, body in [
+        ("get", "orders", None),
+        ("get", f"orders/{theirs.order_id}", None),
+        ("post", "draft_orders", SEED_DRAFT),
+        ("post", f"orders/{theirs.order_id}/authorizations", op_body([(1, 100)])),
+        ("post", f"orders/{theirs.order_id}/cancel", None),
+        ("put", "draft_orders/00000000-0000-0000-0000-000000000000/complete", None),
+    ]:
+        response = api.call(method, path, body)
+        assert_error(response, 401, "unauthorized", f"this token is for account {account.aid}")
+        assert response["WWW-Authenticate"].startswith("Bearer")
+    payments = api.post(f"/v1/accounts/{other_account.aid}/payments/orders/{theirs.order_id}/capture", {})
+    assert_error(payments, 401, "unauthorized")
+    assert snapshot() == before

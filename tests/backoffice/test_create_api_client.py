@@ -67,7 +67,7 @@ def test_the_seed_token_request_works_with_printed_credentials(db, capsys):
     printed = run(capsys, "--account", "T12345678", "--name", "shop")
     response = APIClient().post(
         "/v1/accounts/T12345678/auth/token",
-        {"audience": "https://api.dintero.com/v1/accounts/T12345678", "grant_type": "client_credentials"},
+        {"audience": "http://testserver/v1/accounts/T12345678", "grant_type": "client_credentials"},
         format="json",
     )
     assert response.status_code == 401
@@ -76,7 +76,7 @@ def test_the_seed_token_request_works_with_printed_credentials(db, capsys):
     client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(credentials).decode())
     response = client.post(
         "/v1/accounts/T12345678/auth/token",
-        {"audience": "https://api.dintero.com/v1/accounts/T12345678", "grant_type": "client_credentials"},
+        {"audience": "http://testserver/v1/accounts/T12345678", "grant_type": "client_credentials"},
         format="json",
     )
     assert response.status_code == 200, response.content

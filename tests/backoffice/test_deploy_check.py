@@ -11,6 +11,8 @@ def test_check_deploy_is_clean_with_production_settings():
     inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env = {
         **inherited,
+        # The settings a deployment runs, not the suite's (backoffice.settings_test).
+        "DJANGO_SETTINGS_MODULE": "backoffice.settings",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "backoffice.example.com",
@@ -29,6 +31,7 @@ def test_check_deploy_is_clean_with_production_settings():
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env["DJANGO_SETTINGS_MODULE"] = "backoffice.settings"
     env["DEBUG"] = "false"
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],

@@ -252,9 +252,10 @@ class Command(BaseCommand):
     def _token(self, account) -> tuple[Client, str]:
         client, secret = api_client_create(account=account, name="benchmark", scopes=["admin:shopping"])
         http = Client()
+        audience = f"{settings.PUBLIC_URL}/v1/accounts/{account.aid}"
         response = http.post(
             f"/v1/accounts/{account.aid}/auth/token",
-            {"grant_type": "client_credentials", "audience": f"http://testserver/v1/accounts/{account.aid}"},
+            {"grant_type": "client_credentials", "audience": audience},
             content_type="application/json",
             HTTP_AUTHORIZATION="Basic "
             + __import__("base64").b64encode(f"{client.client_id}:{secret}".encode()).decode(),

@@ -4,6 +4,7 @@ every payment status, reversals included, all made through the services."""
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -88,7 +89,7 @@ class Command(BaseCommand):
             count = self._orders(account, User.objects.get(username="cs"))
             self.stdout.write(f"Created {count} demo orders.")
 
-        self.stdout.write(self.style.SUCCESS("\nStaff logins (http://127.0.0.1:8000/login/):"))
+        self.stdout.write(self.style.SUCCESS(f"\nStaff logins ({settings.PUBLIC_URL}/login/):"))
         for username, role in STAFF:
             self.stdout.write(f"  {role:<17} {username} / {password}")
         self.stdout.write(self.style.SUCCESS("\nAPI client (scope admin:shopping):"))
@@ -98,8 +99,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  token:  curl -s -u {client.client_id}:{secret} -H 'Content-Type: application/json' "
             f'-d \'{{"grant_type": "client_credentials", "audience": '
-            f'"http://127.0.0.1:8000/v1/accounts/{account.aid}"}}\' '
-            f"http://127.0.0.1:8000/v1/accounts/{account.aid}/auth/token\n"
+            f'"{settings.PUBLIC_URL}/v1/accounts/{account.aid}"}}\' '
+            f"{settings.PUBLIC_URL}/v1/accounts/{account.aid}/auth/token\n"
         )
 
     @transaction.atomic
