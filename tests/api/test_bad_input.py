@@ -7,12 +7,22 @@ never find again."""
 
 import base64
 import copy
+import http.client
 import io
 import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
+from backoffice.benchmark.measure import free_port
+from tests.conftest import token_for
 from tests.factories import SEED_DRAFT, SEED_ITEM, api_client_for, make_order
 from tests.orders.api_helpers import assert_error, op_body, snapshot
 
@@ -683,3 +693,77 @@ def test_unknown_methods_are_a_405_with_the_error_body(api, order, draft, method
     response = raw_call(api, method, path.format(o=order.order_id, d=draft["id"]), b"{}")
     assert_error(response, 405, "method_not_allowed")
     assert snapshot() == before
+
+
+# Over a socket, against gunicorn ------------------------------------------------------------------
+
+
+@pytest.fixture
+def gunicorn(transactional_db, monkeypatch):
+    """The app under gunicorn, on this test's database, with a 4 KiB body limit."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "API_MAX_BODY_BYTES": "4096",
+    }
+    env.pop("DATABASE_REPLICA_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "backoffice.wsgi", "-w", "1", "-b", f"127.0.0.1:{port}"],
+        env=env,
+        start_new_session=True,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield port
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def _exchange(port: int, head: str, body: bytes = b"") -> tuple[int, dict]:
+    """Send a request as raw bytes; the status and the JSON body of the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        answer = http.client.HTTPResponse(sock)
+        answer.begin()
+        return answer.status, json.loads(answer.read())
+
+
+def _chunks(body: bytes, size: int = 1000) -> bytes:
+    parts = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in parts) + b"0\r\n\r\n"
+
+
+@pytest.mark.postgres
+def test_bodies_over_the_limit_are_refused_over_http(gunicorn, account):
+    api_client, secret = api_client_for(account)
+    token = token_for(api_client, secret, account.aid)
+    path = f"/v1/accounts/{account.aid}/shopping/draft_orders"
+    head = f"POST {path} HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer {token}\n"
+    head += "Content-Type: application/json\n"
+    before = snapshot()
+
+    # A 10 MB Content-Length is refused before the body is read: only its first bytes are sent.
+    status, body = _exchange(gunicorn, head + "Content-Length: 10000000\n", b'{"order": ')
+    assert (status, body["error"]["code"]) == (413, "request_too_large")
+
+    draft = json.dumps(SEED_DRAFT).encode()
+    big = draft[:-2] + b', "metadata": {"x": "' + b"x" * 5000 + b'"}}}'
+    status, body = _exchange(gunicorn, head + "Transfer-Encoding: chunked\n", _chunks(big))
+    assert (status, body["error"]["code"]) == (413, "request_too_large")
+    assert snapshot() == before
+
+    # A chunked body within the limit is read whole.
+    status, body = _exchange(gunicorn, head + "Transfer-Encoding: chunked\n", _chunks(draft))
+    assert status == 201, body
+    assert body["order"]["items"][0]["gross_amount"] == 39800
