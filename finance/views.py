@@ -344,6 +344,8 @@ def finance_report(request, account: Account) -> HttpResponse:
         "charts": charts,
         "csv_url": links.csv(),
         "all_url": links.drill(),
+        "earliest": EARLIEST,
+        "latest": LATEST,
     }
     return render(request, "finance/report.html", context)
 

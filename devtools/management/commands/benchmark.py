@@ -19,10 +19,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backoffice import roles
-from backoffice.benchmark.measure import Timing, capture_throughput, percentiles, time_page, time_sql
-from backoffice.benchmark.seed import bench_account, check_sample, seed
+from backoffice.actor import Actor
 from backoffice.services import api_client_create
-from orders.actor import Actor
+from devtools.benchmark.measure import Timing, capture_throughput, percentiles, time_page, time_sql
+from devtools.benchmark.seed import bench_account, check_sample, seed
 from orders.models import (
     DraftOrder,
     Event,

@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from backoffice import roles
+from backoffice.actor import Actor
 from backoffice.models import ApiClient
 from backoffice.services import account_get_or_create, api_client_create, api_client_revoke
-from orders.actor import Actor
 from orders.models import Event, OperationKind, Order, PaymentOperation
 from orders.money import vat_contained
 from orders.services.drafts import draft_complete, draft_create

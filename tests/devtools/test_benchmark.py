@@ -4,9 +4,9 @@ capture load test drives a real gunicorn over HTTP."""
 import pytest
 from django.db import connection
 
-from backoffice.benchmark.measure import capture_throughput, percentiles
-from backoffice.benchmark.seed import BENCH_AID, bench_account, check_sample, seed
-from backoffice.management.commands.benchmark import Command
+from devtools.benchmark.measure import capture_throughput, percentiles
+from devtools.benchmark.seed import BENCH_AID, bench_account, check_sample, seed
+from devtools.management.commands.benchmark import Command
 from orders.models import DraftOrder, Order, OrderLine, PaymentStatus
 
 
