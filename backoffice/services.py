@@ -4,7 +4,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from orders.errors import FieldError, InvalidInput
+from backoffice.errors import FieldError, InvalidInput
 
 from .models import AID_PATTERN, AccessToken, Account, ApiClient, Scope, secret_hash
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "orders",
     "payments",
     "finance",
+    "devtools",
 ]
 
 MIDDLEWARE = [

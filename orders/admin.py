@@ -10,10 +10,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 
+from backoffice.actor import Actor
 from backoffice.admin_site import AccountScoped, ScopedValuesFilter
 from backoffice.admin_site import ReadOnly as ReadOnlyHistory
 from backoffice.forms import StorableJSONField
-from orders.actor import Actor
 from orders.models import (
     DraftOrder,
     Event,

@@ -13,7 +13,8 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .errors import FieldError, InvalidInput
+from backoffice.errors import FieldError, InvalidInput
+
 from .models import REVERSED
 from .money import is_currency, vat_contained
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
-from orders.errors import DomainError, ErrorCode
+from backoffice.errors import DomainError, ErrorCode
 from orders.models import OperationKind, Order, OrderLine, OrderStatus, PaymentStatus
 from orders.money import exponent, parse_amount, vat_contained
 

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from .actor import Actor
+from backoffice.actor import Actor
+
 from .models import OperationKind, Order
 
 # What a recorded kind draws on. Captures and cancellations share the uncaptured authorized

@@ -7,9 +7,9 @@ from django.db.models import Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 
+from backoffice.errors import NotFound
 from backoffice.models import Account
 
-from .errors import NotFound
 from .ledger import Figures
 from .models import (
     DraftOrder,

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from orders.errors import DomainError
+from backoffice.errors import DomainError
 from orders.models import Order
 from payments.gateways import default_provider
 from payments.models import PAYABLE, CallKind, Mismatch, PaymentSession, ProviderCall, SessionStatus

@@ -13,10 +13,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from backoffice.actor import Actor
 from backoffice.api.errors import error_body
+from backoffice.errors import Conflict, DomainError, InvalidInput, NotFound
 from backoffice.middleware import unstorable
-from orders.actor import Actor
-from orders.errors import Conflict, DomainError, InvalidInput, NotFound
 from orders.models import Order
 from orders.money import format_money
 from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume

@@ -5,9 +5,9 @@ import copy
 import factory
 from django.contrib.auth.models import Group, User
 
+from backoffice.actor import Actor
 from backoffice.models import Account
 from backoffice.services import api_client_create
-from orders.actor import Actor
 from orders.models import OperationKind, Order
 from orders.services.drafts import draft_complete, draft_create
 from orders.services.operations import operation_record

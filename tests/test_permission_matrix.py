@@ -11,8 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from backoffice.actor import Actor
 from backoffice.models import AccessToken, IdempotencyRecord
-from orders.actor import Actor
 from orders.models import DraftOrder
 from payments.models import Mismatch, PaymentSession, ProviderCall, ReconciliationRun, SandboxFault
 from payments.services import calls

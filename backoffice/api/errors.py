@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from orders.errors import DomainError, ErrorCode, InvalidInput, NotFound
+from backoffice.errors import DomainError, ErrorCode, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from backoffice.errors import Conflict, DomainError, FieldError, InvalidInput
 from backoffice.models import Account, IdempotencyRecord
-from orders.errors import Conflict, DomainError, FieldError, InvalidInput
 
 from .errors import domain_error_response
 

@@ -14,8 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backoffice.errors import FieldError, InvalidInput
 from backoffice.models import AccessToken, Account, ApiClient, secret_hash
-from orders.errors import FieldError, InvalidInput
 
 from .errors import error_responses
 from .idempotency import idempotent

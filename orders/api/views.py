@@ -6,10 +6,10 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from backoffice.actor import Actor
 from backoffice.api.errors import error_responses
 from backoffice.api.views import AccountAPIView
 from orders import selectors
-from orders.actor import Actor
 from orders.models import OperationKind
 from orders.services.drafts import (
     draft_complete,

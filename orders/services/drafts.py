@@ -9,10 +9,10 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from backoffice.actor import Actor
+from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput, NotFound
 from backoffice.models import Account
-from orders.actor import Actor
 from orders.documents import COUNT_LIMIT, clean_draft, clean_draft_item, number_lines, order_total_check
-from orders.errors import Conflict, ErrorCode, FieldError, InvalidInput, NotFound
 from orders.locks import order_lock
 from orders.models import (
     REVERSED,

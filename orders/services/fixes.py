@@ -9,8 +9,8 @@ from typing import Any
 
 from django.db import transaction
 
-from orders.actor import Actor
-from orders.errors import FieldError, InvalidInput
+from backoffice.actor import Actor
+from backoffice.errors import FieldError, InvalidInput
 from orders.locks import order_lock
 from orders.models import EventKind, Order, OrderLine
 

@@ -11,7 +11,7 @@ import uuid
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
-from orders.errors import Conflict, ErrorCode, FieldError, InvalidInput
+from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput
 from orders.models import FormToken
 
 

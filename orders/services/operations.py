@@ -13,9 +13,9 @@ from django.db import transaction
 from django.db.models import BigIntegerField, Case, F, Min, Sum, When
 from django.utils import timezone
 
-from orders.actor import Actor
+from backoffice.actor import Actor
+from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput
 from orders.documents import clean_operation
-from orders.errors import Conflict, ErrorCode, FieldError, InvalidInput
 from orders.holds import Hold, held_by_line, holds_described, order_cancelling, order_holds
 from orders.ledger import limit_error
 from orders.locks import order_lock

@@ -22,8 +22,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from orders.actor import Actor
-from orders.errors import FieldError, InvalidInput
+from backoffice.actor import Actor
+from backoffice.errors import FieldError, InvalidInput
 from orders.models import DraftOrder, OperationItem, OperationKind, Order, OrderLine, PaymentOperation
 from orders.money import vat_contained
 from orders.selectors import reversed_by

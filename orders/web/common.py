@@ -3,9 +3,9 @@
 from django.http import Http404
 from django.urls import reverse
 
+from backoffice.actor import Actor
+from backoffice.errors import NotFound
 from backoffice.models import Account
-from orders.actor import Actor
-from orders.errors import NotFound
 from orders.models import DraftOrder, Order
 from orders.selectors import draft_get, order_get, order_page_get
 

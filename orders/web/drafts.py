@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backoffice.access import staff_page
+from backoffice.errors import DomainError, NotFound
 from backoffice.models import Account
 from backoffice.pages import UNPROCESSABLE, done, page_or_partial
-from orders.errors import DomainError, NotFound
 from orders.forms import DraftStartForm, LineItemForm
 from orders.models import DraftOrder
 from orders.money import format_money

@@ -7,9 +7,9 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from backoffice.access import staff_page
+from backoffice.errors import DomainError
 from backoffice.models import Account
 from backoffice.pages import UNPROCESSABLE, done, page_or_partial
-from orders.errors import DomainError
 from orders.forms import CancelForm, OperationForm
 from orders.holds import held_by_line, order_holds
 from orders.models import OperationKind, Order, PaymentOperation

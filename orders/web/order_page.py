@@ -6,9 +6,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import staff_page
+from backoffice.errors import DomainError
 from backoffice.models import Account
 from backoffice.pages import UNPROCESSABLE, page_or_partial
-from orders.errors import DomainError
 from orders.forms import NoteForm
 from orders.holds import Hold, held_by_line, order_holds
 from orders.models import EventKind, OperationKind, Order

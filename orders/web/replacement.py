@@ -9,9 +9,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backoffice.access import staff_page
+from backoffice.errors import DomainError
 from backoffice.models import Account
 from backoffice.pages import UNPROCESSABLE, done
-from orders.errors import DomainError
 from orders.forms import ExtraAuthorizationForm, ReplaceForm, ReplacementLineForm, SettleForm
 from orders.models import DraftOrder, Order
 from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume, form_token_new

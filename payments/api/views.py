@@ -15,12 +15,12 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from backoffice.actor import Actor
 from backoffice.api.errors import error_body
 from backoffice.api.idempotency import idempotent
 from backoffice.api.views import AccountAPIView
+from backoffice.errors import FieldError, InvalidInput
 from orders import selectors
-from orders.actor import Actor
-from orders.errors import FieldError, InvalidInput
 from payments.models import CallKind, CallState, PaymentSession, ProviderCall
 from payments.services.calls import provider_action
 from payments.services.sessions import session_create

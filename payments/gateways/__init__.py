@@ -4,7 +4,7 @@ development) and none in production."""
 
 from django.conf import settings
 
-from orders.errors import Conflict
+from backoffice.errors import Conflict
 from payments.models import Provider
 
 from .base import Gateway

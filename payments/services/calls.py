@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from orders.actor import Actor
-from orders.errors import Conflict, DomainError, ErrorCode, FieldError, InvalidInput
+from backoffice.actor import Actor
+from backoffice.errors import Conflict, DomainError, ErrorCode, FieldError, InvalidInput
 from orders.holds import Hold
 from orders.ledger import Figures, provider_exceeds_message
 from orders.locks import order_lock

@@ -3,7 +3,7 @@ registered when the app starts."""
 
 from django.db import transaction
 
-from orders.actor import Actor
+from backoffice.actor import Actor
 from orders.holds import Hold
 from orders.models import OperationKind, Order
 from payments.holds import payment_holds

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from orders.actor import Actor
-from orders.errors import DomainError
+from backoffice.actor import Actor
+from backoffice.errors import DomainError
 from orders.models import Order
 from orders.selectors import payment_figures
 from payments.gateways import gateway_for

@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.actor import Actor
-from orders.errors import Conflict, DomainError, ErrorCode, FieldError, InvalidInput, NotFound
+from backoffice.actor import Actor
+from backoffice.errors import Conflict, DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 from orders.holds import holds_described
 from orders.ledger import limit_error
 from orders.locks import order_lock

@@ -21,7 +21,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from backoffice.benchmark.measure import free_port
+from devtools.benchmark.measure import free_port
 from tests.conftest import token_for
 from tests.factories import SEED_DRAFT, SEED_ITEM, api_client_for, make_order
 from tests.orders.api_helpers import assert_error, op_body, snapshot

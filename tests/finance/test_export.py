@@ -5,7 +5,7 @@ import tracemalloc
 
 from django.utils import timezone
 
-from orders.actor import Actor
+from backoffice.actor import Actor
 from finance.export import cell, major
 from orders.models import OperationItem, OperationKind, PaymentOperation
 from tests.factories import item, make_order, record

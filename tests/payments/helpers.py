@@ -1,4 +1,4 @@
-from orders.actor import Actor
+from backoffice.actor import Actor
 from payments.gateways.sandbox import SandboxGateway
 from payments.models import PaymentSession
 from payments.services.sessions import session_authorize, session_create

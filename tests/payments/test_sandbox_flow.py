@@ -2,7 +2,7 @@
 
 import pytest
 
-from orders.errors import Conflict
+from backoffice.errors import Conflict
 from orders.models import OperationKind, PaymentOperation, PaymentStatus
 from payments.models import CallKind, CallState, ProviderCall, SandboxFault, SessionStatus
 from payments.services.calls import provider_action

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from orders.actor import Actor
+from backoffice.actor import Actor
 from orders.models import Event, Order, PaymentOperation
 from orders.services.events import note_add
 from tests.factories import item, make_order, record

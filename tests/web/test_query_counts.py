@@ -3,7 +3,7 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.actor import Actor
+from backoffice.actor import Actor
 from orders.services.drafts import draft_complete, draft_create
 from orders.services.events import note_add
 from tests.factories import item, make_order, record

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from orders.actor import Actor
-from orders.errors import InvalidInput
+from backoffice.actor import Actor
+from backoffice.errors import InvalidInput
 from orders.models import DraftOrder, Order, PaymentOperation
 from orders.selectors import order_get
 from orders.services.replacement import (

@@ -3,8 +3,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from backoffice.errors import InvalidInput
 from backoffice.services import account_get_or_create, api_client_create
-from orders.errors import InvalidInput
 
 
 class Command(BaseCommand):
