@@ -37,6 +37,7 @@ _MEANING = {
     403: "missing scope",
     404: "unknown, or another account's",
     409: "conflict with the order's state or its ledger, or a reused Idempotency-Key",
+    413: "a request body over the API_MAX_BODY_BYTES limit (1 MiB by default)",
     429: "too many requests",
 }
 
@@ -45,7 +46,7 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     """The documented error answers of an endpoint, all with the error body."""
     return {
         code: OpenApiResponse(ErrorBodySerializer, description=_MEANING[code])
-        for code in codes or (400, 401, 403, 404, 409)
+        for code in codes or (400, 401, 403, 404, 409, 413)
     }
 
 
