@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from django.db import connections
 from django.test.utils import CaptureQueriesContext
@@ -39,3 +41,57 @@ def test_reads_outside_replica_reads_use_the_primary(account):
     with CaptureQueriesContext(connections["default"]) as primary:
         list(Order.objects.filter(account=account))
     assert len(primary.captured_queries) == 1
+
+
+def _on_a_real_replica() -> bool:
+    if not replica_configured():
+        return False
+    primary, replica = connections["default"].settings_dict, connections[REPLICA].settings_dict
+    return (primary["HOST"], primary["PORT"]) != (replica["HOST"], replica["PORT"])
+
+
+@pytest.mark.skipif(not _on_a_real_replica(), reason="needs a streaming replica of its own (.ci/replica)")
+@pytest.mark.django_db(databases=["default", REPLICA], transaction=True)
+def test_a_lagging_replica_serves_lists_late_but_never_a_ledger_check(account):
+    """Replay paused on the replica: a lag-tolerant read does not see a new order yet, while
+    recording an operation on it (a ledger check under the order's lock) reads the primary."""
+    primary, replica = connections["default"], connections[REPLICA]
+    with replica.cursor() as cursor:
+        assert cursor.connection.info.port != primary.settings_dict["PORT"]
+        cursor.execute("SELECT pg_is_in_recovery()")
+        assert cursor.fetchone() == (True,)
+        cursor.execute("SELECT pg_wal_replay_pause()")
+    try:
+        # This session's commits must not wait for the paused replica.
+        with primary.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = local")
+        order = make_order(account)
+        with replica_reads():
+            assert not Order.objects.filter(pk=order.pk).exists()  # the replica lags
+            with CaptureQueriesContext(replica) as on_replica:
+                operation_record(
+                    order=order,
+                    kind="authorization",
+                    actor=TEST_ACTOR,
+                    payload={
+                        "items": [{"line_id": 1, "amount": 39800}],
+                        "payment_details": {"payment_id": "P"},
+                    },
+                )
+        assert on_replica.captured_queries == []
+        order.refresh_from_db()
+        assert order.authorized_amount == 39800
+    finally:
+        with replica.cursor() as cursor:
+            cursor.execute("SELECT pg_wal_replay_resume()")
+        with primary.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+    # Once replayed, the replica shows it.
+    with replica.cursor() as cursor:
+        for _ in range(100):
+            cursor.execute("SELECT authorized_amount FROM orders_order WHERE id = %s", [order.pk])
+            if cursor.fetchone() == (39800,):
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the replica never caught up")
