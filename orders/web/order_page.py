@@ -15,6 +15,7 @@ from orders.models import EventKind, OperationKind, Order
 from orders.selectors import draft_list, event_list, operation_list
 from orders.services.events import note_add
 from orders.services.replacement import replacement_settlement, reversible_lines
+from orders.timeline import event_summary
 from orders.web.common import order_page_or_404, order_url, staff_actor
 
 
@@ -29,6 +30,9 @@ def _order_context(request, order: Order) -> dict:
     replacements = [d for d in drafts if (d.document.get("metadata") or {}).get("replacement")]
     settlements = [(draft, replacement_settlement(order=order, draft=draft)) for draft in replacements]
     lines = list(order.lines.all())
+    by_id = {line.line_id: line for line in lines}
+    for event in events:
+        event.text = event_summary(event, by_id, order.currency)
     holds = order_holds(order)
     return {
         "order": order,
