@@ -4,7 +4,8 @@ from django.urls import include, path
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("payments/", include("payments.urls")),
+    # Before the orders' pages: `<aid>/orders/<order_id>/payments/` would match their `<action>/`.
+    path("", include("payments.urls")),
     path("", include("orders.urls")),
     path("", include("finance.urls")),
 ]

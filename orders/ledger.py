@@ -3,7 +3,7 @@ and to refund, how much of a kind a line can still take and the message when it 
 the payment status derived from the totals.
 
 The same four figures are kept per line and summed per order (`orders.models.LedgerFigures`,
-whose properties delegate here), per payment id and line (`payments.services.ledger`), and
+whose properties delegate here), per payment id and line (`payments.planning`), and
 counted with what is still under way (`orders.holds`). The database's check constraints on
 lines and the finance queries say in a comment which rule here they mirror.
 """
@@ -105,7 +105,7 @@ def exceeds_message(kind: OperationKind, line_id: int, amount: int, left: int, w
 
 def provider_exceeds_message(kind: OperationKind, line_id: int, amount: int, possible: int) -> str:
     """What the provider can still be asked for, per payment id, counts what is recorded under
-    it and what calls under way hold (`payments.services.calls`)."""
+    it and what calls under way hold (`payments.planning`)."""
     what = "refundable" if kind == OperationKind.REFUND else "capturable"
     return f"line {line_id}: {kind} {amount} exceeds the {what} at the provider {possible}"
 

@@ -5,7 +5,8 @@ from django.contrib import admin
 
 from backoffice.admin_site import AccountScoped, ReadOnly, SuperusersOnly
 
-from .models import Mismatch, PaymentSession, ProviderCall, ReconciliationRun, SandboxFault
+from .models import Mismatch, PaymentSession, ProviderCall, ReconciliationRun
+from .sandbox.models import SandboxFault
 
 
 class ReadOnlyAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):

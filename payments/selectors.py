@@ -2,11 +2,25 @@
 
 from django.db.models import QuerySet
 
-from backoffice.errors import DomainError
+from backoffice.errors import DomainError, NotFound
+from backoffice.models import Account
 from orders.models import Order
 from payments.gateways import default_provider
 from payments.models import PAYABLE, CallKind, Mismatch, PaymentSession, ProviderCall, SessionStatus
-from payments.services.calls import _plan, plan_basis
+from payments.planning import calls_plan, plan_basis
+
+
+def panel_order_get(*, account: Account, order_id: str) -> Order:
+    """The account's order as the payment panel reads it: its lines at hand."""
+    order = (
+        Order.objects.filter(account=account, order_id=order_id)
+        .select_related("account")
+        .prefetch_related("lines")
+        .first()
+    )
+    if order is None:
+        raise NotFound(f"there is no order {order_id}")
+    return order
 
 
 def call_list(*, order: Order) -> QuerySet[ProviderCall]:
@@ -23,7 +37,7 @@ def provider_amounts(order: Order, provider: str) -> dict[str, int]:
     out = {}
     for kind in (CallKind.CAPTURE, CallKind.REFUND, CallKind.VOID):
         try:
-            plan = _plan(order, kind, None, provider, basis)
+            plan = calls_plan(order, kind, None, provider, basis)
         except DomainError:
             plan = {}
         out[kind.value] = sum(sum(per_line.values()) for per_line in plan.values())
@@ -44,6 +58,7 @@ def open_mismatches() -> QuerySet[Mismatch]:
 
 
 def panel(order: Order) -> dict:
+    """What the payment panel shows of an order (the view adds what the user may do)."""
     provider = default_provider()
     sessions = list(session_list(order=order)[:10])
     payable = list(order.payment_sessions.filter(status__in=PAYABLE).order_by("created_at"))

@@ -1,21 +1,24 @@
-from django.urls import path
+"""The payments app's pages. Staff's are under the account, beside the order's own pages; the
+provider's callback, the customer's return page and the sandbox's payment page are public URLs
+given to the provider, under `/payments/`."""
+
+from django.urls import include, path
 
 from . import views
 
 app_name = "payments"
 
+staff = "<str:aid>/orders/<str:order_id>/payments/"
+
 urlpatterns = [
-    path("orders/<uuid:order_pk>/", views.order_payments, name="order"),
-    path("orders/<uuid:order_pk>/panel", views.order_panel, name="panel"),
-    path("orders/<uuid:order_pk>/link", views.link_send, name="link"),
-    path(
-        "orders/<uuid:order_pk>/links/<uuid:session_pk>/withdraw", views.link_withdraw, name="link-withdraw"
-    ),
-    path("orders/<uuid:order_pk>/capture", views.capture, name="capture"),
-    path("orders/<uuid:order_pk>/refund", views.refund, name="refund"),
-    path("orders/<uuid:order_pk>/void", views.void, name="void"),
-    path("orders/<uuid:order_pk>/sandbox-fault", views.sandbox_fault, name="sandbox-fault"),
-    path("callback/<uuid:session_pk>", views.callback, name="callback"),
-    path("return/<uuid:session_pk>", views.payment_return, name="return"),
-    path("sandbox/<str:session_id>", views.sandbox_page, name="sandbox-page"),
+    path(staff, views.order_payments, name="order"),
+    path(f"{staff}panel", views.order_panel, name="panel"),
+    path(f"{staff}link", views.link_send, name="link"),
+    path(f"{staff}links/<uuid:session_pk>/withdraw", views.link_withdraw, name="link-withdraw"),
+    path(f"{staff}capture", views.capture, name="capture"),
+    path(f"{staff}refund", views.refund, name="refund"),
+    path(f"{staff}void", views.void, name="void"),
+    path("payments/callback/<uuid:session_pk>", views.callback, name="callback"),
+    path("payments/return/<uuid:session_pk>", views.payment_return, name="return"),
+    path("", include("payments.sandbox.urls")),
 ]

@@ -1,44 +1,36 @@
-"""Staff actions at the payment provider, the provider's callback, the customer's return page
-and the sandbox provider's payment page."""
+"""The payment panel of an order and the staff's actions at the provider (under the account,
+`/<aid>/orders/<order_id>/payments/…`, behind the one staff access check); the provider's
+callback and the customer's return page (public: their URLs are given to the provider).
+
+The sandbox provider's payment page and fault control are in `payments/sandbox/views.py`."""
 
 import json
 import logging
+from collections.abc import Callable
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.middleware import HtmxDetails
 
+from backoffice.access import staff_page
 from backoffice.actor import Actor
 from backoffice.api.errors import error_body
 from backoffice.errors import Conflict, DomainError, InvalidInput, NotFound
 from backoffice.middleware import unstorable
+from backoffice.models import Account
 from orders.models import Order
 from orders.money import format_money
-from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume
-from payments.gateways import sandbox_enabled
-from payments.gateways.base import Declined
-from payments.gateways.sandbox import SandboxGateway
-from payments.models import (
-    CallKind,
-    CallState,
-    PaymentSession,
-    Provider,
-    SandboxFault,
-    SandboxFaultKind,
-    SandboxFaultOutcome,
-    SandboxSession,
-    SandboxTransaction,
-    SessionStatus,
-)
+from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume, form_token_new
+from payments import selectors
+from payments.models import CallKind, CallState, PaymentSession, ProviderCall, SessionStatus
 from payments.services.calls import provider_action
 from payments.services.sessions import (
     ProviderUnavailable,
-    public_url,
     session_authorize,
     session_create,
     session_withdraw,
@@ -47,19 +39,87 @@ from payments.services.sessions import (
 logger = logging.getLogger(__name__)
 
 CALLBACK = Actor(system="provider callback")
-NOTICE = "payments_notice"
+OPERATE = "orders.record_operation"
+REFUND = "orders.record_refund"
+PANEL_TEMPLATE = "payments/order_panel.html"
+# The panel's forms, each with a one-time token of its own.
+PANEL_FORMS = ("link", "withdraw", "capture", "refund", "void", "fault")
 
 
-def staff_order(request, order_pk) -> Order:
-    """The order, if the user is a member of its account; anyone else's is a 404."""
-    order = get_object_or_404(Order.objects.select_related("account").prefetch_related("lines"), pk=order_pk)
+class HtmxHttpRequest(HttpRequest):
+    """For type hints only: a request through django-htmx's middleware (`request.htmx`)."""
+
+    htmx: HtmxDetails
+
+
+def _order(account: Account, order_id: str) -> Order:
+    try:
+        return selectors.panel_order_get(account=account, order_id=order_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+# Notices: what an action did, shown once on its order's panel (django.contrib.messages).
+
+
+def _tag(order: Order) -> str:
+    return f"payments order-{order.pk}"
+
+
+def panel_notice(request, order: Order, level: int, text: str) -> None:
+    """Say on the order's payment panel what an action did (shown once, there only)."""
+    messages.add_message(request, level, text, extra_tags=_tag(order))
+
+
+def _notices_take(request, order: Order) -> list:
+    """The order's panel notices, used up; any other page's messages stay for their page."""
+    storage = messages.get_messages(request)
+    mine, others = [], []
+    for message in storage:
+        (mine if message.extra_tags == _tag(order) else others).append(message)
+    for message in others:
+        messages.add_message(request, message.level, message.message, extra_tags=message.extra_tags)
+    return mine
+
+
+# The panel
+
+
+def panel_context(request, order: Order) -> dict:
+    """What the payment panel template renders: the order, and in `pay` what the provider can
+    still do on it (`selectors.panel`), what the user may do, the notices and the forms'
+    one-time tokens."""
     user = request.user
-    if not user.is_superuser and not order.account.members.filter(pk=user.pk).exists():
-        raise Http404("no such order")
-    return order
+    return {
+        "order": order,
+        "pay": {
+            **selectors.panel(order),
+            "can_operate": user.has_perm(OPERATE),
+            "can_refund": user.has_perm(REFUND),
+            "notices": _notices_take(request, order),
+            "tokens": {name: form_token_new() for name in PANEL_FORMS},
+            "next": request.get_full_path(),
+        },
+    }
 
 
-# One-time form tokens (orders.services.form_tokens): a double-submitted form acts once.
+@require_GET
+@staff_page()
+def order_payments(request: HtmxHttpRequest, account: Account, order_id: str) -> HttpResponse:
+    """The panel on a page of its own: what the order page's panel links to."""
+    order = _order(account, order_id)
+    return render(request, "payments/order_page.html", panel_context(request, order))
+
+
+@require_GET
+@staff_page()
+def order_panel(request: HtmxHttpRequest, account: Account, order_id: str) -> HttpResponse:
+    """The panel alone, which the order page loads after it has shown the order."""
+    order = _order(account, order_id)
+    return render(request, PANEL_TEMPLATE, panel_context(request, order))
+
+
+# Staff actions: one-time form token, the action, then the panel again (htmx) or a redirect.
 
 
 def _form_token_take(request) -> bool:
@@ -71,145 +131,97 @@ def _form_token_take(request) -> bool:
     return True
 
 
-def _notice(request, order: Order, level: str, text: str) -> None:
-    notices = request.session.get(NOTICE, {})
-    notices[str(order.pk)] = {"level": level, "text": text}
-    request.session[NOTICE] = notices
-
-
-def notice_pop(request, order: Order) -> dict | None:
-    notices = request.session.get(NOTICE, {})
-    notice = notices.pop(str(order.pk), None)
-    if notice is not None:
-        request.session[NOTICE] = notices
-    return notice
-
-
 def _back(request, order: Order) -> HttpResponse:
     if request.htmx:
-        return render(request, "payments/order_panel.html", {"order": order, "request": request})
+        return render(request, PANEL_TEMPLATE, panel_context(request, order))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = reverse("payments:order", args=[order.pk])
+        target = reverse("payments:order", args=[order.account.aid, order.order_id])
     return HttpResponseRedirect(target)
 
 
-def _calls_notice(request, order: Order, calls, verb: str) -> None:
-    states = {c.state for c in calls}
-    money = format_money(sum(c.amount for c in calls), order.currency)
-    if states == {CallState.SUCCEEDED} and not any(c.problem for c in calls):
-        _notice(request, order, "success", f"{verb} of {money} done at the provider and recorded.")
-    elif CallState.UNKNOWN in states:
-        _notice(
-            request,
-            order,
-            "warning",
-            f"{verb} of {money}: the provider did not answer. The amount stays held until "
-            "reconciliation finds out what happened.",
-        )
-    elif any(c.problem for c in calls):
-        _notice(request, order, "error", "; ".join(c.problem for c in calls if c.problem))
-    else:
-        _notice(request, order, "error", f"{verb} refused: " + "; ".join(c.error for c in calls if c.error))
-
-
-def _staff_action(request, order_pk, permission: str, act) -> HttpResponse:
-    order = staff_order(request, order_pk)
-    if not request.user.has_perm(f"orders.{permission}"):
-        raise PermissionDenied
+def staff_action(request, account: Account, order_id: str, act: Callable[[Order], None]) -> HttpResponse:
+    """Run one staff action on the order once per form (a double click or a resubmitted page
+    does nothing twice); a refusal is shown on the panel."""
+    order = _order(account, order_id)
     if not _form_token_take(request):
-        # Already submitted (double click, back button): do nothing twice.
         return _back(request, order)
     try:
         act(order)
     except DomainError as exc:
-        _notice(request, order, "error", exc.message)
+        panel_notice(request, order, messages.ERROR, exc.message)
     return _back(request, order)
 
 
-@require_GET
-@login_required
-def order_payments(request, order_pk) -> HttpResponse:
-    order = staff_order(request, order_pk)
-    return render(request, "payments/order_page.html", {"order": order})
-
-
-@require_GET
-@login_required
-def order_panel(request, order_pk) -> HttpResponse:
-    """The panel alone, which the order page loads after it has shown the order."""
-    order = staff_order(request, order_pk)
-    return render(request, "payments/order_panel.html", {"order": order})
+def _calls_notice(request, order: Order, calls: list[ProviderCall], verb: str) -> None:
+    states = {c.state for c in calls}
+    money = format_money(sum(c.amount for c in calls), order.currency)
+    if states == {CallState.SUCCEEDED} and not any(c.problem for c in calls):
+        text = f"{verb} of {money} done at the provider and recorded."
+        panel_notice(request, order, messages.SUCCESS, text)
+    elif CallState.UNKNOWN in states:
+        panel_notice(
+            request,
+            order,
+            messages.WARNING,
+            f"{verb} of {money}: the provider did not answer. The amount stays held until "
+            "reconciliation finds out what happened.",
+        )
+    elif any(c.problem for c in calls):
+        panel_notice(request, order, messages.ERROR, "; ".join(c.problem for c in calls if c.problem))
+    else:
+        refused = "; ".join(c.error for c in calls if c.error)
+        panel_notice(request, order, messages.ERROR, f"{verb} refused: {refused}")
 
 
 @require_POST
-@login_required
-def link_send(request, order_pk) -> HttpResponse:
+@staff_page(OPERATE)
+def link_send(request: HtmxHttpRequest, account: Account, order_id: str) -> HttpResponse:
     def act(order: Order) -> None:
-        session = session_create(order=order, actor=Actor(user=request.user))
+        session = session_create(order=order, items=None, actor=Actor(user=request.user))
         if session.status == SessionStatus.OPEN:
-            _notice(request, order, "success", f"Payment link ready: {session.url}")
+            panel_notice(request, order, messages.SUCCESS, f"Payment link ready: {session.url}")
         else:
-            _notice(request, order, "error", f"The payment link could not be made: {session.problem}")
+            text = f"The payment link could not be made: {session.problem}"
+            panel_notice(request, order, messages.ERROR, text)
 
-    return _staff_action(request, order_pk, "record_operation", act)
-
-
-def _provider_view(kind: CallKind, permission: str, verb: str):
-    @require_POST
-    @login_required
-    def view(request, order_pk) -> HttpResponse:
-        def act(order: Order) -> None:
-            calls = provider_action(order=order, kind=kind, items=None, actor=Actor(user=request.user))
-            _calls_notice(request, order, calls, verb)
-
-        return _staff_action(request, order_pk, permission, act)
-
-    view.__name__ = f"{kind}_at_provider"
-    return view
+    return staff_action(request, account, order_id, act)
 
 
 @require_POST
-@login_required
-def link_withdraw(request, order_pk, session_pk) -> HttpResponse:
+@staff_page(OPERATE)
+def link_withdraw(request: HtmxHttpRequest, account: Account, order_id: str, session_pk) -> HttpResponse:
     """Withdraw a payable link: the customer can no longer pay it."""
 
     def act(order: Order) -> None:
         session = get_object_or_404(PaymentSession, pk=session_pk, order=order)
         session = session_withdraw(session=session, actor=Actor(user=request.user))
-        _notice(
-            request, order, "info", f"Payment link {str(session.pk)[:8]} withdrawn: it can no longer be paid."
-        )
+        text = f"Payment link {str(session.pk)[:8]} withdrawn: it can no longer be paid."
+        panel_notice(request, order, messages.INFO, text)
 
-    return _staff_action(request, order_pk, "record_operation", act)
-
-
-capture = _provider_view(CallKind.CAPTURE, "record_operation", "Capture")
-refund = _provider_view(CallKind.REFUND, "record_refund", "Refund")
-void = _provider_view(CallKind.VOID, "record_operation", "Cancellation")
+    return staff_action(request, account, order_id, act)
 
 
-@require_POST
-@login_required
-def sandbox_fault(request, order_pk) -> HttpResponse:
-    """Demo control: make the sandbox's next capture, refund or cancel misbehave."""
+def _provider_view(kind: CallKind, permission: str, verb: str) -> Callable:
+    """Capture, refund or cancel at the provider whatever it can still take (staff pick no
+    amounts here: the order's own forms record amounts)."""
 
-    def act(order: Order) -> None:
-        if not sandbox_enabled():
-            raise Conflict("only the sandbox provider can be told to fail")
-        kind, outcome = request.POST.get("kind"), request.POST.get("outcome")
-        if kind not in SandboxFaultKind.values or outcome not in SandboxFaultOutcome.values:
-            raise Conflict("choose a call and a failure")
-        # Only this order's account's payments are affected.
-        SandboxFault.objects.create(account=order.account.aid, kind=kind, outcome=outcome)
-        _notice(
-            request,
-            order,
-            "info",
-            f"The sandbox's next {kind} will {SandboxFaultOutcome(outcome).label.lower()}.",
-        )
+    @require_POST
+    @staff_page(permission)
+    def view(request: HtmxHttpRequest, account: Account, order_id: str) -> HttpResponse:
+        def act(order: Order) -> None:
+            calls = provider_action(order=order, kind=kind, items=None, actor=Actor(user=request.user))
+            _calls_notice(request, order, calls, verb)
 
-    return _staff_action(request, order_pk, "record_operation", act)
+        return staff_action(request, account, order_id, act)
+
+    view.__name__ = f"{kind}_at_provider"
+    return view
+
+
+capture = _provider_view(CallKind.CAPTURE, OPERATE, "Capture")
+refund = _provider_view(CallKind.REFUND, REFUND, "Refund")
+void = _provider_view(CallKind.VOID, OPERATE, "Cancellation")
 
 
 # The provider's side
@@ -280,52 +292,3 @@ def payment_return(request, session_pk) -> HttpResponse:
     except DomainError as exc:
         logger.info("payment return for %s: %s", session_pk, exc.message)
     return render(request, "payments/return.html", {"session": session, "order": session.order})
-
-
-@require_http_methods(["GET", "POST"])
-def sandbox_page(request, session_id) -> HttpResponse:
-    """The sandbox provider's payment page: one click authorizes (or declines). It exists only
-    where the sandbox is the provider."""
-    if not sandbox_enabled():
-        raise Http404("no such page")
-    sandbox_session = get_object_or_404(SandboxSession, pk=session_id)
-    gateway = SandboxGateway(public_url())
-    if request.method == "POST":
-        try:
-            txn = gateway.session_pay(session_id, decline=request.POST.get("action") == "decline")
-        except Declined as exc:
-            return _sandbox_render(request, sandbox_session, refused=exc.message, status=410)
-        # What Dintero does next: call the merchant's callback, then send the customer back.
-        session = PaymentSession.objects.filter(provider=Provider.SANDBOX, session_id=session_id).first()
-        if session is not None:
-            try:
-                session_authorize(session=session, actor=CALLBACK, transaction_id=txn.id)
-            except DomainError as exc:
-                logger.warning("sandbox callback for %s: %s", session_id, exc.message)
-        if sandbox_session.return_url:
-            sep = "&" if "?" in sandbox_session.return_url else "?"
-            return redirect(
-                f"{sandbox_session.return_url}{sep}transaction_id={txn.id}&merchant_reference="
-                f"{sandbox_session.body['order']['merchant_reference']}"
-            )
-        return redirect(request.path)
-    refused = "This payment link has expired." if sandbox_session.cancelled_at else ""
-    return _sandbox_render(request, sandbox_session, refused=refused, status=410 if refused else 200)
-
-
-def _sandbox_render(request, sandbox_session: SandboxSession, *, refused: str, status: int) -> HttpResponse:
-    order = sandbox_session.body["order"]
-    txn = SandboxTransaction.objects.filter(session=sandbox_session).first()
-    return render(
-        request,
-        "payments/sandbox_page.html",
-        {
-            "sandbox_session": sandbox_session,
-            "checkout": order,
-            "amount": format_money(order["amount"], order["currency"]),
-            "items": [{**i, "money": format_money(i["amount"], order["currency"])} for i in order["items"]],
-            "transaction": txn,
-            "refused": refused,
-        },
-        status=status,
-    )

@@ -15,7 +15,6 @@ from backoffice.actor import Actor
 from backoffice.models import AccessToken, IdempotencyRecord
 from orders.models import DraftOrder
 from payments.models import Mismatch, PaymentSession, ProviderCall, ReconciliationRun, SandboxFault
-from payments.services import calls
 from tests.admin.forms import form_data
 from tests.conftest import ShoppingApi, token_for
 from tests.factories import SEED_DRAFT, AccountFactory, UserFactory, api_client_for, item, make_order, record
@@ -42,8 +41,8 @@ PAGES = [
     ("finance drill-down", "/{aid}/finance/operations/", FINANCE),
     ("finance CSV", "/{aid}/finance/export.csv", FINANCE),
     ("books check", "/{aid}/finance/books/", FINANCE),
-    ("provider actions", "/payments/orders/{pk}/", ALL),
-    ("provider panel", "/payments/orders/{pk}/panel", ALL),
+    ("provider actions", "/{aid}/orders/{oid}/payments/", ALL),
+    ("provider panel", "/{aid}/orders/{oid}/payments/panel", ALL),
 ]
 
 
@@ -98,14 +97,7 @@ ENDPOINTS = [
 ]
 
 
-@pytest.fixture
-def provider_calls_in_test_transaction(monkeypatch):
-    """Provider calls refuse to run inside a transaction; the test wraps everything in one."""
-    monkeypatch.setattr(calls, "_allow_atomic", True)
-
-
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS, ids=[f"{m} {p}" for m, p, _ in ENDPOINTS])
-@pytest.mark.usefixtures("provider_calls_in_test_transaction")
 def test_api_by_scope(make_api, account, other_account, order, method, path, body):
     full = f"/v1/accounts/{account.aid}/{path.format(oid=order.order_id)}"
     read, write = make_api(account, "read:shopping"), make_api(account, "write:shopping")

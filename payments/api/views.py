@@ -14,6 +14,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from backoffice.actor import Actor
 from backoffice.api.errors import error_body
@@ -21,6 +22,7 @@ from backoffice.api.idempotency import idempotent
 from backoffice.api.views import AccountAPIView
 from backoffice.errors import FieldError, InvalidInput
 from orders import selectors
+from payments.items import ItemAmount
 from payments.models import CallKind, CallState, PaymentSession, ProviderCall
 from payments.services.calls import provider_action
 from payments.services.sessions import session_create
@@ -45,13 +47,21 @@ ERRORS = {
 }
 
 
-def _items(request: Request):
-    body = request.data if isinstance(request.data, dict) else None
-    if body is None:
-        if request.data in (None, "", b"") or request.data == {}:
-            return None
-        raise InvalidInput([FieldError("", "the body must be a JSON object")])
-    return body.get("items")
+def _items(request: Request) -> list[ItemAmount] | None:
+    """The items the body asks for, as `ItemsInputSerializer` validates them; None: everything
+    (no body is an empty one). Refused input is an `InvalidInput`, as the services' own: under
+    an Idempotency-Key its 400 is kept and replayed like theirs."""
+    body = {} if request.data in (None, "", b"") else request.data
+    serializer = ItemsInputSerializer(data=body)
+    if not serializer.is_valid():
+        raise InvalidInput(
+            [
+                FieldError("" if field == api_settings.NON_FIELD_ERRORS_KEY else field, str(message))
+                for field, messages in serializer.errors.items()
+                for message in messages
+            ]
+        )
+    return serializer.validated_data["items"]
 
 
 def _calls(calls: list[ProviderCall]) -> list[dict]:

@@ -1,7 +1,11 @@
 """Which provider executes payments: the one `PAYMENTS_PROVIDER` names; unset, Dintero Checkout
 when it is configured, else the sandbox where `PAYMENTS_SANDBOX` allows it (by default only in
-development) and none in production."""
+development) and none in production.
 
+`gateway_for` is where a gateway is put together; everything that talks to a provider gets its
+gateway from there (or is handed one)."""
+
+import httpx
 from django.conf import settings
 
 from backoffice.errors import Conflict
@@ -9,7 +13,6 @@ from payments.models import Provider
 
 from .base import Gateway
 from .dintero import DinteroConfig, DinteroGateway
-from .sandbox import SandboxGateway
 
 
 def dintero_config() -> DinteroConfig | None:
@@ -50,6 +53,12 @@ def provider_required() -> Provider:
     return provider
 
 
+def dintero_transport() -> httpx.BaseTransport | None:
+    """The HTTP transport Dintero is reached through: None is httpx's own, over the network.
+    The one place to reach Dintero some other way (the tests put an emulator here)."""
+    return None
+
+
 def gateway_for(provider: str, base_url: str = "") -> Gateway:
     """The gateway of a provider; `base_url` is this app's public address (sandbox links)."""
     if provider == Provider.DINTERO:
@@ -58,5 +67,8 @@ def gateway_for(provider: str, base_url: str = "") -> Gateway:
             raise LookupError(
                 "Dintero is not configured: set DINTERO_ACCOUNT_ID, _CLIENT_ID and _CLIENT_SECRET"
             )
-        return DinteroGateway(config)
+        return DinteroGateway(config, transport=dintero_transport())
+    # Imported here: the sandbox's gateway builds on this package's interface (`base`).
+    from payments.sandbox.gateway import SandboxGateway
+
     return SandboxGateway(base_url or settings.PUBLIC_URL)

@@ -14,7 +14,6 @@ the outcome unknown. A failure to connect means nothing was sent.
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,17 +61,12 @@ def tokens_forget() -> None:
         _tokens.clear()
 
 
-# Tests put an emulator's httpx transport here.
-transport_factory: Callable[[], httpx.BaseTransport] | None = None
-
-
 class DinteroGateway:
     name = "dintero"
 
     def __init__(self, config: DinteroConfig, transport: httpx.BaseTransport | None = None):
+        """`transport` None: httpx's own, over the network."""
         self.config = config
-        if transport is None and transport_factory is not None:
-            transport = transport_factory()
         self.client = httpx.Client(
             transport=transport,
             timeout=httpx.Timeout(

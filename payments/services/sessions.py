@@ -21,6 +21,7 @@ from orders.holds import holds_described
 from orders.ledger import limit_error
 from orders.locks import order_lock
 from orders.models import EventKind, OperationKind, Order, OrderLine
+from orders.models import ItemAmount as OrderItemAmount
 from orders.money import vat_contained
 from orders.services.events import event_write
 from orders.services.operations import operation_record
@@ -35,9 +36,12 @@ from payments.gateways.base import (
     Transaction,
 )
 from payments.holds import session_holds
+from payments.items import ItemAmount
+from payments.locks import session_lock
 from payments.models import PAYABLE, CallKind, CallState, PaymentSession, ProviderCall, SessionStatus
 
-from .calls import _event, _jsonable, _trim, call_fail, call_unknown
+from .calls import call_fail, call_unknown
+from .journal import call_event_write, jsonable, trimmed
 
 logger = logging.getLogger(__name__)
 
@@ -150,17 +154,16 @@ def _session_request(session: PaymentSession, order: Order, base_url: str) -> Se
 
 
 def session_create(
-    *, order: Order, items: object = None, actor: Actor, provider: str | None = None
+    *, order: Order, items: list[ItemAmount] | None = None, actor: Actor, provider: str | None = None
 ) -> PaymentSession:
     """A payment link for the lines still to authorize (or the given part of them).
 
     Its amounts are held from the moment it is stored (`creating`, before the provider is
     asked), so concurrent requests cannot make two links for the same money: a request for
     exactly what a payable link asks answers that link (a 409 while it is still being made),
-    and one that would overlap it is a 409 naming it."""
-    from .calls import _clean_items
-
-    cleaned = _clean_items(items)
+    and one that would overlap it is a 409 naming it. `items` None (or empty): all that is
+    left to authorize."""
+    cleaned = [item.as_json() for item in items] if items else None
     provider = provider or provider_required()
     base_url = public_url()
     with transaction.atomic():
@@ -201,7 +204,7 @@ def session_create(
         request = _session_request(session, order, base_url)
         call.request_body = {"merchant_reference": request.merchant_reference, "items": wanted}
         call.save(update_fields=["request_body"])
-        _event(order, call, actor, "requested")
+        call_event_write(order, call, actor, "requested")
     try:
         created = gateway_for(provider, base_url).session_create(request, reference=str(session.id))
     except ProviderError as exc:
@@ -209,22 +212,21 @@ def session_create(
         with transaction.atomic():
             order = order_lock(order.pk)
             PaymentSession.objects.filter(pk=session.pk, status__in=PAYABLE).update(
-                status=SessionStatus.FAILED, problem=_trim(exc.message)
+                status=SessionStatus.FAILED, problem=trimmed(exc.message)
             )
             session.refresh_from_db()
             ProviderCall.objects.filter(pk=call.pk).update(
                 state=state,
-                error=_trim(exc.message),
+                error=trimmed(exc.message),
                 response_status=exc.status,
-                response_body=_jsonable(exc.body),
+                response_body=jsonable(exc.body),
                 settled_at=timezone.now() if state == CallState.FAILED else None,
             )
             call.refresh_from_db()
-            _event(order, call, actor, f"{state} — {exc.message}")
+            call_event_write(order, call, actor, f"{state} — {exc.message}")
         return session
     with transaction.atomic():
-        order = order_lock(order.pk)
-        session = PaymentSession.objects.select_for_update().get(pk=session.pk)
+        order, session = session_lock(session)
         session.session_id = created.id
         session.url = created.url
         # The order may have been cancelled while the provider made the link: then it stays
@@ -240,7 +242,7 @@ def session_create(
             response_body={"id": created.id, "url": created.url},
         )
         call.refresh_from_db()
-        _event(order, call, actor, f"link created — {created.url}")
+        call_event_write(order, call, actor, f"link created — {created.url}")
     if withdrawn:
         links_expire_at_provider([session], actor=actor)
         session.refresh_from_db()
@@ -265,7 +267,7 @@ def sessions_expire(
     for session in expired:
         session.status = SessionStatus.EXPIRED
         session.expired_at = now
-        session.problem = _trim(f"expired: {why}")
+        session.problem = trimmed(f"expired: {why}")
         session.save(update_fields=["status", "expired_at", "problem"])
         event_write(
             order=order,
@@ -327,7 +329,7 @@ def links_expire_at_provider(sessions: list[PaymentSession], *, actor: Actor) ->
             )
             PaymentSession.objects.filter(pk=session.pk).update(expired_at_provider=timezone.now())
             call.refresh_from_db()
-            _event(order, call, actor, "the provider will take no payment on it")
+            call_event_write(order, call, actor, "the provider will take no payment on it")
 
 
 def _check_belongs(session: PaymentSession, txn: Transaction) -> None:
@@ -393,8 +395,7 @@ class ProviderUnavailable(DomainError):
 def _record_authorization(session: PaymentSession, txn: Transaction, actor: Actor) -> PaymentSession:
     try:
         with transaction.atomic():
-            order = order_lock(session.order_id)
-            locked = PaymentSession.objects.select_for_update().get(pk=session.pk)
+            order, locked = session_lock(session)
             expired = locked.status == SessionStatus.EXPIRED
             if locked.authorization_id or locked.status == SessionStatus.UNRECORDED or expired:
                 pass
@@ -417,19 +418,17 @@ def _authorization_write(order: Order, locked: PaymentSession, txn: Transaction,
         operation = operation_record(
             order=order,
             kind=OperationKind.AUTHORIZATION,
-            payload={
-                "items": locked.items,
-                "payment_details": {"payment_id": txn.id, "provider": locked.provider},
-                "success": True,
-                "processed_by": locked.provider,
-                "metadata": {"payment_session": str(locked.id)},
-            },
+            items=[OrderItemAmount(i["line_id"], i["amount"]) for i in locked.items],
+            payment_id=txn.id,
+            payment_details={"payment_id": txn.id, "provider": locked.provider},
+            processed_by=locked.provider,
+            metadata={"payment_session": str(locked.id)},
             actor=actor,
             settling=str(locked.id),
         )
     except DomainError as exc:
         locked.status = SessionStatus.UNRECORDED
-        locked.problem = _trim(f"authorized at the provider but not recorded: {exc.message}")
+        locked.problem = trimmed(f"authorized at the provider but not recorded: {exc.message}")
         locked.save()
         logger.error("payment link %s: %s", locked.pk, locked.problem)
         return
@@ -445,8 +444,7 @@ def _expired_payment_void(session: PaymentSession, txn: Transaction, actor: Acto
     if txn.authorized <= 0 or txn.captured > 0:
         return
     with transaction.atomic():
-        order = order_lock(session.order_id)
-        locked = PaymentSession.objects.select_for_update().get(pk=session.pk)
+        order, locked = session_lock(session)
         if locked.calls.filter(kind=CallKind.VOID).exclude(state=CallState.FAILED).exists():
             return  # already voided, or being voided
         if not locked.transaction_id:
@@ -465,7 +463,7 @@ def _expired_payment_void(session: PaymentSession, txn: Transaction, actor: Acto
             request_body={"reference": str(locked.pk), "expired_link": True},
             **actor.fields(),
         )
-        _event(order, call, actor, "requested: the link had expired when it was paid")
+        call_event_write(order, call, actor, "requested: the link had expired when it was paid")
     try:
         gateway_for(locked.provider, public_url()).void(txn.id, reference=str(call.pk))
     except OutcomeUnknown as exc:
@@ -480,4 +478,4 @@ def _expired_payment_void(session: PaymentSession, txn: Transaction, actor: Acto
             state=CallState.SUCCEEDED, settled_at=timezone.now(), settled_by="response"
         )
         call.refresh_from_db()
-        _event(order, call, actor, "succeeded: the payment on an expired link was given back")
+        call_event_write(order, call, actor, "succeeded: the payment on an expired link was given back")

@@ -29,9 +29,8 @@ from hypothesis.stateful import (
 
 from orders.ledger import Figures, payment_status
 from orders.models import Order, PaymentOperation
-from payments.gateways.sandbox import SandboxGateway
 from payments.models import CallState, ProviderCall, SandboxFault
-from payments.services import calls
+from payments.sandbox.gateway import SandboxGateway
 from payments.services.reconcile import reconcile
 
 KINDS = {"authorizations": "A", "captures": "C", "refunds": "R", "cancellations": "X"}
@@ -384,11 +383,10 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 @pytest.mark.django_db
-def test_ledger_state_machine(api, settings, monkeypatch):
+def test_ledger_state_machine(api, settings):
     LedgerMachine.api = api
-    # The sandbox provider; its calls run inside the test's transaction (see payments tests).
+    # The sandbox provider.
     settings.DINTERO_CLIENT_ID = settings.DINTERO_CLIENT_SECRET = settings.DINTERO_ACCOUNT_ID = ""
-    monkeypatch.setattr(calls, "_allow_atomic", True)
     steps = int(os.environ.get("HYPOTHESIS_STEPS", "25"))
     run_state_machine_as_test(
         LedgerMachine,

@@ -1,22 +1,10 @@
 import pytest
 from django.test import Client
 
+from payments import gateways
 from payments.gateways import dintero
-from payments.services import calls
 
 from . import dintero_emulator as emu
-
-
-@pytest.fixture(autouse=True)
-def provider_calls_in_test_transaction(request):
-    """pytest-django wraps ordinary tests in a transaction; provider calls refuse to run inside
-    one, so allow it there. Transactional tests keep the real guard."""
-    transactional = "transactional_db" in request.fixturenames or any(
-        m.kwargs.get("transaction") for m in request.node.iter_markers("django_db")
-    )
-    calls._allow_atomic = not transactional
-    yield
-    calls._allow_atomic = False
 
 
 @pytest.fixture(autouse=True)
@@ -38,7 +26,7 @@ def emulator(settings, monkeypatch):
     settings.DINTERO_API_URL = emu.API
     settings.DINTERO_CHECKOUT_URL = emu.CHECKOUT
     dintero.tokens_forget()
-    monkeypatch.setattr(dintero, "transport_factory", e.transport)
+    monkeypatch.setattr(gateways, "dintero_transport", e.transport)
     yield e
     dintero.tokens_forget()
 

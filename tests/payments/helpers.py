@@ -1,6 +1,6 @@
 from backoffice.actor import Actor
-from payments.gateways.sandbox import SandboxGateway
 from payments.models import PaymentSession
+from payments.sandbox.gateway import SandboxGateway
 from payments.services.sessions import session_authorize, session_create
 
 STAFF = Actor(system="tests")

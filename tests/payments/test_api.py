@@ -3,8 +3,8 @@
 import pytest
 
 from orders.models import PaymentStatus
-from payments.gateways.sandbox import SandboxGateway
 from payments.models import CallState, ProviderCall, SandboxFault
+from payments.sandbox.gateway import SandboxGateway
 from tests.factories import make_order
 
 from .helpers import BASE, sandbox_paid

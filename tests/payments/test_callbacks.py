@@ -7,8 +7,8 @@ from django.db import connection
 from django.test import Client
 
 from orders.models import OperationKind, PaymentOperation, PaymentStatus
-from payments.gateways.sandbox import SandboxGateway
 from payments.models import PaymentSession, SessionStatus
+from payments.sandbox.gateway import SandboxGateway
 from payments.services.sessions import session_create
 from tests.factories import AccountFactory, make_order
 

@@ -8,6 +8,7 @@ import pytest
 from payments.gateways import gateway_for
 from payments.gateways.base import Declined, NotFoundAtProvider, OutcomeUnknown, SessionLine, SessionRequest
 from payments.gateways.dintero import DinteroConfig, DinteroGateway, tokens_forget
+from payments.items import ItemAmount
 from payments.models import CallKind, CallState, SessionStatus
 from payments.services.calls import provider_action
 from payments.services.reconcile import reconcile
@@ -129,7 +130,7 @@ def _authorized_order(emulator, account):
 def test_capture_refund_void_bodies_are_exact(emulator, account):
     order, tid = _authorized_order(emulator, account)
     [capture] = provider_action(
-        order=order, kind=CallKind.CAPTURE, items=[{"line_id": 1, "amount": 30000}], actor=STAFF
+        order=order, kind=CallKind.CAPTURE, items=[ItemAmount(line_id=1, amount=30000)], actor=STAFF
     )
     [refund] = provider_action(order=order, kind=CallKind.REFUND, items=None, actor=STAFF)
     assert emulator.bodies(f"/transactions/{tid}/capture") == [

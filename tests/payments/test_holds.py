@@ -12,7 +12,6 @@ from orders.models import Event, OperationKind, OrderStatus, PaymentOperation
 from orders.services.operations import order_cancel
 from payments.apps import sandbox_in_production
 from payments.gateways.base import OutcomeUnknown
-from payments.gateways.sandbox import SandboxGateway
 from payments.models import (
     CallKind,
     CallState,
@@ -23,6 +22,7 @@ from payments.models import (
     SandboxTransaction,
     SessionStatus,
 )
+from payments.sandbox.gateway import SandboxGateway
 from payments.services.calls import provider_action
 from payments.services.reconcile import reconcile
 from payments.services.sessions import links_expire_at_provider, session_authorize, session_create
@@ -211,9 +211,10 @@ def test_reconciliation_voids_what_an_expired_link_took(api, order, monkeypatch)
 def test_staff_withdraw_a_link_and_send_another(login, order):
     client = login("Customer service")
     session = session_create(order=order, actor=STAFF)
-    panel = client.get(f"/payments/orders/{order.pk}/").content.decode()
+    payments = f"/{order.account.aid}/orders/{order.order_id}/payments/"
+    panel = client.get(payments).content.decode()
     token = re.search(r'links/[^"]+/withdraw".*?name="form_token" value="([^"]+)"', panel, re.S).group(1)
-    response = client.post(f"/payments/orders/{order.pk}/links/{session.pk}/withdraw", {"form_token": token})
+    response = client.post(f"{payments}links/{session.pk}/withdraw", {"form_token": token})
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.status == SessionStatus.EXPIRED
@@ -288,10 +289,11 @@ def test_a_sandbox_fault_of_one_account_never_reaches_another(account, other_acc
     other_staff = UserFactory(username="other-cs", role="Customer service", accounts=[other_account])
     client = Client()
     client.force_login(other_staff)
-    panel = client.get(f"/payments/orders/{theirs.pk}/").content.decode()
+    payments = f"/{other_account.aid}/orders/{theirs.order_id}/payments/"
+    panel = client.get(payments).content.decode()
     token = re.search(r'sandbox-fault".*?name="form_token" value="([^"]+)"', panel, re.S).group(1)
     response = client.post(
-        f"/payments/orders/{theirs.pk}/sandbox-fault",
+        f"{payments}sandbox-fault",
         {"form_token": token, "kind": "capture", "outcome": "decline"},
     )
     assert response.status_code == 302

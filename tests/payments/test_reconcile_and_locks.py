@@ -5,8 +5,8 @@ import pytest
 from django.db import connection, transaction
 
 from orders.models import OperationKind, PaymentOperation, PaymentStatus
-from payments.gateways.sandbox import SandboxGateway
 from payments.models import CallKind, CallState, ProviderCall, SessionStatus
+from payments.sandbox.gateway import SandboxGateway
 from payments.services.calls import provider_action
 from payments.services.reconcile import reconcile
 from payments.services.sessions import session_create

@@ -4,6 +4,7 @@ import pytest
 
 from backoffice.errors import Conflict
 from orders.models import OperationKind, PaymentOperation, PaymentStatus
+from payments.items import ItemAmount
 from payments.models import CallKind, CallState, ProviderCall, SandboxFault, SessionStatus
 from payments.services.calls import provider_action
 from tests.factories import item, make_order, record
@@ -32,7 +33,7 @@ def test_link_pay_capture_refund(order):
     assert order.payment_status == PaymentStatus.CAPTURED
 
     [refund] = provider_action(
-        order=order, kind=CallKind.REFUND, items=[{"line_id": 1, "amount": 10000}], actor=STAFF
+        order=order, kind=CallKind.REFUND, items=[ItemAmount(line_id=1, amount=10000)], actor=STAFF
     )
     assert refund.state == CallState.SUCCEEDED
     order.refresh_from_db()
@@ -45,7 +46,7 @@ def test_capture_more_than_authorized_is_a_conflict_and_sends_nothing(order):
     sandbox_paid(order)
     with pytest.raises(Conflict, match="line 1: capture 40000 exceeds the capturable at the provider 39800"):
         provider_action(
-            order=order, kind=CallKind.CAPTURE, items=[{"line_id": 1, "amount": 40000}], actor=STAFF
+            order=order, kind=CallKind.CAPTURE, items=[ItemAmount(line_id=1, amount=40000)], actor=STAFF
         )
     assert not ProviderCall.objects.filter(kind=CallKind.CAPTURE).exists()
 
@@ -88,7 +89,7 @@ def test_timeout_holds_the_amount_until_reconciled(order):
 
 def test_second_payment_link_for_the_price_difference(account):
     order = make_order(account, items=[item(1, 39800), item(2, 10000)])
-    first = sandbox_paid(order, items=[{"line_id": 1, "amount": 39800}])
+    first = sandbox_paid(order, items=[ItemAmount(line_id=1, amount=39800)])
     second = sandbox_paid(order)
     assert second.items == [{"line_id": 2, "amount": 10000}]
     assert first.transaction_id != second.transaction_id

@@ -18,8 +18,13 @@ def order(account):
     return make_order(account)
 
 
+def _url(order, action: str = "") -> str:
+    """The order's payment panel page, or one of its actions."""
+    return f"/{order.account.aid}/orders/{order.order_id}/payments/{action}"
+
+
 def _panel(client, order) -> str:
-    response = client.get(f"/payments/orders/{order.pk}/")
+    response = client.get(_url(order))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -32,7 +37,7 @@ def _token(html: str, action: str) -> str:
 
 def _post(client, order, action, **extra):
     token = _token(_panel(client, order), action)
-    return client.post(f"/payments/orders/{order.pk}/{action}", {"form_token": token, **extra})
+    return client.post(_url(order, action), {"form_token": token, **extra})
 
 
 def test_send_payment_link_shows_the_link_to_copy(login, order):
@@ -72,7 +77,7 @@ def test_a_double_submitted_form_acts_once(login, order):
     client = login("Administrator")
     token = _token(_panel(client, order), "capture")
     for _ in range(2):
-        response = client.post(f"/payments/orders/{order.pk}/capture", {"form_token": token})
+        response = client.post(_url(order, "capture"), {"form_token": token})
         assert response.status_code == 302
     assert ProviderCall.objects.filter(kind="capture").count() == 1
     assert PaymentOperation.objects.filter(kind=OperationKind.CAPTURE).count() == 1
@@ -84,26 +89,30 @@ def test_permissions(login, order):
     # Finance may refund but not capture, link or cancel.
     assert "Capture at provider" not in _panel(finance, order)
     for action in ("capture", "link", "void"):
-        response = finance.post(f"/payments/orders/{order.pk}/{action}", {"form_token": "x"})
+        response = finance.post(_url(order, action), {"form_token": "x"})
         assert response.status_code == 403
     # Customer service may not refund.
-    response = cs.post(f"/payments/orders/{order.pk}/refund", {"form_token": "x"})
+    response = cs.post(_url(order, "refund"), {"form_token": "x"})
     assert response.status_code == 403
     assert not ProviderCall.objects.filter(kind__in=["capture", "refund", "void"]).exists()
 
 
 def test_anonymous_is_sent_to_login(client, order):
-    response = client.post(f"/payments/orders/{order.pk}/capture")
+    response = client.post(_url(order, "capture"))
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_another_accounts_order_is_404(login, other_account):
+def test_another_accounts_order_is_404(login, account, other_account):
     foreign = make_order(other_account)
     sandbox_paid(foreign)
     client = login("Administrator")
-    assert client.get(f"/payments/orders/{foreign.pk}/").status_code == 404
+    assert client.get(_url(foreign)).status_code == 404
     for action in ("capture", "refund", "void", "link"):
-        assert client.post(f"/payments/orders/{foreign.pk}/{action}", {"form_token": "x"}).status_code == 404
+        assert client.post(_url(foreign, action), {"form_token": "x"}).status_code == 404
+    # Nor under the user's own account, by the other account's order id.
+    own = f"/{account.aid}/orders/{foreign.order_id}/payments/"
+    assert client.get(own).status_code == 404
+    assert client.post(f"{own}capture", {"form_token": "x"}).status_code == 404
     assert not ProviderCall.objects.filter(kind="capture").exists()
 
 
@@ -112,13 +121,11 @@ def test_csrf_is_required(staff, order):
     client = Client(enforce_csrf_checks=True)
     client.force_login(staff["Administrator"])
     token = _token(_panel(client, order), "capture")
-    response = client.post(f"/payments/orders/{order.pk}/capture", {"form_token": token})
+    response = client.post(_url(order, "capture"), {"form_token": token})
     assert response.status_code == 403
     assert not ProviderCall.objects.filter(kind="capture").exists()
     csrf = client.cookies["csrftoken"].value
-    response = client.post(
-        f"/payments/orders/{order.pk}/capture", {"form_token": token, "csrfmiddlewaretoken": csrf}
-    )
+    response = client.post(_url(order, "capture"), {"form_token": token, "csrfmiddlewaretoken": csrf})
     assert response.status_code == 302
     assert ProviderCall.objects.get(kind="capture").state == CallState.SUCCEEDED
 
@@ -146,9 +153,7 @@ def test_htmx_post_answers_the_panel(login, order):
     sandbox_paid(order)
     client = login("Customer service")
     token = _token(_panel(client, order), "capture")
-    response = client.post(
-        f"/payments/orders/{order.pk}/capture", {"form_token": token}, HTTP_HX_REQUEST="true"
-    )
+    response = client.post(_url(order, "capture"), {"form_token": token}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     assert 'id="payments-panel"' in response.content.decode()
 
@@ -156,7 +161,7 @@ def test_htmx_post_answers_the_panel(login, order):
 def test_staff_of_no_account_sees_nothing(order):
     client = Client()
     client.force_login(UserFactory(username="nobody", role="Administrator"))
-    assert client.get(f"/payments/orders/{order.pk}/").status_code == 404
+    assert client.get(_url(order)).status_code == 404
 
 
 def test_sandbox_page_pays_and_returns(client, order):

@@ -74,8 +74,8 @@ STAFF_PATHS = [
     "/{x}/finance/operations/",
     "/{x}/finance/export.csv",
     "/{x}/finance/books/",
-    "/payments/orders/{x}/",
-    "/payments/orders/{x}/capture",
+    "/{aid}/orders/{x}/payments/",
+    "/{aid}/orders/{x}/payments/capture",
     "/payments/sandbox/{x}",
     "/payments/callback/{x}",
     "/payments/return/{x}",
@@ -319,9 +319,10 @@ def open_link(transactional_db, login, account, settings):
     settings.PAYMENTS_SANDBOX = True
     order = make_order(account)
     client = login("Customer service")
-    panel = client.get(f"/payments/orders/{order.pk}/").content.decode()
+    payments = f"/{account.aid}/orders/{order.order_id}/payments/"
+    panel = client.get(payments).content.decode()
     token = re.search(r'action="[^"]*/link".*?name="form_token" value="([^"]+)"', panel, re.S).group(1)
-    assert client.post(f"/payments/orders/{order.pk}/link", {"form_token": token}).status_code == 302
+    assert client.post(f"{payments}link", {"form_token": token}).status_code == 302
     return PaymentSession.objects.get(order=order)
 
 

@@ -10,14 +10,7 @@ from django.db import transaction as db_transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from payments.models import (
-    SandboxFault,
-    SandboxFaultOutcome,
-    SandboxSession,
-    SandboxTransaction,
-)
-
-from .base import (
+from payments.gateways.base import (
     CreatedSession,
     Declined,
     NotFoundAtProvider,
@@ -27,7 +20,9 @@ from .base import (
     items_body,
     transaction_from_json,
 )
-from .dintero import session_body
+from payments.gateways.dintero import session_body
+
+from .models import SandboxFault, SandboxFaultOutcome, SandboxSession, SandboxTransaction
 
 
 def _new_id(prefix: str) -> str:
