@@ -1,20 +1,19 @@
-import base64
+"""Fixtures every folder of tests may use; the helpers behind them are in tests/support/."""
+
 import os
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection
-from rest_framework.test import APIClient
+from django.test import Client
 
 from backoffice.db_router import REPLICA, replica_configured
 from backoffice.roles import ADMINISTRATOR, ORDER_PERMISSIONS, ROLE_PERMISSIONS
-from tests.factories import AccountFactory, UserFactory, api_client_for
+from tests.support.api import ShoppingApi, token_for
+from tests.support.factories import AID, OTHER_AID, AccountFactory, UserFactory, api_client_for
 
-pytest_plugins = ["tests.browser"]
-
-AID = "T12345678"
-OTHER_AID = "T87654321"
+pytest_plugins = ["tests.support.browser"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -56,33 +55,6 @@ def other_account(db):
     return AccountFactory(aid=OTHER_AID, name="Other shop")
 
 
-class ShoppingApi(APIClient):
-    """A DRF test client for `/v1/accounts/{aid}/shopping/`, holding a bearer token."""
-
-    def __init__(self, aid: str, token: str | None):
-        super().__init__()
-        self.aid = aid
-        if token:
-            self.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-
-    def url(self, path: str) -> str:
-        return f"/v1/accounts/{self.aid}/shopping/{path.lstrip('/')}"
-
-    def call(self, method: str, path: str, body=None, **headers):
-        return getattr(self, method.lower())(self.url(path), body, format="json", **headers)
-
-
-def token_for(client, secret: str, aid: str) -> str:
-    response = APIClient().post(
-        f"/v1/accounts/{aid}/auth/token",
-        {"grant_type": "client_credentials", "audience": f"http://testserver/v1/accounts/{aid}"},
-        format="json",
-        HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{client.client_id}:{secret}".encode()).decode(),
-    )
-    assert response.status_code == 200, response.content
-    return response.json()["access_token"]
-
-
 @pytest.fixture
 def make_api(db):
     """`make_api(account, "read:shopping")` -> a ShoppingApi with a fresh token."""
@@ -118,6 +90,18 @@ def staff(account, roles):
         role: UserFactory(username=f"{role.split()[0].lower()}", role=role, accounts=[account])
         for role in ("Customer service", "Finance", "Administrator")
     }
+
+
+@pytest.fixture
+def login(staff):
+    """`login("Finance")` -> a test client signed in as the account's finance user."""
+
+    def make(role: str = "Administrator", **kwargs) -> Client:
+        client = Client(**kwargs)
+        client.force_login(staff[role])
+        return client
+
+    return make
 
 
 @pytest.fixture

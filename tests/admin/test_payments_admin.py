@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from payments.models import ProviderCall
-from tests.factories import make_order
+from tests.support.orders import make_order
 
 
 @pytest.mark.parametrize("model", ["providercall", "paymentsession", "mismatch"])

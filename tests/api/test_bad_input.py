@@ -22,9 +22,9 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from devtools.benchmark.measure import free_port
-from tests.conftest import token_for
-from tests.factories import SEED_DRAFT, SEED_ITEM, api_client_for, make_order
-from tests.orders.api_helpers import assert_error, op_body, snapshot
+from tests.support.api import assert_error, snapshot, token_for
+from tests.support.factories import api_client_for
+from tests.support.orders import SEED_DRAFT, SEED_ITEM, make_order, op_body
 
 NON_FINITE = [
     "1e309",  # json.loads makes it infinity

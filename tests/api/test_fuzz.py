@@ -30,9 +30,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import token_for
-from tests.factories import AccountFactory, api_client_for, item, make_order
-from tests.orders.api_helpers import snapshot
+from tests.support.api import snapshot, token_for
+from tests.support.factories import AccountFactory, api_client_for
+from tests.support.orders import item, make_order
 
 AID = "T12345678"
 # The same document /api/schema/ serves, generated in-process.

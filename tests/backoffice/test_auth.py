@@ -10,9 +10,9 @@ from rest_framework.test import APIClient
 
 from backoffice.models import AccessToken, ApiClient
 from backoffice.services import api_client_revoke, token_revoke
-from tests.conftest import ShoppingApi, token_for
-from tests.factories import SEED_DRAFT, api_client_for, make_order
-from tests.orders.api_helpers import assert_error, op_body, snapshot
+from tests.support.api import ShoppingApi, assert_error, snapshot, token_for
+from tests.support.factories import api_client_for
+from tests.support.orders import SEED_DRAFT, make_order, op_body
 
 ORDER_PATHS = ["orders/{oid}", "orders/{oid}/events", "orders/{oid}/captures", "orders/{oid}/authorizations"]
 

@@ -2,7 +2,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 
 def test_permissions_of_roles_and_of_the_user_in_one_query(account):

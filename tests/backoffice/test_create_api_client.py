@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from backoffice.models import Account, ApiClient
-from tests.conftest import ShoppingApi, token_for
+from tests.support.api import ShoppingApi, token_for
 
 
 def run(capsys, *args: str) -> dict:

@@ -9,15 +9,9 @@ from django.core.management import call_command
 from django.test import Client, RequestFactory, override_settings
 
 from backoffice.client_address import client_address
-from tests.factories import UserFactory
+from tests.support.factories import PASSWORD, UserFactory
 
-PASSWORD = "correct horse battery"
 LOCKED = "Too many failed sign-ins for this user or from this address"
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def sign_in(username: str, password: str, address: str = "10.0.0.1", path: str = "/login/"):

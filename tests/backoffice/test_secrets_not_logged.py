@@ -4,8 +4,7 @@ import logging
 from django.core.management import call_command
 from django.test import override_settings
 
-from tests.conftest import AID
-from tests.factories import api_client_for
+from tests.support.factories import AID, api_client_for
 
 
 @override_settings(DEBUG=True)  # SQL is logged too when debugging: it must not carry secrets either

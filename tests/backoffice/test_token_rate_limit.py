@@ -17,8 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from backoffice import rate_limit
 from backoffice.models import RateLimitWindow
 from tests.backoffice.test_auth import basic
-from tests.conftest import AID
-from tests.factories import api_client_for
+from tests.support.factories import AID, api_client_for
 
 BODY = {"grant_type": "client_credentials", "audience": f"http://testserver/v1/accounts/{AID}"}
 

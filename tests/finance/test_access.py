@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.factories import AccountFactory, UserFactory, item, make_order, record
+from tests.support.factories import AccountFactory, UserFactory
+from tests.support.orders import item, make_order, record
 
 PAGES = ("finance/", "finance/operations/", "finance/export.csv")
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from finance.reports import stale_authorizations
 from orders.models import PaymentOperation
 from payments.models import CallKind, CallState, Mismatch, MismatchKind, ProviderCall, ReconciliationRun
-from tests.factories import item, make_order, record
+from tests.support.orders import item, make_order, record
 
 
 def age(order, days: int) -> None:

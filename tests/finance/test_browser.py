@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import SCREENSHOTS, sign_in
-from tests.factories import item, make_order, record
+from tests.support.browser import SCREENSHOTS, sign_in
+from tests.support.orders import item, make_order, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

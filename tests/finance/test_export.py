@@ -8,7 +8,7 @@ from django.utils import timezone
 from backoffice.actor import Actor
 from finance.export import cell, major
 from orders.models import OperationItem, OperationKind, PaymentOperation
-from tests.factories import item, make_order, record
+from tests.support.orders import item, make_order, record
 
 from .pages import csv_rows
 

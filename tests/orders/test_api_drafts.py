@@ -8,18 +8,8 @@ import uuid
 import pytest
 
 from orders.models import DraftOrder, Order
-from tests.factories import SEED_DRAFT
-
-from .api_helpers import (
-    assert_error,
-    complete,
-    draft_body,
-    draft_new,
-    line,
-    order_new,
-    reversal,
-    snapshot,
-)
+from tests.support.api import assert_error, complete, draft_new, order_new, snapshot
+from tests.support.orders import SEED_DRAFT, draft_body, line, reversal
 
 
 def with_item(**changes) -> dict:

@@ -4,19 +4,8 @@ answers the error body with a message naming the line and the amounts, and write
 import pytest
 
 from orders.models import EventKind, OperationKind, PaymentOperation
-
-from .api_helpers import (
-    assert_error,
-    draft_body,
-    draft_new,
-    line,
-    op_body,
-    order_new,
-    order_update,
-    record,
-    reversal,
-    snapshot,
-)
+from tests.support.api import assert_error, draft_new, operation_new, order_new, order_update, snapshot
+from tests.support.orders import draft_body, line, op_body, reversal
 
 KINDS = ["authorizations", "captures", "refunds", "cancellations"]
 
@@ -39,7 +28,7 @@ def test_over_authorize(api, order):
     refused(
         api, oid, "authorizations", op_body([(1, 39801)]), 409, "ledger_conflict", "line 1", "39801", "39800"
     )
-    record(api, oid, "authorizations", [(1, 30000)])
+    operation_new(api, oid, "authorizations", [(1, 30000)])
     error = refused(
         api, oid, "authorizations", op_body([(1, 9801)], "PID_2"), 409, "ledger_conflict", "9801", "9800"
     )
@@ -53,8 +42,8 @@ def test_over_authorize(api, order):
 
 def test_several_authorizations_may_add_up_to_the_gross(api, order):
     oid = order["order_id"]
-    record(api, oid, "authorizations", [(1, 30000)], "PID_1")
-    record(api, oid, "authorizations", [(1, 9800)], "PID_2")
+    operation_new(api, oid, "authorizations", [(1, 30000)], "PID_1")
+    operation_new(api, oid, "authorizations", [(1, 9800)], "PID_2")
     shown = api.call("get", f"orders/{oid}").json()
     assert shown["items"][0]["authorized_amount"] == 39800
     assert shown["payment_status"] == "PARTIALLY_AUTHORIZED"
@@ -62,7 +51,7 @@ def test_several_authorizations_may_add_up_to_the_gross(api, order):
 
 def test_an_operations_items_read_the_same_however_it_is_read(api, order):
     oid = order["order_id"]
-    recorded = record(api, oid, "authorizations", [(2, 10000), (1, 39800)])
+    recorded = operation_new(api, oid, "authorizations", [(2, 10000), (1, 39800)])
     items = [{"line_id": 1, "amount": 39800}, {"line_id": 2, "amount": 10000}]
     assert recorded["items"] == items  # in line order, as written
     listed = api.call("get", f"orders/{oid}/authorizations").json()["authorizations"]
@@ -80,19 +69,19 @@ def test_capture_before_authorization(api, order):
 
 def test_over_capture(api, order):
     oid = order["order_id"]
-    record(api, oid, "authorizations", [(1, 20000)])
+    operation_new(api, oid, "authorizations", [(1, 20000)])
     refused(api, oid, "captures", op_body([(1, 20001)]), 409, "ledger_conflict", "line 1", "20001", "20000")
-    record(api, oid, "captures", [(1, 15000)])
+    operation_new(api, oid, "captures", [(1, 15000)])
     refused(api, oid, "captures", op_body([(1, 5001)]), 409, "ledger_conflict", "5001", "5000")
 
 
 def test_refund_before_capture_and_over_refund(api, order):
     oid = order["order_id"]
-    record(api, oid, "authorizations", [(1, 39800)])
+    operation_new(api, oid, "authorizations", [(1, 39800)])
     refused(api, oid, "refunds", op_body([(1, 1)]), 409, "ledger_conflict", "line 1", "refund 1")
-    record(api, oid, "captures", [(1, 20000)])
+    operation_new(api, oid, "captures", [(1, 20000)])
     refused(api, oid, "refunds", op_body([(1, 20001)]), 409, "ledger_conflict", "20001", "20000")
-    record(api, oid, "refunds", [(1, 20000)])
+    operation_new(api, oid, "refunds", [(1, 20000)])
     refused(api, oid, "refunds", op_body([(1, 1)]), 409, "ledger_conflict", "refundable 0")
 
 
@@ -106,10 +95,10 @@ def test_one_bad_item_refuses_the_whole_operation(api, order):
 
 def test_partial_cancellation_of_uncaptured_amounts(api, order):
     oid = order["order_id"]
-    record(api, oid, "authorizations", [(1, 39800), (2, 10000)])
-    record(api, oid, "captures", [(1, 20000)])
+    operation_new(api, oid, "authorizations", [(1, 39800), (2, 10000)])
+    operation_new(api, oid, "captures", [(1, 20000)])
     refused(api, oid, "cancellations", op_body([(1, 19801)]), 409, "ledger_conflict", "19801", "19800")
-    cancelled = record(api, oid, "cancellations", [(1, 19800), (2, 4000)])
+    cancelled = operation_new(api, oid, "cancellations", [(1, 19800), (2, 4000)])
     assert cancelled["amount"] == 23800
     shown = api.call("get", f"orders/{oid}").json()
     assert [(i["captured_amount"], i["cancelled_amount"]) for i in shown["items"]] == [
@@ -119,21 +108,21 @@ def test_partial_cancellation_of_uncaptured_amounts(api, order):
     assert shown["status"] == "ACTIVE"
     # What is cancelled can no longer be captured.
     refused(api, oid, "captures", op_body([(2, 6001)]), 409, "ledger_conflict", "line 2", "6001", "6000")
-    record(api, oid, "captures", [(2, 6000)])
+    operation_new(api, oid, "captures", [(2, 6000)])
     assert api.call("get", f"orders/{oid}").json()["payment_status"] == "CAPTURED"
 
 
 def test_cancelling_every_authorized_amount_makes_the_payment_cancelled(api, order):
     oid = order["order_id"]
-    record(api, oid, "authorizations", [(1, 39800)])
-    record(api, oid, "cancellations", [(1, 39800)])
+    operation_new(api, oid, "authorizations", [(1, 39800)])
+    operation_new(api, oid, "cancellations", [(1, 39800)])
     assert api.call("get", f"orders/{oid}").json()["payment_status"] == "CANCELLED"
 
 
 def test_cancel_after_capture_is_refused(api, order):
     oid = order["order_id"]
-    record(api, oid, "authorizations", [(1, 39800)])
-    record(api, oid, "captures", [(1, 100)])
+    operation_new(api, oid, "authorizations", [(1, 39800)])
+    operation_new(api, oid, "captures", [(1, 100)])
     before = snapshot()
     assert_error(api.call("post", f"orders/{oid}/cancel"), 409, "ledger_conflict", "line 1", "100")
     assert snapshot() == before
@@ -141,9 +130,9 @@ def test_cancel_after_capture_is_refused(api, order):
 
 def test_cancel_after_a_full_refund_is_still_refused(api, order):
     oid = order["order_id"]
-    record(api, oid, "authorizations", [(1, 39800)])
-    record(api, oid, "captures", [(1, 39800)])
-    record(api, oid, "refunds", [(1, 39800)])
+    operation_new(api, oid, "authorizations", [(1, 39800)])
+    operation_new(api, oid, "captures", [(1, 39800)])
+    operation_new(api, oid, "refunds", [(1, 39800)])
     before = snapshot()
     assert_error(api.call("post", f"orders/{oid}/cancel"), 409, "ledger_conflict")
     assert snapshot() == before
@@ -151,10 +140,10 @@ def test_cancel_after_a_full_refund_is_still_refused(api, order):
 
 def test_whole_order_cancel_records_one_cancellation_per_payment_id(api, order):
     oid = order["order_id"]
-    record(api, oid, "authorizations", [(1, 30000)], "PID_A")
-    record(api, oid, "authorizations", [(1, 9800), (2, 10000)], "PID_B")
-    record(api, oid, "cancellations", [(1, 5000)], "PID_A")
-    record(api, oid, "cancellations", [(2, 10000)], "PID_B")
+    operation_new(api, oid, "authorizations", [(1, 30000)], "PID_A")
+    operation_new(api, oid, "authorizations", [(1, 9800), (2, 10000)], "PID_B")
+    operation_new(api, oid, "cancellations", [(1, 5000)], "PID_A")
+    operation_new(api, oid, "cancellations", [(2, 10000)], "PID_B")
     response = api.call("post", f"orders/{oid}/cancel", {"reason": "customer changed their mind"})
     assert response.status_code == 200, response.content
     shown = response.json()
@@ -177,9 +166,9 @@ def test_whole_order_cancel_records_one_cancellation_per_payment_id(api, order):
 
 def test_cancel_of_an_order_with_reversal_lines(api, order):
     oid = order["order_id"]
-    record(api, oid, "authorizations", [(1, 39800)])
+    operation_new(api, oid, "authorizations", [(1, 39800)])
     assert order_update(api, oid, [reversal(3, of=1, gross=19900)]).status_code == 200
-    record(api, oid, "authorizations", [(3, -19900)])
+    operation_new(api, oid, "authorizations", [(3, -19900)])
     response = api.call("post", f"orders/{oid}/cancel")
     assert response.status_code == 200, response.content
     items = response.json()["items"]
@@ -189,7 +178,7 @@ def test_cancel_of_an_order_with_reversal_lines(api, order):
 @pytest.mark.parametrize("kind", KINDS)
 def test_nothing_after_cancel(api, order, kind):
     oid = order["order_id"]
-    record(api, oid, "authorizations", [(1, 20000)])
+    operation_new(api, oid, "authorizations", [(1, 20000)])
     assert api.call("post", f"orders/{oid}/cancel").status_code == 200
     error = refused(api, oid, kind, op_body([(1, 100)]), 409, None, oid)
     assert error["code"] in ("order_cancelled", "ledger_conflict")
@@ -224,7 +213,7 @@ def test_failed_operations_are_history_and_move_no_money(api, order):
     # A failed capture of money never authorized is history too, and still moves nothing.
     assert api.call("post", f"orders/{oid}/captures", op_body([(1, 500)], success=False)).status_code == 201
     assert api.call("get", f"orders/{oid}").json()["items"][0]["captured_amount"] == 0
-    record(api, oid, "authorizations", [(1, 39800)])
+    operation_new(api, oid, "authorizations", [(1, 39800)])
 
 
 BAD_OPERATIONS = [
@@ -322,7 +311,7 @@ def test_wrong_sign_on_a_reversal_line(api, order):
         "39800",
         "negative",
     )
-    record(api, oid, "authorizations", [(3, -39800)])
+    operation_new(api, oid, "authorizations", [(3, -39800)])
     refused(api, oid, "authorizations", op_body([(3, -1)]), 409, "ledger_conflict", "line 3", "-1", " 0")
 
 
@@ -362,7 +351,7 @@ def test_unknown_operation_is_404(api, order, operation_id):
 
 def test_an_operation_of_another_kind_is_not_found_under_this_kind(api, order):
     oid = order["order_id"]
-    authorization = record(api, oid, "authorizations", [(1, 100)])
+    authorization = operation_new(api, oid, "authorizations", [(1, 100)])
     assert_error(api.call("get", f"orders/{oid}/captures/{authorization['id']}"), 404, "not_found")
 
 

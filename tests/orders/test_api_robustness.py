@@ -4,9 +4,8 @@ import json
 
 import pytest
 
-from tests.factories import SEED_DRAFT, make_order
-
-from .api_helpers import assert_error, draft_new, op_body, snapshot
+from tests.support.api import assert_error, draft_new, snapshot
+from tests.support.orders import SEED_DRAFT, make_order, op_body
 
 
 def raw_post(api, path: str, raw: bytes):

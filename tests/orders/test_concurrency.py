@@ -9,10 +9,8 @@ from django.db import connection
 
 from backoffice.models import IdempotencyRecord
 from orders.models import DraftOrder, Event, Order, OrderLine, PaymentOperation
-from tests.conftest import ShoppingApi
-from tests.factories import item, make_order, record
-
-from .api_helpers import draft_body, draft_new, op_body, reversal
+from tests.support.api import ShoppingApi, draft_new
+from tests.support.orders import draft_body, item, make_order, op_body, record, reversal
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -1,6 +1,6 @@
 from orders.models import EventKind
 from orders.services.drafts import draft_complete, draft_create
-from tests.factories import TEST_ACTOR, item, make_order
+from tests.support.orders import TEST_ACTOR, draft_input, item, make_order
 
 
 def test_timeline_says_what_a_draft_did(account):
@@ -9,10 +9,12 @@ def test_timeline_says_what_a_draft_did(account):
     draft = draft_create(
         account=account,
         actor=TEST_ACTOR,
-        payload={
-            "options": {"order_id": order.order_id},
-            "order": {"currency": "NOK", "items": [reversal, item(3, 29800)]},
-        },
+        **draft_input(
+            {
+                "options": {"order_id": order.order_id},
+                "order": {"currency": "NOK", "items": [reversal, item(3, 29800)]},
+            }
+        ),
     )
     draft_complete(draft=draft, actor=TEST_ACTOR)
 

@@ -7,9 +7,8 @@ import copy
 import pytest
 from django.test import Client
 
-from tests.factories import SEED_DRAFT
-
-from .api_helpers import assert_error, draft_new, snapshot
+from tests.support.api import assert_error, draft_new, snapshot
+from tests.support.orders import SEED_DRAFT
 
 BAD_FORMATS = [
     "ALPHANUMERIC_9\n",

@@ -5,9 +5,8 @@ import pytest
 
 from backoffice.models import IdempotencyRecord
 from orders.models import DraftOrder, Event, Order, PaymentOperation
-from tests.factories import SEED_DRAFT, make_order
-
-from .api_helpers import assert_error, draft_new, op_body, snapshot
+from tests.support.api import assert_error, draft_new, snapshot
+from tests.support.orders import SEED_DRAFT, make_order, op_body
 
 
 def with_key(api, method: str, path: str, body, key: str = "key-1"):

@@ -7,7 +7,7 @@ from django.db.models import F
 
 from orders.ledger import Figures, limit_error, payment_status
 from orders.models import OperationItem, OperationKind, Order, OrderLine, PaymentStatus
-from tests.factories import item, make_order, record
+from tests.support.orders import item, make_order, record
 
 
 @pytest.mark.parametrize(

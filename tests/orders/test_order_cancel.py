@@ -1,7 +1,7 @@
 from orders.models import OperationKind, OrderStatus, PaymentStatus
 from orders.services.drafts import draft_complete, draft_create
 from orders.services.operations import order_cancel
-from tests.factories import TEST_ACTOR, item, make_order, record
+from tests.support.orders import TEST_ACTOR, draft_input, item, make_order, record
 
 
 def cancellations(order):
@@ -36,7 +36,9 @@ def test_cancel_of_a_reversal_line_keeps_its_sign(account):
     draft = draft_create(
         account=account,
         actor=TEST_ACTOR,
-        payload={"options": {"order_id": order.order_id}, "order": {"currency": "NOK", "items": [reversal]}},
+        **draft_input(
+            {"options": {"order_id": order.order_id}, "order": {"currency": "NOK", "items": [reversal]}}
+        ),
     )
     draft_complete(draft=draft, actor=TEST_ACTOR)
     record(order, "authorization", [(2, -39800)], payment_id="P1")

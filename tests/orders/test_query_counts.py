@@ -5,9 +5,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import item, make_order, record
-
-from .api_helpers import order_update, reversal
+from tests.support.api import order_update
+from tests.support.orders import item, make_order, record, reversal
 
 
 def small_order(account):

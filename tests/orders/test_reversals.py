@@ -3,18 +3,16 @@ reversals of a line together never exceed its gross amount or its quantity."""
 
 import pytest
 
-from .api_helpers import (
+from tests.support.api import (
     assert_error,
     complete,
-    draft_body,
     draft_new,
-    line,
+    operation_new,
     order_new,
     order_update,
-    record,
-    reversal,
     snapshot,
 )
+from tests.support.orders import draft_body, line, reversal
 
 
 @pytest.fixture
@@ -164,11 +162,11 @@ def test_a_reversal_must_be_negative_and_only_a_reversal_may_be(api, order):
 
 def test_reversal_of_a_paid_line_is_settled_with_negative_amounts(api, order):
     oid = order["order_id"]
-    record(api, oid, "authorizations", [(1, 39800)])
-    record(api, oid, "captures", [(1, 39800)])
+    operation_new(api, oid, "authorizations", [(1, 39800)])
+    operation_new(api, oid, "captures", [(1, 39800)])
     assert order_update(api, oid, [reversal(3, of=1, gross=19900)]).status_code == 200
-    record(api, oid, "authorizations", [(3, -19900)])
-    record(api, oid, "captures", [(3, -19900)])
+    operation_new(api, oid, "authorizations", [(3, -19900)])
+    operation_new(api, oid, "captures", [(3, -19900)])
     # Refunds on a reversal line are negative too, and bounded by what it captured.
     assert_error(
         api.call(

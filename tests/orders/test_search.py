@@ -2,7 +2,8 @@ import pytest
 
 from orders.models import Order
 from orders.selectors import order_search
-from tests.factories import AccountFactory, item, make_order, record
+from tests.support.factories import AccountFactory
+from tests.support.orders import item, make_order, record
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import copy
 
 from orders.models import OperationKind, PaymentOperation
-from tests.factories import SEED_DRAFT
+from tests.support.orders import SEED_DRAFT
 
 # order-update-reversal: step 1, the original order (the v1 document spells the alias
 # "Staplestol"; the bodies are otherwise the same).

@@ -4,10 +4,11 @@ Line ids the client chose are kept, and one the order has taken meanwhile is a 4
 
 import pytest
 
-from orders.documents import COUNT_LIMIT
+from orders.inputs import COUNT_LIMIT
 from orders.models import DraftOrder, Event, Order, OrderLine
+from tests.support.api import assert_error, complete, draft_new, order_new, snapshot
+from tests.support.orders import draft_body, line, reversal
 
-from .api_helpers import assert_error, complete, draft_body, draft_new, line, order_new, reversal, snapshot
 from .test_concurrency import at_once, client_like, statuses
 
 

@@ -7,8 +7,9 @@ from urllib.parse import urlsplit
 import pytest
 
 from orders.models import PaymentOperation
-from tests.browser import go, sign_in
-from tests.factories import UserFactory, item, make_order, record
+from tests.support.browser import go, sign_in
+from tests.support.factories import UserFactory
+from tests.support.orders import item, make_order, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -15,7 +15,7 @@ from orders.services.replacement import (
     replacement_settle,
     replacement_settlement,
 )
-from tests.factories import item, make_order, record
+from tests.support.orders import item, make_order, record
 
 ACTOR = Actor(system="tests")
 

@@ -9,11 +9,9 @@ from django.test import Client
 from django.urls import reverse
 
 from backoffice.models import Account
-from tests.factories import AccountFactory, UserFactory
+from tests.support.admin_forms import form_data
+from tests.support.factories import PASSWORD, AccountFactory, UserFactory
 
-from .forms import form_data
-
-PASSWORD = "correct horse battery"
 NEW_PASSWORD = "taken over 4ever!"
 MEMBERSHIP = "Account_members"  # the prefix of the account-membership inline's formset
 

@@ -7,8 +7,8 @@ Each scenario saves a screenshot under screenshots/.
 import pytest
 
 from orders.models import OperationKind, Order, PaymentOperation
-from tests.browser import SCREENSHOTS, go, sign_in
-from tests.factories import item, make_order, record
+from tests.support.browser import SCREENSHOTS, go, sign_in
+from tests.support.orders import item, make_order, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

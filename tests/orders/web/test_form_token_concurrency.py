@@ -7,7 +7,7 @@ from django.db import connection
 from django.test import Client
 
 from orders.models import OperationKind, PaymentOperation
-from tests.factories import make_order, record
+from tests.support.orders import make_order, record
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -2,7 +2,7 @@
 each draft completes, so both complete."""
 
 from orders.models import OrderLine
-from tests.factories import make_order
+from tests.support.orders import make_order
 
 LINE = {"new-description": "Extra", "new-quantity": "1", "new-vat_rate": "25"}
 

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from backoffice.actor import Actor
 from orders.services.drafts import draft_complete, draft_create
 from orders.services.events import note_add
-from tests.factories import item, make_order, record
+from tests.support.orders import draft_input, item, make_order, record
 
 
 def queries(client, path: str) -> int:
@@ -42,16 +42,18 @@ def test_order_page_queries_do_not_grow_with_lines_operations_and_events(account
     draft = draft_create(
         account=account,
         actor=actor,
-        payload={
-            "options": {"order_id": order.order_id},
-            "order": {
-                "currency": "NOK",
-                "items": [
-                    item(3, -39800, related_item={"line_id": 1, "type": "reversed"}),
-                    *[item(line_id, 5000) for line_id in range(4, 12)],
-                ],
-            },
-        },
+        **draft_input(
+            {
+                "options": {"order_id": order.order_id},
+                "order": {
+                    "currency": "NOK",
+                    "items": [
+                        item(3, -39800, related_item={"line_id": 1, "type": "reversed"}),
+                        *[item(line_id, 5000) for line_id in range(4, 12)],
+                    ],
+                },
+            }
+        ),
     )
     draft_complete(draft=draft, actor=actor)
     # An updated order may have replacements: one query more looks for them.

@@ -6,7 +6,7 @@ from django.test import Client
 from backoffice.actor import Actor
 from orders.models import Event, Order, PaymentOperation
 from orders.services.events import note_add
-from tests.factories import item, make_order, record
+from tests.support.orders import draft_input, item, make_order, record
 
 
 def url(order: Order, suffix: str = "") -> str:
@@ -86,20 +86,22 @@ def test_order_page_shows_reversal_links_operations_and_events(account, login):
     record(order, "capture", [(1, 39800)])
     draft = draft_create(
         account=account,
-        payload={
-            "options": {"order_id": order.order_id},
-            "order": {
-                "currency": "NOK",
-                "items": [
-                    item(
-                        2,
-                        -39800,
-                        related_item={"line_id": 1, "type": "reversed"},
-                        reversed_reason="<u>changed</u> & gone",
-                    )
-                ],
-            },
-        },
+        **draft_input(
+            {
+                "options": {"order_id": order.order_id},
+                "order": {
+                    "currency": "NOK",
+                    "items": [
+                        item(
+                            2,
+                            -39800,
+                            related_item={"line_id": 1, "type": "reversed"},
+                            reversed_reason="<u>changed</u> & gone",
+                        )
+                    ],
+                },
+            }
+        ),
         actor=Actor(system="tests"),
     )
     draft_complete(draft=draft, actor=Actor(system="tests"))
@@ -221,13 +223,15 @@ def test_reversal_lines_take_negative_amounts_typed_without_sign(account, login)
     draft = draft_create(
         account=account,
         actor=Actor(system="t"),
-        payload={
-            "options": {"order_id": order.order_id},
-            "order": {
-                "currency": "NOK",
-                "items": [item(2, -39800, related_item={"line_id": 1, "type": "reversed"})],
-            },
-        },
+        **draft_input(
+            {
+                "options": {"order_id": order.order_id},
+                "order": {
+                    "currency": "NOK",
+                    "items": [item(2, -39800, related_item={"line_id": 1, "type": "reversed"})],
+                },
+            }
+        ),
     )
     draft_complete(draft=draft, actor=Actor(system="t"))
     form = _operation_form(login(), order, "authorize")
@@ -430,7 +434,9 @@ def test_every_post_needs_a_csrf_token(account, login):
     order = make_order(account)
     record(order, "authorization", [(1, 39800)])
     draft = draft_create(
-        account=account, actor=Actor(system="t"), payload={"order": {"currency": "NOK", "items": [item()]}}
+        account=account,
+        actor=Actor(system="t"),
+        **draft_input({"order": {"currency": "NOK", "items": [item()]}}),
     )
     d = f"/{account.aid}/drafts/{draft.pk}/"
     posts = [

@@ -16,8 +16,8 @@ from django.utils import timezone
 from finance.reports import vat_share
 from orders.models import FinanceDay, OperationItem, Order, PaymentOperation
 from orders.services.operations import order_cancel
-from tests.factories import TEST_ACTOR, item, make_order, record
-from tests.orders.api_helpers import complete, draft_body, draft_new
+from tests.support.api import complete, draft_new
+from tests.support.orders import TEST_ACTOR, draft_body, item, make_order, record
 
 UTC = dt.UTC
 
