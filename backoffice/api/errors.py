@@ -8,8 +8,9 @@ from django.http import Http404, JsonResponse
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
-from backoffice.errors import DomainError, ErrorCode, InvalidInput, NotFound
+from backoffice.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -62,19 +63,48 @@ def domain_error_response(exc: DomainError) -> Response:
     )
 
 
+def _path(prefix: str, key: object) -> str:
+    """`order` + `items` -> `order.items`; `order.items` + 0 -> `order.items[0]`. Keys that are
+    paths themselves (`[1].line_id`, `tax_lines[0].amount`, from a serializer's `validate()`)
+    join the same way."""
+    if key == api_settings.NON_FIELD_ERRORS_KEY:
+        return prefix
+    if isinstance(key, int):
+        return f"{prefix}[{key}]"
+    key = str(key)
+    if not prefix or key.startswith("["):
+        return prefix + key
+    return f"{prefix}.{key}"
+
+
 def _flatten(detail, prefix: str = "") -> list[dict]:
+    """DRF's nested error detail as the spec's flat list, one entry per message, each naming
+    its field by path: `order.items[0].tax_lines[0].amount`."""
     if isinstance(detail, dict):
         out = []
         for key, value in detail.items():
-            field = key if key != "non_field_errors" else ""
-            out += _flatten(value, f"{prefix}.{field}" if prefix and field else prefix or field)
+            out += _flatten(value, _path(prefix, key))
         return out
     if isinstance(detail, list):
         out = []
-        for value in detail:
-            out += _flatten(value, prefix)
+        for index, value in enumerate(detail):
+            # A list of objects is a list serializer's errors (one per item, {} if it is fine).
+            out += _flatten(value, _path(prefix, index) if isinstance(value, dict) else prefix)
         return out
     return [{"field": prefix, "message": str(detail)}]
+
+
+def field_errors(detail, prefix: str = "") -> list[FieldError]:
+    return [FieldError(e["field"], e["message"]) for e in _flatten(detail, prefix)]
+
+
+def validated(serializer: serializers.Serializer, *, prefix: str = ""):
+    """The serializer's validated data; if the input is invalid, an InvalidInput (400) naming
+    every field at fault by its path, under `prefix` if given. A domain error, so that a write
+    under an Idempotency-Key keeps the refusal like any other answer."""
+    if not serializer.is_valid():
+        raise InvalidInput(field_errors(serializer.errors, prefix))
+    return serializer.validated_data
 
 
 _CODES = {

@@ -1,8 +1,4 @@
-"""Output shapes of the Orders API, and the request shapes it documents.
-
-Requests are parsed by `orders.documents` (shared with the staff pages); the input
-serializers here describe them for the OpenAPI schema.
-"""
+"""What the Orders API answers. The request bodies it validates are in `orders.api.inputs`."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -171,60 +167,3 @@ class EventSerializer(serializers.ModelSerializer):
     class Meta:
         model = Event
         fields = ["id", "type", "summary", "data", "created_at", "created_by"]
-
-
-# Request shapes, for the schema.
-
-
-class DraftItemInputSerializer(serializers.Serializer):
-    line_id = serializers.IntegerField(min_value=1, required=False)
-    id = serializers.CharField(required=False)
-    description = serializers.CharField(required=False)
-    description_alias = serializers.CharField(required=False)
-    quantity = serializers.IntegerField(min_value=1)
-    gross_amount = serializers.IntegerField()
-    tax_lines = TaxLineSerializer(many=True, required=False)
-    reversed_reason = serializers.CharField(required=False)
-    related_item = RelatedItemSerializer(required=False)
-    metadata = serializers.DictField(required=False)
-
-
-class DraftOptionsSerializer(serializers.Serializer):
-    generate_order_id = serializers.CharField(required=False, help_text="e.g. ALPHANUMERIC_9")
-    order_id = serializers.CharField(required=False, help_text="update this existing order when completed")
-
-
-class DraftOrderBodySerializer(serializers.Serializer):
-    currency = serializers.CharField()
-    items = DraftItemInputSerializer(many=True)
-    customer = serializers.DictField(required=False)
-    shipping_address = serializers.DictField(required=False)
-    billing_address = serializers.DictField(required=False)
-    store = serializers.DictField(required=False)
-    store_id = serializers.CharField(required=False)
-    merchant_reference = serializers.CharField(required=False)
-    metadata = serializers.DictField(required=False)
-
-
-class DraftInputSerializer(serializers.Serializer):
-    options = DraftOptionsSerializer(required=False)
-    order = DraftOrderBodySerializer()
-
-
-class OperationItemInputSerializer(serializers.Serializer):
-    line_id = serializers.IntegerField()
-    amount = serializers.IntegerField()
-
-
-class PaymentDetailsSerializer(serializers.Serializer):
-    payment_id = serializers.CharField()
-
-
-class OperationInputSerializer(serializers.Serializer):
-    items = OperationItemInputSerializer(many=True)
-    payment_details = PaymentDetailsSerializer()
-    success = serializers.BooleanField(default=True)
-    authorization_id = serializers.CharField(required=False)
-    processed_at = serializers.DateTimeField(required=False)
-    processed_by = serializers.CharField(required=False)
-    metadata = serializers.DictField(required=False)

@@ -7,9 +7,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backoffice.actor import Actor
-from backoffice.api.errors import error_responses
+from backoffice.api.errors import error_responses, validated
 from backoffice.api.views import AccountAPIView
 from orders import selectors
+from orders.inputs import DraftItem
 from orders.models import OperationKind
 from orders.services.drafts import (
     draft_complete,
@@ -23,15 +24,8 @@ from orders.services.drafts import (
 from orders.services.operations import operation_record, order_cancel
 
 from .filters import CheckedCursorPagination, OrderFilter
-from .serializers import (
-    DraftInputSerializer,
-    DraftItemInputSerializer,
-    DraftSerializer,
-    EventSerializer,
-    OperationInputSerializer,
-    OperationSerializer,
-    OrderSerializer,
-)
+from .inputs import DraftInputSerializer, DraftItemInputSerializer, OperationInputSerializer
+from .serializers import DraftSerializer, EventSerializer, OperationSerializer, OrderSerializer
 
 ERRORS = error_responses()
 
@@ -58,6 +52,18 @@ def _paginate(view: AccountAPIView, request: Request, queryset, serializer_class
 
 def _actor(request: Request) -> Actor:
     return Actor(client=request.user)
+
+
+def _draft_input(data) -> dict:
+    """The `document` and `options` of a draft body."""
+    return validated(DraftInputSerializer(data=data))
+
+
+def _item_input(data, line_id: int | None = None) -> DraftItem:
+    """A line of a draft body; on its own path, with the path's line_id. Errors name `item.…`."""
+    if line_id is not None and isinstance(data, dict):
+        data = {**data, "line_id": line_id}
+    return validated(DraftItemInputSerializer(data=data), prefix="item")
 
 
 def _order_response(order, code=status.HTTP_200_OK) -> Response:
@@ -91,7 +97,7 @@ class DraftListView(AccountAPIView):
     @extend_schema(request=DraftInputSerializer, responses={201: DraftSerializer, **ERRORS})
     def post(self, request: Request, aid: str) -> Response:
         def create():
-            draft = draft_create(account=self.account, payload=request.data, actor=_actor(request))
+            draft = draft_create(account=self.account, **_draft_input(request.data), actor=_actor(request))
             return Response(DraftSerializer(draft).data, status=status.HTTP_201_CREATED)
 
         return self.write(request, create)
@@ -119,7 +125,8 @@ class DraftDetailView(DraftMixin, AccountAPIView):
     @extend_schema(request=DraftInputSerializer, responses={200: DraftSerializer, **ERRORS})
     def put(self, request: Request, aid: str, draft_id: str) -> Response:
         def replace():
-            draft = draft_replace(draft=self._draft(draft_id), payload=request.data, actor=_actor(request))
+            draft = self._draft(draft_id)
+            draft = draft_replace(draft=draft, **_draft_input(request.data), actor=_actor(request))
             return Response(DraftSerializer(draft).data)
 
         return self.write(request, replace)
@@ -155,7 +162,7 @@ class DraftItemsView(DraftMixin, AccountAPIView):
     def post(self, request: Request, aid: str, draft_id: str) -> Response:
         def add():
             draft = self._draft(draft_id)
-            draft_item_add(draft=draft, payload=request.data, actor=_actor(request))
+            draft_item_add(draft=draft, item=_item_input(request.data), actor=_actor(request))
             return Response(DraftSerializer(self._draft(draft_id)).data, status=status.HTTP_201_CREATED)
 
         return self.write(request, add)
@@ -165,12 +172,9 @@ class DraftItemDetailView(DraftMixin, AccountAPIView):
     @extend_schema(request=DraftItemInputSerializer, responses={200: DraftSerializer, **ERRORS})
     def put(self, request: Request, aid: str, draft_id: str, line_id: int) -> Response:
         def update():
-            draft_item_update(
-                draft=self._draft(draft_id),
-                line_id=line_id,
-                payload=request.data,
-                actor=_actor(request),
-            )
+            draft = self._draft(draft_id)
+            item = _item_input(request.data, line_id)
+            draft_item_update(draft=draft, line_id=line_id, item=item, actor=_actor(request))
             return Response(DraftSerializer(self._draft(draft_id)).data)
 
         return self.write(request, update)
@@ -250,10 +254,11 @@ class OperationListView(OrderMixin, AccountAPIView):
 
     def post(self, request: Request, aid: str, order_id: str) -> Response:
         def record():
+            order = self._order_ref(order_id)
             operation = operation_record(
-                order=self._order_ref(order_id),
+                order=order,
                 kind=self.kind,
-                payload=request.data,
+                **validated(OperationInputSerializer(data=request.data)),
                 actor=_actor(request),
             )
             return Response(OperationSerializer(operation).data, status=status.HTTP_201_CREATED)

@@ -8,6 +8,9 @@ check constraints hold them again in the database.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.db.models import BigIntegerField, Case, F, Min, Sum, When
@@ -15,7 +18,6 @@ from django.utils import timezone
 
 from backoffice.actor import Actor
 from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput
-from orders.documents import clean_operation
 from orders.holds import Hold, held_by_line, holds_described, order_cancelling, order_holds
 from orders.ledger import limit_error
 from orders.locks import order_lock
@@ -49,29 +51,45 @@ _RECORDED_EVENT = {
 }
 
 
-def _lines_for(order: Order, kind: OperationKind, items: list[dict]) -> dict[int, OrderLine]:
+@dataclass(frozen=True)
+class _Operation:
+    """What `operation_record` and `order_cancel` write: one operation and its items."""
+
+    items: list[ItemAmount]
+    payment_id: str
+    payment_details: dict[str, Any]
+    success: bool = True
+    authorization_id: str = ""
+    processed_at: datetime | None = None
+    processed_by: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def _lines_for(order: Order, kind: OperationKind, items: list[ItemAmount]) -> dict[int, OrderLine]:
     """The order's lines named by the items. A line the order lacks is bad input; an amount
     against the sign of its line breaks a ledger rule (spec §7), so it is a conflict."""
-    lines = {line.line_id: line for line in order.lines.filter(line_id__in=[i["line_id"] for i in items])}
+    lines = {
+        line.line_id: line for line in order.lines.filter(line_id__in=[item.line_number for item in items])
+    }
     missing = [
-        FieldError(f"items[{i}].line_id", f"order {order.order_id} has no line {item['line_id']}")
+        FieldError(f"items[{i}].line_id", f"order {order.order_id} has no line {item.line_number}")
         for i, item in enumerate(items)
-        if item["line_id"] not in lines
+        if item.line_number not in lines
     ]
     if missing:
         raise InvalidInput(missing)
     errors = []
     for i, item in enumerate(items):
-        line = lines[item["line_id"]]
+        line = lines[item.line_number]
         if line.gross_amount == 0:
-            message = f"line {line.line_id}: {kind} {item['amount']} on a line of gross amount 0"
-        elif (item["amount"] < 0) != (line.sign < 0):
+            message = f"line {line.line_id}: {kind} {item.amount} on a line of gross amount 0"
+        elif (item.amount < 0) != (line.sign < 0):
             what = (
                 "a reversal: its amounts are negative"
                 if line.sign < 0
                 else "not a reversal: its amounts are positive"
             )
-            message = f"line {line.line_id}: {kind} {item['amount']} has the wrong sign, the line is {what}"
+            message = f"line {line.line_id}: {kind} {item.amount} has the wrong sign, the line is {what}"
         else:
             continue
         errors.append(FieldError(f"items[{i}].amount", message))
@@ -81,17 +99,17 @@ def _lines_for(order: Order, kind: OperationKind, items: list[dict]) -> dict[int
 
 
 def _check_limits(
-    kind: OperationKind, items: list[dict], lines: dict[int, OrderLine], holds: list[Hold]
+    kind: OperationKind, items: list[ItemAmount], lines: dict[int, OrderLine], holds: list[Hold]
 ) -> None:
     messages = []
     errors = []
     held = held_by_line(holds, kind)
     for i, item in enumerate(items):
-        line = lines[item["line_id"]]
+        line = lines[item.line_number]
         # Amounts that provider calls or payment links still under way may take count as taken.
         hold = held.get(line.line_id, 0)
         figures = line.figures.holding(kind, hold)
-        message = limit_error(kind, line.line_id, item["amount"], figures)
+        message = limit_error(kind, line.line_id, item.amount, figures)
         if message:
             if hold:
                 message += f" ({holds_described(holds, kind, line.line_id)})"
@@ -104,7 +122,7 @@ def _check_limits(
 def _write(
     order: Order,
     kind: OperationKind,
-    op: dict,
+    op: _Operation,
     lines: dict[int, OrderLine],
     actor: Actor,
     *,
@@ -112,44 +130,41 @@ def _write(
 ) -> PaymentOperation:
     """Write the operation, its items, the lines' figures and the event; then, unless the
     caller adds several operations at once at its end (`rollup=False`), the finance rollup."""
-    amount = sum(item["amount"] for item in op["items"])
+    amount = sum(item.amount for item in op.items)
     operation = PaymentOperation.objects.create(
         order=order,
         kind=kind,
-        success=op["success"],
+        success=op.success,
         amount=amount,
-        payment_id=op["payment_id"],
-        payment_details=op["payment_details"],
-        authorization_id=op.get("authorization_id", ""),
-        processed_at=op.get("processed_at"),
-        processed_by=op.get("processed_by", ""),
-        metadata=op.get("metadata") or {},
+        payment_id=op.payment_id,
+        payment_details=op.payment_details,
+        authorization_id=op.authorization_id,
+        processed_at=op.processed_at,
+        processed_by=op.processed_by,
+        metadata=op.metadata,
         **actor.fields(),
     )
     OperationItem.objects.bulk_create(
-        OperationItem(operation=operation, line=lines[item["line_id"]], amount=item["amount"])
-        for item in op["items"]
+        OperationItem(operation=operation, line=lines[item.line_number], amount=item.amount)
+        for item in op.items
     )
-    operation.item_list = [  # as read back, without reading them back
-        ItemAmount(item["line_id"], item["amount"])
-        for item in sorted(op["items"], key=lambda i: i["line_id"])
-    ]
+    operation.item_list = sorted(op.items, key=lambda i: i.line_number)  # as read back, unread
     money = format_money(amount, order.currency)
-    line_ids = ", ".join(str(item["line_id"]) for item in op["items"])
+    line_ids = ", ".join(str(item.line_number) for item in op.items)
     data = {
         "operation_id": str(operation.id),
         "kind": kind,
         "amount": amount,
-        "payment_id": op["payment_id"],
-        "items": op["items"],
+        "payment_id": op.payment_id,
+        "items": [{"line_id": item.line_number, "amount": item.amount} for item in op.items],
     }
-    if op["success"]:
+    if op.success:
         # The lines were read under the order's lock, so their figures are current: the new
         # ones are written in one statement, however many lines the operation names.
         field = _LEDGER_FIELD[kind]
-        changed = [lines[item["line_id"]] for item in op["items"]]
-        for line, item in zip(changed, op["items"], strict=True):
-            setattr(line, field, getattr(line, field) + item["amount"])
+        changed = [lines[item.line_number] for item in op.items]
+        for line, item in zip(changed, op.items, strict=True):
+            setattr(line, field, getattr(line, field) + item.amount)
         OrderLine.objects.bulk_update(changed, [field])
         order_totals_add(order, field, amount)
         event_write(
@@ -157,7 +172,7 @@ def _write(
             kind=_RECORDED_EVENT[kind],
             actor=actor,
             data=data,
-            summary=f"{kind.capitalize()} of {money} on line {line_ids} ({op['payment_id']})",
+            summary=f"{kind.capitalize()} of {money} on line {line_ids} ({op.payment_id})",
         )
         if rollup:
             finance_days_add([operation])
@@ -167,7 +182,7 @@ def _write(
             kind=EventKind.OPERATION_FAILED,
             actor=actor,
             data=data,
-            summary=f"Failed {kind} of {money} on line {line_ids} ({op['payment_id']})",
+            summary=f"Failed {kind} of {money} on line {line_ids} ({op.payment_id})",
         )
     return operation
 
@@ -176,17 +191,35 @@ def operation_record(
     *,
     order: Order,
     kind: OperationKind,
-    payload: object,
+    items: list[ItemAmount],
+    payment_id: str,
+    payment_details: dict[str, Any] | None = None,
+    success: bool = True,
+    authorization_id: str = "",
+    processed_at: datetime | None = None,
+    processed_by: str = "",
+    metadata: dict[str, Any] | None = None,
     actor: Actor,
     settling: str = "",
 ) -> PaymentOperation:
-    """Record an operation that happened at the payment provider.
+    """Record an operation that happened at the payment provider: a non-zero amount on each of
+    `items` (one item per line), under `payment_id`; `payment_details` is stored as given, with
+    the payment id.
 
     What provider calls and payment links still under way may take (`orders.holds`) counts
     against what each line can take now; `settling` names the call or link whose outcome
     this records, which does not hold against itself.
     """
-    op = clean_operation(payload)
+    op = _Operation(
+        items=list(items),
+        payment_id=payment_id,
+        payment_details={**(payment_details or {}), "payment_id": payment_id},
+        success=success,
+        authorization_id=authorization_id,
+        processed_at=processed_at,
+        processed_by=processed_by,
+        metadata=metadata or {},
+    )
     with transaction.atomic():
         order = order_lock(order.pk)
         # Cancelling needs nothing captured, so a cancelled order has nothing to refund either.
@@ -195,9 +228,9 @@ def operation_record(
                 f"order {order.order_id} is cancelled: no {kind} can be recorded",
                 ErrorCode.ORDER_CANCELLED,
             )
-        lines = _lines_for(order, kind, op["items"])
-        if op["success"]:
-            _check_limits(kind, op["items"], lines, order_holds(order, kind, exclude=[settling]))
+        lines = _lines_for(order, kind, op.items)
+        if op.success:
+            _check_limits(kind, op.items, lines, order_holds(order, kind, exclude=[settling]))
         return _write(order, kind, op, lines, actor)
 
 
@@ -270,13 +303,12 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
         lines = {line.line_id: line for line in order.lines.all()}
         written = []
         for payment_id, per_line in sorted(_remaining_authorized_by_payment(order, lines).items()):
-            op = {
-                "items": [{"line_id": lid, "amount": amt} for lid, amt in sorted(per_line.items())],
-                "payment_details": {"payment_id": payment_id},
-                "payment_id": payment_id,
-                "success": True,
-                "metadata": {"reason": "order cancelled"},
-            }
+            op = _Operation(
+                items=[ItemAmount(lid, amt) for lid, amt in sorted(per_line.items())],
+                payment_id=payment_id,
+                payment_details={"payment_id": payment_id},
+                metadata={"reason": "order cancelled"},
+            )
             written.append(_write(order, OperationKind.CANCELLATION, op, lines, actor, rollup=False))
         # Payment links of the order stop being payable in the same transaction.
         order_cancelling(order, actor)

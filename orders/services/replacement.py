@@ -24,7 +24,16 @@ from django.db import transaction
 
 from backoffice.actor import Actor
 from backoffice.errors import FieldError, InvalidInput
-from orders.models import DraftOrder, OperationItem, OperationKind, Order, OrderLine, PaymentOperation
+from orders.inputs import DraftDocument, DraftItem, DraftOptions, TaxLine
+from orders.models import (
+    DraftOrder,
+    ItemAmount,
+    OperationItem,
+    OperationKind,
+    Order,
+    OrderLine,
+    PaymentOperation,
+)
 from orders.money import vat_contained
 from orders.selectors import reversed_by
 
@@ -61,7 +70,7 @@ class ReplacementQuote:
     refund_amount: int
     mode: str
     payment_id: str
-    items: list[dict]
+    items: list[DraftItem]
 
     @property
     def difference(self) -> int:
@@ -69,10 +78,9 @@ class ReplacementQuote:
         return self.new_amount - self.reversed_amount
 
 
-def _tax_lines(gross: int, rate: Decimal | int | float) -> list[dict]:
-    rate = Decimal(str(rate))
-    number = int(rate) if rate == rate.to_integral_value() else float(rate)
-    return [{"amount": vat_contained(gross, rate), "percentage": number}]
+def _tax_lines(gross: int, rate: Decimal | int | float | str) -> list[TaxLine]:
+    percentage = Decimal(str(rate))
+    return [TaxLine(amount=vat_contained(gross, percentage), percentage=percentage)]
 
 
 def _line_rate(line: OrderLine) -> Decimal:
@@ -125,7 +133,7 @@ def replacement_quote(
     if not replacements:
         errors.append(FieldError("replacements", "add at least one replacement line"))
     next_line_id = order.last_line_id
-    reversal_items: list[dict] = []
+    reversal_items: list[DraftItem] = []
     reversed_amount = 0
     modes = set()
     payment_ids = []
@@ -153,17 +161,17 @@ def replacement_quote(
         reversed_amount += amount
         next_line_id += 1
         reversal_items.append(
-            {
-                "id": line.item_id,
-                "line_id": next_line_id,
-                "quantity": choice.quantity,
-                "gross_amount": -amount,
-                "tax_lines": _tax_lines(-amount, _line_rate(line)),
-                "description": line.description,
-                "description_alias": line.description_alias,
-                "reversed_reason": reason or "Replace item",
-                "related_item": {"line_id": line.line_id, "type": "reversed"},
-            }
+            DraftItem(
+                id=line.item_id,
+                line_id=next_line_id,
+                quantity=choice.quantity,
+                gross_amount=-amount,
+                tax_lines=_tax_lines(-amount, _line_rate(line)),
+                description=line.description,
+                description_alias=line.description_alias,
+                reversed_reason=reason or "Replace item",
+                reverses=line.line_id,
+            )
         )
         held = line.refundable
         uncaptured = line.to_capture
@@ -191,14 +199,14 @@ def replacement_quote(
     for new in replacements:
         next_line_id += 1
         new_items.append(
-            {
-                "id": new.sku,
-                "line_id": next_line_id,
-                "quantity": new.quantity,
-                "gross_amount": new.gross_amount,
-                "tax_lines": _tax_lines(new.gross_amount, new.vat_rate),
-                "description": new.description,
-            }
+            DraftItem(
+                id=new.sku,
+                line_id=next_line_id,
+                quantity=new.quantity,
+                gross_amount=new.gross_amount,
+                tax_lines=_tax_lines(new.gross_amount, new.vat_rate),
+                description=new.description,
+            )
         )
     new_amount = sum(new.gross_amount for new in replacements)
     refund_amount = reversed_amount - new_amount if mode == CAPTURED and new_amount < reversed_amount else 0
@@ -207,15 +215,14 @@ def replacement_quote(
         next_line_id += 1
         first = lines[chosen[0].line_id]
         items.append(
-            {
-                "id": "",
-                "line_id": next_line_id,
-                "quantity": 1,
-                "gross_amount": refund_amount,
-                "tax_lines": _tax_lines(refund_amount, _line_rate(first)),
-                "description": "Refund of the price difference",
-                "metadata": dict(REFUND_PURPOSE),
-            }
+            DraftItem(
+                line_id=next_line_id,
+                quantity=1,
+                gross_amount=refund_amount,
+                tax_lines=_tax_lines(refund_amount, _line_rate(first)),
+                description="Refund of the price difference",
+                metadata=dict(REFUND_PURPOSE),
+            )
         )
     return ReplacementQuote(
         reversed_amount=reversed_amount,
@@ -237,16 +244,18 @@ def replacement_create(
 ) -> DraftOrder:
     """Build the update draft and complete it, all or nothing."""
     quote = replacement_quote(order=order, reversals=reversals, replacements=replacements, reason=reason)
-    payload = {
-        "options": {"order_id": order.order_id},
-        "order": {
-            "currency": order.currency,
-            "items": quote.items,
-            "metadata": {"replacement": {"payment_id": quote.payment_id, "mode": quote.mode}},
-        },
-    }
+    document = DraftDocument(
+        currency=order.currency,
+        items=quote.items,
+        metadata={"replacement": {"payment_id": quote.payment_id, "mode": quote.mode}},
+    )
     with transaction.atomic():
-        draft = draft_create(account=order.account, payload=payload, actor=actor)
+        draft = draft_create(
+            account=order.account,
+            document=document,
+            options=DraftOptions(order_id=order.order_id),
+            actor=actor,
+        )
         draft_complete(draft=draft, actor=actor)
     draft.refresh_from_db()
     return draft
@@ -407,13 +416,10 @@ def replacement_settle(
                 operation_record(
                     order=order,
                     kind=kind,
+                    items=[ItemAmount(item["line_id"], item["amount"]) for item in items],
+                    payment_id=pid,
+                    metadata={"replacement_draft": str(draft.pk)},
                     actor=actor,
-                    payload={
-                        "items": items,
-                        "payment_details": {"payment_id": pid},
-                        "success": True,
-                        "metadata": {"replacement_draft": str(draft.pk)},
-                    },
                 )
             )
     return recorded

@@ -11,6 +11,7 @@ from backoffice.errors import DomainError, NotFound
 from backoffice.models import Account
 from backoffice.pages import UNPROCESSABLE, done, page_or_partial
 from orders.forms import DraftStartForm, LineItemForm
+from orders.inputs import DraftDocument, DraftOptions
 from orders.models import DraftOrder
 from orders.money import format_money
 from orders.selectors import draft_list
@@ -38,7 +39,9 @@ def draft_new(request, account: Account) -> HttpResponse:
     form = DraftStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            draft = draft_create(account=account, payload=form.payload(), actor=staff_actor(request))
+            draft = draft_create(
+                account=account, document=form.document(), options=form.options, actor=staff_actor(request)
+            )
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -52,8 +55,12 @@ def draft_new(request, account: Account) -> HttpResponse:
 def order_update_draft(request, account: Account, order_id: str) -> HttpResponse:
     """Start a draft that adds lines to an existing order."""
     order = order_or_404(account, order_id)
-    payload = {"options": {"order_id": order.order_id}, "order": {"currency": order.currency, "items": []}}
-    draft = draft_create(account=account, payload=payload, actor=staff_actor(request))
+    draft = draft_create(
+        account=account,
+        document=DraftDocument(currency=order.currency),
+        options=DraftOptions(order_id=order.order_id),
+        actor=staff_actor(request),
+    )
     return done(request, reverse("draft-detail", args=[account.aid, draft.pk]))
 
 
@@ -108,7 +115,7 @@ def draft_item_create(request, account: Account, draft_id: str) -> HttpResponse:
     if form.is_valid():
         try:
             # Without a line_id: the line is numbered when the draft completes, after the order's last.
-            draft_item_add(draft=draft, payload=form.item(), actor=staff_actor(request))
+            draft_item_add(draft=draft, item=form.item(), actor=staff_actor(request))
         except DomainError as exc:
             form.add_service_error(exc)
         else:
@@ -130,7 +137,7 @@ def draft_item_change(request, account: Account, draft_id: str, line_id: int) ->
     form = LineItemForm(request.POST, currency=draft.currency, prefix="edit")
     if form.is_valid():
         try:
-            draft_item_update(draft=draft, line_id=line_id, payload=form.item(), actor=staff_actor(request))
+            draft_item_update(draft=draft, line_id=line_id, item=form.item(), actor=staff_actor(request))
         except DomainError as exc:
             form.add_service_error(exc)
         else:

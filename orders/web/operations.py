@@ -62,7 +62,11 @@ def _operation_record_page(
                 with transaction.atomic():
                     form_token_consume(token=form.cleaned_data["form_token"], user=request.user)
                     operation = operation_record(
-                        order=order, kind=kind, payload=form.payload(), actor=staff_actor(request)
+                        order=order,
+                        kind=kind,
+                        items=form.cleaned_data["items"],
+                        payment_id=form.cleaned_data["payment_id"],
+                        actor=staff_actor(request),
                     )
             except FormAlreadySubmitted as exc:
                 messages.info(request, str(exc).capitalize() + ".")

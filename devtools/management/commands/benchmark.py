@@ -8,6 +8,7 @@ import os
 import platform
 import subprocess
 import time
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -23,10 +24,13 @@ from backoffice.actor import Actor
 from backoffice.services import api_client_create
 from devtools.benchmark.measure import Timing, capture_throughput, percentiles, time_page, time_sql
 from devtools.benchmark.seed import bench_account, check_sample, seed
+from orders.inputs import DraftDocument, DraftItem, DraftOptions, TaxLine
 from orders.models import (
     DraftOrder,
     Event,
+    ItemAmount,
     OperationItem,
+    OperationKind,
     Order,
     OrderLine,
     PaymentOperation,
@@ -134,7 +138,7 @@ class Command(BaseCommand):
             [account.pk, PaymentStatus.PARTIALLY_REFUNDED],
         )
         page("order page, 100 lines", f"{base}/orders/{big.order_id}/", ORDER_PAGE_SQL, [big.pk])
-        page("  its provider panel (loaded after it)", f"/payments/orders/{big.pk}/panel")
+        page("  its provider panel (loaded after it)", f"{base}/orders/{big.order_id}/payments/panel")
         tomorrow = today + dt.timedelta(days=1)
         page(
             "finance page, last month",
@@ -183,68 +187,54 @@ class Command(BaseCommand):
         for line_id in range(1, 101):
             gross = 1000 * line_id
             items.append(
-                {
-                    "id": f"BIG{line_id:03d}",
-                    "line_id": line_id,
-                    "quantity": 1,
-                    "gross_amount": gross,
-                    "tax_lines": [{"amount": vat_contained(gross, 25), "percentage": 25}],
-                    "description": f"Item {line_id} of a large order",
-                }
+                DraftItem(
+                    id=f"BIG{line_id:03d}",
+                    line_id=line_id,
+                    gross_amount=gross,
+                    tax_lines=[TaxLine(vat_contained(gross, 25), Decimal(25))],
+                    description=f"Item {line_id} of a large order",
+                )
             )
         draft = draft_create(
             account=account,
             actor=ACTOR,
-            payload={
-                "options": {"generate_order_id": "ALPHANUMERIC_9"},
-                "order": {"currency": "NOK", "items": items, "merchant_reference": BIG_ORDER_REF},
-            },
+            options=DraftOptions(generate_order_id="ALPHANUMERIC_9"),
+            document=DraftDocument(currency="NOK", items=items, merchant_reference=BIG_ORDER_REF),
         )
         order = draft_complete(draft=draft, actor=ACTOR)
-        for kind in ("authorization", "capture"):
+        for kind in (OperationKind.AUTHORIZATION, OperationKind.CAPTURE):
             operation_record(
                 order=order,
                 kind=kind,
                 actor=ACTOR,
-                payload={
-                    "items": [{"line_id": i["line_id"], "amount": i["gross_amount"]} for i in items],
-                    "payment_details": {"payment_id": "BIG-PAY"},
-                },
+                items=[ItemAmount(line_id, 1000 * line_id) for line_id in range(1, 101)],
+                payment_id="BIG-PAY",
             )
         return order
 
     def _authorized_orders(self, account, count: int) -> list[str]:
         ids = []
         for _ in range(count):
+            line = DraftItem(
+                id="BENCH",
+                line_id=1,
+                gross_amount=100000,
+                tax_lines=[TaxLine(20000, Decimal(25))],
+                description="Benchmark",
+            )
             draft = draft_create(
                 account=account,
                 actor=ACTOR,
-                payload={
-                    "options": {"generate_order_id": "ALPHANUMERIC_9"},
-                    "order": {
-                        "currency": "NOK",
-                        "items": [
-                            {
-                                "id": "BENCH",
-                                "line_id": 1,
-                                "quantity": 1,
-                                "gross_amount": 100000,
-                                "tax_lines": [{"amount": 20000, "percentage": 25}],
-                                "description": "Benchmark",
-                            }
-                        ],
-                    },
-                },
+                options=DraftOptions(generate_order_id="ALPHANUMERIC_9"),
+                document=DraftDocument(currency="NOK", items=[line]),
             )
             order = draft_complete(draft=draft, actor=ACTOR)
             operation_record(
                 order=order,
-                kind="authorization",
+                kind=OperationKind.AUTHORIZATION,
                 actor=ACTOR,
-                payload={
-                    "items": [{"line_id": 1, "amount": 100000}],
-                    "payment_details": {"payment_id": "AUTH"},
-                },
+                items=[ItemAmount(1, 100000)],
+                payment_id="AUTH",
             )
             ids.append(order.order_id)
         return ids

@@ -3,6 +3,7 @@ every payment status, reversals included, all made through the services."""
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -14,7 +15,8 @@ from backoffice import roles
 from backoffice.actor import Actor
 from backoffice.models import ApiClient
 from backoffice.services import account_get_or_create, api_client_create, api_client_revoke
-from orders.models import Event, OperationKind, Order, PaymentOperation
+from orders.inputs import DraftDocument, DraftItem, DraftOptions, TaxLine
+from orders.models import Event, ItemAmount, OperationKind, Order, PaymentOperation
 from orders.money import vat_contained
 from orders.services.drafts import draft_complete, draft_create
 from orders.services.events import note_add
@@ -129,35 +131,33 @@ class Command(BaseCommand):
             quantity = rng.randint(1, 4)
             gross = price * quantity
             items.append(
-                {
-                    "id": sku,
-                    "line_id": line_id,
-                    "quantity": quantity,
-                    "gross_amount": gross,
-                    "tax_lines": [{"amount": vat_contained(gross, rate), "percentage": rate}],
-                    "description": description,
-                    "description_alias": alias,
-                }
+                DraftItem(
+                    id=sku,
+                    line_id=line_id,
+                    quantity=quantity,
+                    gross_amount=gross,
+                    tax_lines=[TaxLine(vat_contained(gross, rate), Decimal(rate))],
+                    description=description,
+                    description_alias=alias,
+                )
             )
         draft = draft_create(
             account=account,
             actor=actor,
-            payload={
-                "options": {"generate_order_id": "ALPHANUMERIC_9"},
-                "order": {
-                    "currency": currency,
-                    "items": items,
-                    "customer": {"first_name": first, "last_name": last, "email": email},
-                    "shipping_address": {
-                        "first_name": first,
-                        "last_name": last,
-                        "address_line": "Storgata 1",
-                        "postal_code": "0155",
-                        "postal_place": "Oslo",
-                        "country": "NO",
-                    },
+            options=DraftOptions(generate_order_id="ALPHANUMERIC_9"),
+            document=DraftDocument(
+                currency=currency,
+                items=items,
+                customer={"first_name": first, "last_name": last, "email": email},
+                shipping_address={
+                    "first_name": first,
+                    "last_name": last,
+                    "address_line": "Storgata 1",
+                    "postal_code": "0155",
+                    "postal_place": "Oslo",
+                    "country": "NO",
                 },
-            },
+            ),
         )
         return draft_complete(draft=draft, actor=actor)
 
@@ -166,11 +166,9 @@ class Command(BaseCommand):
             order=order,
             kind=OperationKind(kind),
             actor=actor,
-            payload={
-                "items": [{"line_id": line_id, "amount": amount} for line_id, amount in lines],
-                "payment_details": {"payment_id": payment_id},
-                "success": success,
-            },
+            items=[ItemAmount(line_id, amount) for line_id, amount in lines],
+            payment_id=payment_id,
+            success=success,
         )
 
     def _play(self, scenario: str, order: Order, rng, shop: Actor, staff: Actor) -> None:
@@ -213,45 +211,43 @@ class Command(BaseCommand):
         new_gross = original.gross_amount + (5000 if dearer else -5000)
         next_id = order.last_line_id + 1
         items = [
-            {
-                "id": original.item_id,
-                "line_id": next_id,
-                "quantity": original.quantity,
-                "gross_amount": -original.gross_amount,
-                "tax_lines": [{"amount": -original.tax_amount, "percentage": float(rate)}],
-                "description": original.description,
-                "reversed_reason": "Replace item",
-                "related_item": {"line_id": original.line_id, "type": "reversed"},
-            },
-            {
-                "id": "003929",
-                "line_id": next_id + 1,
-                "quantity": 1,
-                "gross_amount": new_gross,
-                "tax_lines": [{"amount": vat_contained(new_gross, rate), "percentage": float(rate)}],
-                "description": "Stablestol for innendørsbruk",
-                "description_alias": "Stablestol Lux",
-            },
+            DraftItem(
+                id=original.item_id,
+                line_id=next_id,
+                quantity=original.quantity,
+                gross_amount=-original.gross_amount,
+                tax_lines=[TaxLine(-original.tax_amount, rate)],
+                description=original.description,
+                reversed_reason="Replace item",
+                reverses=original.line_id,
+            ),
+            DraftItem(
+                id="003929",
+                line_id=next_id + 1,
+                quantity=1,
+                gross_amount=new_gross,
+                tax_lines=[TaxLine(vat_contained(new_gross, rate), rate)],
+                description="Stablestol for innendørsbruk",
+                description_alias="Stablestol Lux",
+            ),
         ]
         if not dearer:
             items.append(
-                {
-                    "id": "refund",
-                    "line_id": next_id + 2,
-                    "quantity": 1,
-                    "gross_amount": 5000,
-                    "tax_lines": [{"amount": vat_contained(5000, rate), "percentage": float(rate)}],
-                    "description": "Refund of price difference",
-                    "metadata": {"purpose": "refund"},
-                }
+                DraftItem(
+                    id="refund",
+                    line_id=next_id + 2,
+                    quantity=1,
+                    gross_amount=5000,
+                    tax_lines=[TaxLine(vat_contained(5000, rate), rate)],
+                    description="Refund of price difference",
+                    metadata={"purpose": "refund"},
+                )
             )
         draft = draft_create(
             account=order.account,
             actor=staff,
-            payload={
-                "options": {"order_id": order.order_id},
-                "order": {"currency": order.currency, "items": items},
-            },
+            options=DraftOptions(order_id=order.order_id),
+            document=DraftDocument(currency=order.currency, items=items),
         )
         draft_complete(draft=draft, actor=staff)
         reversal = [(next_id, -original.gross_amount)]
