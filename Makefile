@@ -16,12 +16,18 @@ $(VENV)/.installed: $(PY) pyproject.toml
 install: $(VENV)/.installed
 
 ## Migrate the default database, load demo data, print logins, serve on http://$(HOST)
-## in development mode (DEBUG is off unless asked for), at the public URL http://$(HOST)
+## in development mode (DEBUG is off unless asked for), at the public URL http://$(HOST),
+## with the background worker (webhooks, scheduled reconciliation) beside the server: it stops
+## when the server stops. Webhooks may go to this machine and its network (development only).
 run: export DEBUG = true
 run: export PUBLIC_URL ?= http://$(HOST)
+run: export HOOKS_ALLOW_PRIVATE_NETWORKS ?= true
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@$(PY) manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "Back-office on http://$(HOST)/ (background worker: process $$worker)"; \
 	$(PY) manage.py runserver $(HOST)
 
 ## The whole suite (SQLite unless DATABASE_URL is set)

@@ -44,6 +44,9 @@ class Scope(models.TextChoices):
     READ = "read:shopping"
     WRITE = "write:shopping"
     ADMIN = "admin:shopping"
+    # The Hooks API (webhook subscriptions), as Dintero scopes it.
+    HOOKS_READ = "read:hooks"
+    HOOKS_ADMIN = "admin:hooks"
 
 
 WRITE_SCOPES = frozenset({Scope.WRITE, Scope.ADMIN})
@@ -129,3 +132,16 @@ class RateLimitWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bucket}: {self.hits}"
+
+
+class ScheduledTask(models.Model):
+    """When a periodic task of the background worker (`WORKER_SCHEDULE`) is next due. Every worker
+    process looks; the one whose conditional update moves `next_run_at` on enqueues the task, so
+    it runs once per period however many workers there are (backoffice/worker.py)."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    next_run_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: next at {self.next_run_at:%Y-%m-%d %H:%M:%S}"

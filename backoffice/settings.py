@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "payments",
     "finance",
     "devtools",
+    "django_tasks",
+    "django_tasks_db",
+    "hooks",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +154,8 @@ REST_FRAMEWORK = {
     # Proxies in front of the app whose X-Forwarded-For may be trusted for rate limits.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "UNAUTHENTICATED_USER": None,
+    # A list's errors keyed by item index (DRF 3.20's format): backoffice/api/errors.py paths them.
+    "LIST_SERIALIZER_ERRORS_AS_DICT": True,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -197,6 +202,24 @@ PAYMENTS_PUBLIC_URL = PUBLIC_URL
 # was reached at as the audience (its host still checked against ALLOWED_HOSTS), so a server on
 # any port answers the documented token request.
 PUBLIC_URL_FROM_REQUEST = DEBUG and not _public_url_set
+
+# The background worker (`python manage.py worker`): Django's Tasks framework (the django-tasks
+# backport) with its database backend, so tasks are rows in this database, written in the same
+# transaction as the change that needs them. Periodic tasks: WORKER_SCHEDULE (backoffice/worker.py).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "hooks"]}}
+# Reconciliation with the payment provider, every so many seconds (0: only from cron or by hand).
+RECONCILE_EVERY_SECONDS = env.int("RECONCILE_EVERY_SECONDS", default=300)
+# Webhooks (hooks/): the first retry waits HOOKS_RETRY_BASE_SECONDS, each later one longer; every
+# request times out after HOOKS_TIMEOUT_SECONDS; loopback and private addresses only when allowed.
+HOOKS_RETRY_BASE_SECONDS = env.float("HOOKS_RETRY_BASE_SECONDS", default=30.0)
+HOOKS_TIMEOUT_SECONDS = env.float("HOOKS_TIMEOUT_SECONDS", default=15.0)
+HOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("HOOKS_ALLOW_PRIVATE_NETWORKS", default=False)
+# How often a worker looks for deliveries a crashed worker left behind.
+HOOKS_SWEEP_SECONDS = env.int("HOOKS_SWEEP_SECONDS", default=30)
+WORKER_SCHEDULE = {
+    "reconcile": ("payments.tasks.reconcile_scheduled", RECONCILE_EVERY_SECONDS),
+    "hooks-sweep": ("hooks.tasks.deliveries_sweep", HOOKS_SWEEP_SECONDS),
+}
 
 # Content-Security-Policy (django-csp): scripts and styles from this origin, inline ones only
 # with the response's nonce; no plug-ins, no framing, forms post only here. The API docs pages

@@ -10,6 +10,7 @@ api_patterns = [
     path("accounts/<str:aid>/auth/token", TokenView.as_view(), name="api-token"),
     path("accounts/<str:aid>/shopping/", include("orders.api.urls")),
     path("accounts/<str:aid>/payments/", include("payments.api.urls")),
+    path("accounts/<str:aid>/hooks/", include("hooks.api.urls")),
 ]
 
 urlpatterns = [

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("orders.urls")),
     path("", include("finance.urls")),
+    path("", include("hooks.urls")),
 ]

@@ -2,6 +2,7 @@
 
 import secrets
 import string
+from dataclasses import replace
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -12,7 +13,14 @@ from django.utils import timezone
 from backoffice.actor import Actor
 from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput, NotFound
 from backoffice.models import Account
-from orders.documents import COUNT_LIMIT, clean_draft, clean_draft_item, number_lines, order_total_check
+from orders.inputs import (
+    AMOUNT_LIMIT,
+    COUNT_LIMIT,
+    DraftDocument,
+    DraftItem,
+    DraftOptions,
+    percentage_number,
+)
 from orders.locks import order_lock
 from orders.models import (
     REVERSED,
@@ -25,17 +33,60 @@ from orders.models import (
 )
 from orders.money import format_money
 
-from .events import event_write
+from .events import DraftChange, draft_changed, event_write
 from .totals import order_totals_refresh
 
 # Marks a line whose line_id the client left to us. Until the draft is completed its number is
 # provisional: another draft may complete onto the same order first and take it. Shown on the
 # draft, so a client can tell it from a number it chose; gone once the draft is completed.
 PROVISIONAL = "line_id_provisional"
+NO_OPTIONS = DraftOptions()
 
 
-def _target_order(account: Account, options: dict) -> Order | None:
-    order_id = options.get("order_id")
+def _stored_item(item: DraftItem) -> dict:
+    """A line as the draft's document holds it: as the API shows it (Dintero's shape)."""
+    stored: dict = {} if item.line_id is None else {"line_id": item.line_id}
+    stored |= {
+        "id": item.id,
+        "description": item.description,
+        "description_alias": item.description_alias,
+        "quantity": item.quantity,
+        "gross_amount": item.gross_amount,
+    }
+    if item.reverses is not None:
+        stored["related_item"] = {"line_id": item.reverses, "type": REVERSED}
+    stored["reversed_reason"] = item.reversed_reason
+    stored["tax_lines"] = [
+        {"amount": tax.amount, "percentage": percentage_number(tax.percentage)} for tax in item.tax_lines
+    ]
+    stored["metadata"] = item.metadata
+    return stored
+
+
+def _stored_document(document: DraftDocument) -> dict:
+    return {
+        "currency": document.currency,
+        "items": [_stored_item(item) for item in document.items],
+        "customer": document.customer,
+        "shipping_address": document.shipping_address,
+        "billing_address": document.billing_address,
+        "metadata": document.metadata,
+        "store": document.store,
+        "merchant_reference": document.merchant_reference,
+    }
+
+
+def _stored_options(options: DraftOptions) -> dict:
+    stored = {}
+    if options.generate_order_id is not None:
+        stored["generate_order_id"] = options.generate_order_id
+    if options.order_id is not None:
+        stored["order_id"] = options.order_id
+    return stored
+
+
+def _target_order(account: Account, options: DraftOptions) -> Order | None:
+    order_id = options.order_id
     if not order_id:
         return None
     order = Order.objects.filter(account=account, order_id=order_id).first()
@@ -44,11 +95,22 @@ def _target_order(account: Account, options: dict) -> Order | None:
     return order
 
 
+def _number_lines(items: list[dict], after: int = 0) -> list[dict]:
+    """Give lines without a line_id the next free ones: above every line_id of the draft and
+    above `after`, the highest line_id the order being updated has ever used."""
+    next_id = max([after, *(item["line_id"] for item in items if item.get("line_id"))])
+    for item in items:
+        if not item.get("line_id"):
+            next_id += 1
+            item["line_id"] = next_id
+    return items
+
+
 def _provisional_numbers(items: list[dict], after: int) -> None:
     """Lines sent without a line_id get provisional ones, numbered as completing the draft now
     would number them: after `after` (the order's last line id) and every line_id of the draft."""
     unnumbered = [i for i, item in enumerate(items) if not item.get("line_id")]
-    number_lines(items, after=after)
+    _number_lines(items, after=after)
     for i in unnumbered:
         _check_line_id_left(items[i]["line_id"], f"order.items[{i}].line_id")
         items[i][PROVISIONAL] = True
@@ -62,20 +124,25 @@ def _check_line_id_left(line_id: int, field: str) -> None:
         )
 
 
-def draft_create(*, account: Account, payload: object, actor: Actor) -> DraftOrder:
-    """A new draft from a Dintero draft body. Checks the body only: the order it may update is
-    checked again when the draft is completed, and lines sent without a line_id get their
-    numbers then (the ones shown until then are provisional)."""
-    options, document = clean_draft(payload)
+def draft_create(
+    *, account: Account, document: DraftDocument, options: DraftOptions = NO_OPTIONS, actor: Actor
+) -> DraftOrder:
+    """A new draft. The order it may update is checked again when the draft is completed, and
+    lines without a line_id get their numbers then (the ones shown until then are
+    provisional)."""
     target = _target_order(account, options)
-    _provisional_numbers(document["items"], after=target.last_line_id if target else 0)
-    return DraftOrder.objects.create(
-        account=account,
-        options=options,
-        document=document,
-        target_order=target,
-        created_by=actor.label,
-    )
+    stored = _stored_document(document)
+    _provisional_numbers(stored["items"], after=target.last_line_id if target else 0)
+    with transaction.atomic():
+        draft = DraftOrder.objects.create(
+            account=account,
+            options=_stored_options(options),
+            document=stored,
+            target_order=target,
+            created_by=actor.label,
+        )
+        draft_changed(draft, DraftChange.ADDED)
+        return draft
 
 
 def _open_draft_lock(draft: DraftOrder) -> DraftOrder:
@@ -88,25 +155,27 @@ def _open_draft_lock(draft: DraftOrder) -> DraftOrder:
 def _draft_save(draft: DraftOrder) -> DraftOrder:
     draft.updated_at = timezone.now()
     draft.save(update_fields=["options", "document", "target_order", "updated_at"])
+    draft_changed(draft, DraftChange.UPDATED)
     return draft
 
 
 @transaction.atomic
-def draft_replace(*, draft: DraftOrder, payload: object, actor: Actor) -> DraftOrder:
+def draft_replace(
+    *, draft: DraftOrder, document: DraftDocument, options: DraftOptions = NO_OPTIONS, actor: Actor
+) -> DraftOrder:
     """Full replacement of an open draft (PUT)."""
-    options, document = clean_draft(payload)
     draft = _open_draft_lock(draft)
     draft.target_order = _target_order(draft.account, options)
-    _provisional_numbers(
-        document["items"], after=draft.target_order.last_line_id if draft.target_order else 0
-    )
-    draft.options, draft.document = options, document
+    stored = _stored_document(document)
+    _provisional_numbers(stored["items"], after=draft.target_order.last_line_id if draft.target_order else 0)
+    draft.options, draft.document = _stored_options(options), stored
     return _draft_save(draft)
 
 
 @transaction.atomic
 def draft_delete(*, draft: DraftOrder, actor: Actor) -> None:
     draft = _open_draft_lock(draft)
+    draft_changed(draft, DraftChange.DELETED)
     draft.delete()
 
 
@@ -118,38 +187,38 @@ def _item_index(draft: DraftOrder, line_id: int) -> int:
 
 
 @transaction.atomic
-def draft_item_add(*, draft: DraftOrder, payload: object, actor: Actor) -> dict:
-    item = clean_draft_item(payload)
+def draft_item_add(*, draft: DraftOrder, item: DraftItem, actor: Actor) -> dict:
+    """Add a line to an open draft; without a line_id it takes the next free one, provisionally."""
     draft = _open_draft_lock(draft)
+    stored = _stored_item(item)
     items = draft.items
     used = {i["line_id"] for i in items}
-    if "line_id" not in item or item["line_id"] is None:
+    if item.line_id is None:
         after = draft.target_order.last_line_id if draft.target_order else 0
-        item["line_id"] = max([after, *used]) + 1
-        _check_line_id_left(item["line_id"], "item.line_id")
-        item[PROVISIONAL] = True
-    elif item["line_id"] in used:
-        raise Conflict(f"draft already has line {item['line_id']}")
-    draft.document = {**draft.document, "items": [*items, item]}
+        stored["line_id"] = max([after, *used]) + 1
+        _check_line_id_left(stored["line_id"], "item.line_id")
+        stored[PROVISIONAL] = True
+    elif item.line_id in used:
+        raise Conflict(f"draft already has line {item.line_id}")
+    draft.document = {**draft.document, "items": [*items, stored]}
     _draft_save(draft)
-    return item
+    return stored
 
 
 @transaction.atomic
-def draft_item_update(*, draft: DraftOrder, line_id: int, payload: object, actor: Actor) -> dict:
-    if not isinstance(payload, dict):
-        raise InvalidInput([FieldError("item", "must be an object")])
-    item = clean_draft_item({**payload, "line_id": line_id})
+def draft_item_update(*, draft: DraftOrder, line_id: int, item: DraftItem, actor: Actor) -> dict:
+    """Replace the draft's line `line_id` (the line_id is the path's, whatever the item says)."""
     draft = _open_draft_lock(draft)
+    stored = _stored_item(replace(item, line_id=line_id))
     items = list(draft.items)
     index = _item_index(draft, line_id)
     # The path names the line by the number it was shown: a provisional one stays provisional.
     if items[index].get(PROVISIONAL):
-        item[PROVISIONAL] = True
-    items[index] = item
+        stored[PROVISIONAL] = True
+    items[index] = stored
     draft.document = {**draft.document, "items": items}
     _draft_save(draft)
-    return item
+    return stored
 
 
 @transaction.atomic
@@ -310,6 +379,15 @@ def _check_reversals(draft: DraftOrder, order: Order, existing: dict[int, OrderL
             )
 
 
+def _order_total_check(total: int) -> None:
+    """An order's lines may not add up to more than one amount may be: thousands of lines at the
+    largest amount would overflow the order's 64-bit totals."""
+    if abs(total) >= AMOUNT_LIMIT:
+        raise InvalidInput(
+            [FieldError("order.items", f"the order's lines add up to {total}, beyond {AMOUNT_LIMIT - 1}")]
+        )
+
+
 def _lines_create(draft: DraftOrder, order: Order) -> list[OrderLine]:
     by_line_id = {line.line_id: line for line in order.lines.all()}
     lines = []
@@ -391,7 +469,7 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
             )
         order = _order_create(draft, actor)
         _final_numbers(draft, order)
-    order_total_check(order.gross_amount + sum(item["gross_amount"] for item in draft.items))
+    _order_total_check(order.gross_amount + sum(item["gross_amount"] for item in draft.items))
     lines = _lines_create(draft, order)
     order_totals_refresh(order)
     added = sum(line.gross_amount for line in lines)
@@ -418,4 +496,5 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
     draft.completed_at = timezone.now()
     # The draft keeps the line ids its lines were given.
     draft.save(update_fields=["status", "completed_order", "completed_at", "document"])
+    draft_changed(draft, DraftChange.COMPLETED)
     return order

@@ -1,22 +1,60 @@
-from typing import Any
+from enum import StrEnum
+from typing import Any, Protocol
 
 from django.db import transaction
 
 from backoffice.actor import Actor
 from backoffice.errors import FieldError, InvalidInput
 from orders.locks import order_lock
-from orders.models import Event, EventKind, Order
+from orders.models import DraftOrder, Event, EventKind, Order
 
 NOTE_LIMIT = 5000
+
+
+class DraftChange(StrEnum):
+    ADDED = "added"
+    UPDATED = "updated"
+    COMPLETED = "completed"
+    DELETED = "deleted"
+
+
+class EventSink(Protocol):
+    """Told of every change inside the change's own transaction, so what it writes (the webhook
+    outbox) commits or rolls back with the change. `orders` does not know who listens: an app
+    registers its sink when it starts."""
+
+    def event_written(self, event: Event) -> None: ...
+
+    def draft_changed(self, draft: DraftOrder, change: DraftChange) -> None:
+        """Drafts write no timeline event; a deleted draft is told of before its row goes."""
+        ...
+
+
+_sinks: list[EventSink] = []
+
+
+def event_sink_register(sink: EventSink) -> None:
+    if not any(type(s) is type(sink) for s in _sinks):
+        _sinks.append(sink)
 
 
 def event_write(
     *, order: Order, kind: EventKind, actor: Actor, summary: str, data: dict[str, Any] | None = None
 ) -> Event:
     """Append one event to the order's timeline. Call it inside the transaction of the change."""
-    return Event.objects.create(
+    event = Event.objects.create(
         order=order, kind=kind, summary=summary[:500], data=data or {}, **actor.fields()
     )
+    for sink in _sinks:
+        sink.event_written(event)
+    return event
+
+
+def draft_changed(draft: DraftOrder, change: DraftChange) -> None:
+    """Tell the sinks that a draft was added, updated, completed or is being deleted. Call it
+    inside the transaction of the change."""
+    for sink in _sinks:
+        sink.draft_changed(draft, change)
 
 
 def note_add(*, order: Order, text: str, actor: Actor) -> Event:

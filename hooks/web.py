@@ -1,0 +1,85 @@
+"""Staff pages of the webhooks (Administrator role): subscriptions, what each was sent and how
+it went, and redelivery of one event."""
+
+from django.contrib import messages
+from django.db.models import Count, Max
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from backoffice.access import staff_page
+from backoffice.actor import Actor
+from backoffice.errors import DomainError, NotFound
+from backoffice.models import Account
+
+from . import selectors
+from .models import Subscription
+from .services.delivery import delivery_redeliver
+from .services.subscriptions import subscription_activate
+
+PERMISSION = "hooks.manage_hooks"
+SHOWN = 100
+
+
+@require_GET
+@staff_page(PERMISSION)
+def subscription_list_page(request, account: Account) -> HttpResponse:
+    subscriptions = (
+        Subscription.objects.filter(account=account)
+        .annotate(
+            owed=Count("deliveries", distinct=True), last_sent=Max("deliveries__attempt_set__started_at")
+        )
+        .order_by("deleted_at", "-created_at")
+    )
+    return render(
+        request, "hooks/subscription_list.html", {"account": account, "subscriptions": subscriptions}
+    )
+
+
+def _subscription(account: Account, hid: str) -> Subscription:
+    try:
+        return selectors.subscription_get(account=account, hid=hid, deleted=True)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+@require_GET
+@staff_page(PERMISSION)
+def subscription_page(request, account: Account, hid: str) -> HttpResponse:
+    subscription = _subscription(account, hid)
+    deliveries = list(
+        selectors.delivery_list(subscription=subscription).annotate(
+            last_status=Max("attempt_set__status_code"), last_at=Max("attempt_set__started_at")
+        )[:SHOWN]
+    )
+    attempts = list(selectors.attempt_list(subscription=subscription)[:SHOWN])
+    return render(
+        request,
+        "hooks/subscription_detail.html",
+        {"account": account, "subscription": subscription, "deliveries": deliveries, "attempts": attempts},
+    )
+
+
+@require_POST
+@staff_page(PERMISSION)
+def delivery_redeliver_page(request, account: Account, delivery_id: int) -> HttpResponse:
+    try:
+        delivery = selectors.delivery_get(account=account, delivery_id=delivery_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    try:
+        delivery_redeliver(delivery=delivery, actor=Actor(user=request.user))
+        messages.success(request, f"{delivery.event} {delivery.event_delivery} will be sent again.")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect(reverse("hooks-subscription", args=[account.aid, delivery.subscription_id]))
+
+
+@require_POST
+@staff_page(PERMISSION)
+def subscription_activate_page(request, account: Account, hid: str) -> HttpResponse:
+    subscription = _subscription(account, hid)
+    subscription_activate(subscription=subscription, actor=Actor(user=request.user))
+    messages.success(request, "The subscription is on again; what it is owed is being sent.")
+    return redirect(reverse("hooks-subscription", args=[account.aid, subscription.pk]))
