@@ -1,14 +1,16 @@
-"""Forms of the staff pages. They turn what staff type into the bodies the services take, and
-put the services' field errors back next to the fields they name."""
+"""Forms of the staff pages. They turn what staff type into the typed values the services take
+(`orders.inputs`), and put the services' field errors back next to the fields they name."""
 
-import re
 from decimal import Decimal
 
 from django import forms
 
 from backoffice.errors import DomainError, ErrorCode
-from orders.models import OperationKind, Order, OrderLine, OrderStatus, PaymentStatus
+from orders.inputs import AMOUNT_LIMIT, COUNT_LIMIT, DraftDocument, DraftItem, DraftOptions, TaxLine
+from orders.models import ItemAmount, OperationKind, Order, OrderLine, OrderStatus, PaymentStatus
 from orders.money import exponent, parse_amount, vat_contained
+from orders.services.customer import ADDRESS_FIELDS, CUSTOMER_FIELDS
+from orders.timeline import FIELD_LABELS
 
 VAT_PRESETS = [("25", "25 %"), ("15", "15 %"), ("12", "12 %"), ("0", "0 %")]
 CURRENCIES = ["NOK", "SEK", "DKK", "EUR", "USD", "GBP"]
@@ -36,7 +38,8 @@ def status_label(value: str) -> str:
 
 
 class AmountField(forms.CharField):
-    """An amount in major units (398, 398,00 or 398.00); cleaned to minor units of `currency`."""
+    """An amount in major units (398, 398,00 or 398.00); cleaned to minor units of `currency`,
+    below AMOUNT_LIMIT."""
 
     def __init__(self, *, currency: str, **kwargs):
         self.currency = currency
@@ -48,9 +51,12 @@ class AmountField(forms.CharField):
         if value in self.empty_values:
             return None
         try:
-            return parse_amount(value, self.currency)
+            minor = parse_amount(value, self.currency)
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
+        if abs(minor) >= AMOUNT_LIMIT:
+            raise forms.ValidationError(f"{minor} is out of range")
+        return minor
 
 
 class StaffForm(forms.Form):
@@ -60,15 +66,15 @@ class StaffForm(forms.Form):
 
 
 class ServiceErrorsMixin:
-    """Puts a DomainError's field errors next to the matching fields."""
+    """Puts a DomainError's field errors next to the fields they name: `service_fields` maps
+    the service's field paths (`items[0].amount`) to the form's fields."""
 
-    def field_for(self, path: str) -> str | None:
-        return None
+    service_fields: dict[str, str] = {}
 
     def add_service_error(self, error: DomainError) -> None:
         placed = False
         for fe in error.errors:
-            name = self.field_for(fe.field)
+            name = self.service_fields.get(fe.field)
             if name and name in self.fields:
                 self.add_error(name, fe.message)
                 placed = True
@@ -126,18 +132,14 @@ class DraftStartForm(StaffForm):
     email = forms.EmailField(label="Customer e-mail", required=False)
     merchant_reference = forms.CharField(label="Merchant reference", required=False, max_length=200)
 
-    def payload(self) -> dict:
+    options = DraftOptions(generate_order_id="ALPHANUMERIC_9")
+
+    def document(self) -> DraftDocument:
         data = self.cleaned_data
         customer = {k: data[k] for k in ("first_name", "last_name", "email") if data[k]}
-        return {
-            "options": {"generate_order_id": "ALPHANUMERIC_9"},
-            "order": {
-                "currency": data["currency"],
-                "items": [],
-                "customer": customer,
-                "merchant_reference": data["merchant_reference"],
-            },
-        }
+        return DraftDocument(
+            currency=data["currency"], customer=customer, merchant_reference=data["merchant_reference"]
+        )
 
 
 class LineItemForm(ServiceErrorsMixin, StaffForm):
@@ -145,7 +147,13 @@ class LineItemForm(ServiceErrorsMixin, StaffForm):
 
     sku = forms.CharField(label="SKU", required=False, max_length=200)
     description = forms.CharField(max_length=500)
-    quantity = forms.IntegerField(min_value=1, initial=1, widget=forms.NumberInput(attrs={"min": 1}))
+    quantity = forms.IntegerField(
+        min_value=1,
+        max_value=COUNT_LIMIT,
+        initial=1,
+        widget=forms.NumberInput(attrs={"min": 1}),
+        error_messages={"max_value": "must be a positive whole number up to %(limit_value)s"},
+    )
     amount = forms.CharField(label="Line total incl. VAT")
     vat_rate = forms.ChoiceField(label="VAT rate", choices=VAT_PRESETS, initial="25")
 
@@ -153,18 +161,6 @@ class LineItemForm(ServiceErrorsMixin, StaffForm):
         super().__init__(*args, **kwargs)
         self.currency = currency
         self.fields["amount"] = AmountField(currency=currency, label="Line total incl. VAT")
-
-    def field_for(self, path: str) -> str | None:
-        for key, name in (
-            ("gross_amount", "amount"),
-            ("tax_lines", "vat_rate"),
-            ("quantity", "quantity"),
-            ("description", "description"),
-            (".id", "sku"),
-        ):
-            if key in path:
-                return name
-        return None
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
@@ -179,19 +175,17 @@ class LineItemForm(ServiceErrorsMixin, StaffForm):
             return None
         return vat_contained(data["amount"], Decimal(data["vat_rate"]))
 
-    def item(self, line_id: int | None = None) -> dict:
+    def item(self) -> DraftItem:
+        """The line, without a line_id: a draft numbers it."""
         data = self.cleaned_data
-        rate = int(data["vat_rate"])
-        item = {
-            "id": data["sku"],
-            "description": data["description"],
-            "quantity": data["quantity"],
-            "gross_amount": data["amount"],
-            "tax_lines": [{"amount": vat_contained(data["amount"], rate), "percentage": rate}],
-        }
-        if line_id is not None:
-            item["line_id"] = line_id
-        return item
+        rate = Decimal(data["vat_rate"])
+        return DraftItem(
+            id=data["sku"],
+            description=data["description"],
+            quantity=data["quantity"],
+            gross_amount=data["amount"],
+            tax_lines=[TaxLine(amount=vat_contained(data["amount"], rate), percentage=rate)],
+        )
 
     @classmethod
     def initial_from(cls, item: dict, currency: str) -> dict:
@@ -246,8 +240,10 @@ class OperationForm(ServiceErrorsMixin, StaffForm):
         return [(line, left, self[name]) for line, left, name in self.lines]
 
     def clean(self):
+        """`items`: an ItemAmount per line given an amount; the payment id comes stripped."""
         data = super().clean()
         items = []
+        self.service_fields = {}
         for line, _left, name in self.lines:
             amount = data.get(name)
             if not amount:
@@ -255,29 +251,14 @@ class OperationForm(ServiceErrorsMixin, StaffForm):
             # Reversal lines take negative amounts; accept them typed without the sign.
             if line.sign < 0 and amount > 0:
                 amount = -amount
-            items.append({"line_id": line.line_id, "amount": amount})
+            # The service names the items by their place in the list.
+            self.service_fields[f"items[{len(items)}].line_id"] = name
+            self.service_fields[f"items[{len(items)}].amount"] = name
+            items.append(ItemAmount(line.line_id, amount))
         if not items and not self.errors:
             raise forms.ValidationError("enter an amount for at least one line")
         data["items"] = items
         return data
-
-    def payload(self) -> dict:
-        return {
-            "items": self.cleaned_data["items"],
-            "payment_details": {"payment_id": self.cleaned_data["payment_id"].strip()},
-            "success": True,
-        }
-
-    def field_for(self, path: str) -> str | None:
-        if path.startswith("payment_details"):
-            return "payment_id"
-        match = re.match(r"items\[(\d+)\]", path)
-        if match and "items" in getattr(self, "cleaned_data", {}):
-            items = self.cleaned_data["items"]
-            index = int(match[1])
-            if index < len(items):
-                return f"line_{items[index]['line_id']}"
-        return None
 
 
 class NoteForm(StaffForm):
@@ -337,3 +318,37 @@ class ExtraAuthorizationForm(StaffForm):
 
 class SettleForm(StaffForm):
     form_token = forms.CharField(widget=forms.HiddenInput)
+
+
+class CustomerForm(StaffForm):
+    """The customer's details and addresses as staff edit them, with the reason for the change."""
+
+    GROUPS = (
+        ("customer", "Customer", CUSTOMER_FIELDS),
+        ("shipping_address", "Shipping address", ADDRESS_FIELDS),
+        ("billing_address", "Billing address", ADDRESS_FIELDS),
+    )
+
+    def __init__(self, *args, order: Order, **kwargs):
+        initial = {
+            f"{group}-{name}": (getattr(order, group) or {}).get(name, "")
+            for group, _title, names in self.GROUPS
+            for name in names
+        }
+        super().__init__(*args, initial={**initial, **kwargs.pop("initial", {})}, **kwargs)
+        for group, _title, names in self.GROUPS:
+            for name in names:
+                field = forms.EmailField if name == "email" else forms.CharField
+                label = FIELD_LABELS[name].capitalize()
+                self.fields[f"{group}-{name}"] = field(label=label, required=False, max_length=200)
+        self.fields["reason"] = forms.CharField(
+            label="Reason for the change", max_length=300, widget=forms.TextInput(attrs={"size": 50})
+        )
+
+    def groups(self):
+        """(title, bound fields) per group, for the template."""
+        return [(title, [self[f"{group}-{name}"] for name in names]) for group, title, names in self.GROUPS]
+
+    def values(self, group: str) -> dict[str, str]:
+        names = dict((g, n) for g, _t, n in self.GROUPS)[group]
+        return {name: self.cleaned_data.get(f"{group}-{name}", "") for name in names}

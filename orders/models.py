@@ -454,6 +454,7 @@ class EventKind(models.TextChoices):
     ORDER_CANCELLED = "order_cancelled", "Order cancelled"
     NOTE_ADDED = "note_added", "Note"
     DATA_FIXED = "data_fixed", "Data fixed in admin"
+    CUSTOMER_UPDATED = "customer_updated", "Customer details changed"
     PROVIDER_CALL = "provider_call", "Payment provider call"
 
 

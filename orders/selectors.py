@@ -3,7 +3,7 @@
 import uuid
 from collections import defaultdict
 
-from django.db.models import Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 
@@ -109,6 +109,23 @@ def order_get(*, account: Account, order_id: str) -> Order:
 
 
 SEARCH_FAN_OUT = 500
+
+
+def customer_summary(order: Order) -> dict | None:
+    """The customer's orders in this account, by e-mail (any case; index
+    `order_customer_email`): how many, and what they paid net (captured - refunded) in this
+    order's currency. None without an e-mail."""
+    email = order.customer_email.strip().lower()
+    if not email:
+        return None
+    orders = Order.objects.alias(email=Lower(KT("customer__email"))).filter(
+        account=order.account_id, email=email
+    )
+    figures = orders.aggregate(
+        count=Count("pk"),
+        paid=Sum(F("captured_amount") - F("refunded_amount"), filter=Q(currency=order.currency), default=0),
+    )
+    return {"email": email, "orders": figures["count"], "paid": figures["paid"], "currency": order.currency}
 
 
 def order_search(queryset: QuerySet[Order], text: str, *, account: Account) -> QuerySet[Order]:

@@ -61,6 +61,37 @@ def data_fixed_summary(prefix: str, diff: Iterable[Mapping[str, Any]], reason: s
     return f"{text} (reason: {reason})" if reason else text
 
 
+FIELD_LABELS = {
+    "first_name": "first name",
+    "last_name": "last name",
+    "email": "e-mail",
+    "phone_number": "phone",
+    "business_name": "company",
+    "co_address": "c/o",
+    "address_line": "address",
+    "address_line_2": "address, line 2",
+    "postal_code": "postcode",
+    "postal_place": "city",
+    "country": "country",
+}
+GROUP_LABELS = {
+    "customer": "Customer",
+    "shipping_address": "Shipping address",
+    "billing_address": "Billing address",
+}
+
+
+def field_label(path: str) -> str:
+    """`shipping_address.postal_place` -> `Shipping address, city`."""
+    group, _, key = path.partition(".")
+    return f"{GROUP_LABELS.get(group, group)}, {FIELD_LABELS.get(key, key)}" if key else path
+
+
+def customer_updated_summary(diff: Iterable[Mapping[str, Any]], reason: str) -> str:
+    labelled = [{**change, "field": field_label(change["field"])} for change in diff]
+    return data_fixed_summary("Customer details changed", labelled, reason)
+
+
 def _draft_completed(event: Event, lines: Mapping[int, OrderLine], currency: str) -> str | None:
     data = event.data
     if "line_ids" not in data or "gross_amount" not in data:
@@ -97,6 +128,12 @@ def _data_fixed(event: Event, lines: Mapping[int, OrderLine], currency: str) -> 
     return data_fixed_summary(prefix, data["changes"], str(data.get("reason") or ""))
 
 
+def _customer_updated(event: Event, lines: Mapping[int, OrderLine], currency: str) -> str | None:
+    if "changes" not in event.data:
+        return None
+    return customer_updated_summary(event.data["changes"], str(event.data.get("reason") or ""))
+
+
 _RENDER: dict[str, Callable[[Event, Mapping[int, OrderLine], str], str | None]] = {
     EventKind.DRAFT_COMPLETED: _draft_completed,
     EventKind.ORDER_UPDATED: _order_updated,
@@ -108,6 +145,7 @@ _RENDER: dict[str, Callable[[Event, Mapping[int, OrderLine], str], str | None]] 
     EventKind.ORDER_CANCELLED: _cancelled,
     EventKind.NOTE_ADDED: _note,
     EventKind.DATA_FIXED: _data_fixed,
+    EventKind.CUSTOMER_UPDATED: _customer_updated,
 }
 
 

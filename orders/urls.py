@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .web import drafts, operations, order_list, order_page, replacement
+from .web import customer, drafts, operations, order_list, order_page, replacement
 
 order = "<str:aid>/orders/<str:order_id>/"
 draft = "<str:aid>/drafts/<uuid:draft_id>/"
@@ -10,6 +10,7 @@ urlpatterns = [
     path("<str:aid>/orders/", order_list.order_list_page, name="order-list"),
     path(order, order_page.order_detail, name="order-detail"),
     path(f"{order}notes/", order_page.note_create, name="order-note"),
+    path(f"{order}customer/", customer.customer_edit, name="order-customer"),
     path(f"{order}cancel/", operations.order_cancel_page, name="order-cancel"),
     path(f"{order}update/", drafts.order_update_draft, name="order-update"),
     path(f"{order}replace/", replacement.replace_page, name="order-replace"),

@@ -12,7 +12,7 @@ from backoffice.pages import UNPROCESSABLE, page_or_partial
 from orders.forms import NoteForm
 from orders.holds import Hold, held_by_line, order_holds
 from orders.models import EventKind, OperationKind, Order
-from orders.selectors import draft_list, event_list, operation_list
+from orders.selectors import customer_summary, draft_list, event_list, operation_list
 from orders.services.events import note_add
 from orders.services.replacement import replacement_settlement, reversible_lines
 from orders.timeline import event_summary
@@ -49,6 +49,11 @@ def _order_context(request, order: Order) -> dict:
         "settlements": settlements,
         "note_form": NoteForm(),
         "can": _order_actions(request, order, lines, holds),
+        "customer": customer_summary(order),
+        "addresses": [
+            ("Shipping address", order.shipping_address),
+            ("Billing address", order.billing_address),
+        ],
         "payment_ids": sorted({op.payment_id for op in operations if op.payment_id}),
     }
 
@@ -79,6 +84,7 @@ def _order_actions(request, order: Order, lines, holds: list[Hold]) -> dict:
         "replace": active and user.has_perm("orders.build_draft") and bool(reversible_lines(order)),
         "update": active and user.has_perm("orders.build_draft"),
         "note": user.has_perm("orders.add_note"),
+        "customer": user.has_perm("orders.build_draft"),
     }
 
 
