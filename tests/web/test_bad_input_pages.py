@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from orders.models import Event, Order
 from payments.models import PaymentSession, ProviderCall
-from tests.admin.forms import form_data
-from tests.factories import item, make_order, record
-from tests.orders.api_helpers import snapshot
+from tests.support.admin_forms import form_data
+from tests.support.api import snapshot
+from tests.support.orders import item, make_order, record
 
 
 def written() -> dict:

@@ -9,21 +9,25 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 from rest_framework.test import APIClient
 
 from backoffice.actor import Actor
 from backoffice.models import AccessToken, IdempotencyRecord
+from hooks.tasks import delivery_send
 from orders.models import DraftOrder
 from payments.models import Mismatch, PaymentSession, ProviderCall, ReconciliationRun, SandboxFault
-from tests.admin.forms import form_data
-from tests.conftest import ShoppingApi, token_for
-from tests.factories import SEED_DRAFT, AccountFactory, UserFactory, api_client_for, item, make_order, record
+from tests.support.admin_forms import form_data
+from tests.support.api import ShoppingApi, token_for
+from tests.support.factories import AccountFactory, UserFactory, api_client_for
+from tests.support.orders import SEED_DRAFT, item, make_order, record
 
 CS, FIN, ADMIN = "Customer service", "Finance", "Administrator"
 ALL = {CS: 200, FIN: 200, ADMIN: 200}
 OPERATE = {CS: 200, FIN: 403, ADMIN: 200}
 REFUND = {CS: 403, FIN: 200, ADMIN: 200}
 FINANCE = {CS: 403, FIN: 200, ADMIN: 200}
+ADMINISTRATORS = {CS: 403, FIN: 403, ADMIN: 200}
 
 # (name, path with {aid}/{oid}/{pk}, who may open it)
 PAGES = [
@@ -43,6 +47,7 @@ PAGES = [
     ("books check", "/{aid}/finance/books/", FINANCE),
     ("provider actions", "/{aid}/orders/{oid}/payments/", ALL),
     ("provider panel", "/{aid}/orders/{oid}/payments/panel", ALL),
+    ("webhooks", "/{aid}/hooks/", ADMINISTRATORS),
 ]
 
 
@@ -150,13 +155,12 @@ SCOPED = {
 }
 # Rows of no one account: roles are shared and read-only; the others are superusers' only.
 SHARED = {"auth.group"}
-SUPERUSERS_ONLY = {"payments.reconciliationrun", "payments.sandboxfault"}
+SUPERUSERS_ONLY = {
+    "payments.reconciliationrun",
+    "payments.sandboxfault",
+    "django_tasks_database.dbtaskresult",
+}
 ADMIN_MODELS = sorted(MODEL_ADMINS)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _records(account, user, tag: str, currency: str, payment_id: str) -> dict:
@@ -214,6 +218,8 @@ def _records(account, user, tag: str, currency: str, payment_id: str) -> dict:
         ),
         "payments.reconciliationrun": run,
         "payments.sandboxfault": SandboxFault.objects.create(kind="capture", outcome="decline"),
+        # the background worker's queue: a task names no account
+        "django_tasks_database.dbtaskresult": DBTaskResult.objects.get(id=delivery_send.enqueue(0).id),
     }
 
 
