@@ -10,15 +10,11 @@ from rest_framework.test import APIClient
 
 from backoffice.models import AccessToken, ApiClient
 from backoffice.services import api_client_revoke, token_revoke
-from tests.support.api import ShoppingApi, assert_error, snapshot, token_for
+from tests.support.api import ShoppingApi, assert_error, basic, snapshot, token_for
 from tests.support.factories import api_client_for
 from tests.support.orders import SEED_DRAFT, make_order, op_body
 
 ORDER_PATHS = ["orders/{oid}", "orders/{oid}/events", "orders/{oid}/captures", "orders/{oid}/authorizations"]
-
-
-def basic(client_id: str, secret: str) -> str:
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
 
 
 def token_request(aid: str, authorization: str | None, body=None):

@@ -4,7 +4,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 
 import httpx
@@ -16,8 +15,9 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from backoffice import rate_limit
 from backoffice.models import RateLimitWindow
-from tests.backoffice.test_auth import basic
+from tests.support.api import basic
 from tests.support.factories import AID, api_client_for
+from tests.support.threads import at_once
 
 BODY = {"grant_type": "client_credentials", "audience": f"http://testserver/v1/accounts/{AID}"}
 
@@ -118,26 +118,17 @@ def test_fifty_concurrent_guesses_evaluate_at_most_the_limit(account, store):
         env["CACHE_URL"] = REDIS_URL
     guess = basic(client.client_id, "wrong secret")
     answers: list[int] = []
-    lock = threading.Lock()
 
     with gunicorn(env) as base:
         url = f"{base}/v1/accounts/{AID}/auth/token"
+
+        def guesser(_: int) -> int:
+            with httpx.Client(timeout=60) as http:
+                return http.post(url, json=BODY, headers={"Authorization": guess}).status_code
+
         started = time.monotonic()
         for _ in range(BURSTS):
-            barrier = threading.Barrier(CLIENTS)
-
-            def guesser(barrier: threading.Barrier = barrier) -> None:
-                with httpx.Client(timeout=60) as http:
-                    barrier.wait()
-                    status = http.post(url, json=BODY, headers={"Authorization": guess}).status_code
-                with lock:
-                    answers.append(status)
-
-            threads = [threading.Thread(target=guesser) for _ in range(CLIENTS)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            answers += at_once(CLIENTS, guesser)
         elapsed = time.monotonic() - started
 
     assert elapsed < 60, "the bursts must fall in one window for the count to be exact"

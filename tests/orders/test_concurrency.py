@@ -1,60 +1,24 @@
 """Simultaneous writers on PostgreSQL: the order's row lock lets exactly one of them take
 what is left, and the ledger stays exact. Each thread has its own database connection."""
 
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connection
 
 from backoffice.models import IdempotencyRecord
 from orders.models import DraftOrder, Event, Order, OrderLine, PaymentOperation
-from tests.support.api import ShoppingApi, draft_new
-from tests.support.orders import draft_body, item, make_order, op_body, record, reversal
+from tests.support.api import client_like, draft_new, statuses
+from tests.support.orders import draft_body, item, make_order, op_body, reversal
+from tests.support.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-
-def at_once(count: int, request) -> list:
-    """Run `request(i)` in `count` threads released together; their responses, in order."""
-    barrier = threading.Barrier(count)
-    responses: list = [None] * count
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            responses[i] = request(i)
-        except Exception as exc:  # reported by the assertion below
-            responses[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    errors = [r for r in responses if isinstance(r, Exception)]
-    assert not errors, errors
-    return responses
-
-
-def statuses(responses) -> Counter:
-    return Counter(r.status_code for r in responses)
-
-
-def client_like(api: ShoppingApi) -> ShoppingApi:
-    """A client of its own for a thread, with the same token."""
-    clone = ShoppingApi(api.aid, None)
-    clone.credentials(HTTP_AUTHORIZATION=api._credentials["HTTP_AUTHORIZATION"])
-    return clone
+# tests/payments/test_link_concurrency.py takes these from here.
+__all__ = ["at_once", "client_like", "statuses"]
 
 
 def test_twenty_captures_of_the_whole_remainder(api, account):
-    order = make_order(account, [item(1, 39800)])
-    record(order, "authorization", [(1, 39800)])
-    record(order, "capture", [(1, 800)])
+    order = make_order(account, [item(1, 39800)], authorized=True, captured=[(1, 800)])
     path = f"orders/{order.order_id}/captures"
 
     responses = at_once(20, lambda i: client_like(api).call("post", path, op_body([(1, 39000)], f"PID_{i}")))

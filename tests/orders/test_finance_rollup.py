@@ -5,7 +5,6 @@ operations on different orders are recorded at the same moment."""
 import datetime as dt
 import importlib
 import random
-import threading
 from collections import defaultdict
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ from orders.models import FinanceDay, OperationItem, Order, PaymentOperation
 from orders.services.operations import order_cancel
 from tests.support.api import complete, draft_new
 from tests.support.orders import TEST_ACTOR, draft_body, item, make_order, record
+from tests.support.threads import at_once
 
 UTC = dt.UTC
 
@@ -178,29 +178,6 @@ def test_the_migration_backfill_equals_the_running_rollup(account, api):
 # Simultaneous writers -------------------------------------------------------------------------
 
 
-def at_once(count: int, work) -> None:
-    """Run `work(i)` in `count` threads released together, each on its own connection."""
-    barrier = threading.Barrier(count)
-    errors: list[Exception] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=10)
-            work(i)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    assert not errors, errors
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_simultaneous_captures_on_different_orders_lose_no_increment(account):
@@ -209,9 +186,7 @@ def test_simultaneous_captures_on_different_orders_lose_no_increment(account):
     for n in range(count):
         # Every order shares the 25 % row; half of them also the two-rate one.
         lines = [item(1, 10_000 + n, 25)] + ([two_rates(2, 5_000 + n)] if n % 2 else [])
-        order = make_order(account, lines)
-        record(order, "authorization", [(line["line_id"], line["gross_amount"]) for line in lines])
-        orders.append((order, lines))
+        orders.append((make_order(account, lines, authorized=True), lines))
 
     def capture(i: int) -> None:
         order, lines = orders[i]

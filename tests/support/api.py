@@ -28,13 +28,18 @@ class ShoppingApi(APIClient):
         return getattr(self, method.lower())(self.url(path), body, format="json", **headers)
 
 
+def basic(client_id: str, secret: str) -> str:
+    """The `Authorization` header of HTTP Basic authentication."""
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
 def token_for(client, secret: str, aid: str) -> str:
     """A bearer token for an API client, asked for as a shop would."""
     response = APIClient().post(
         f"/v1/accounts/{aid}/auth/token",
         {"grant_type": "client_credentials", "audience": f"http://testserver/v1/accounts/{aid}"},
         format="json",
-        HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{client.client_id}:{secret}".encode()).decode(),
+        HTTP_AUTHORIZATION=basic(client.client_id, secret),
     )
     assert response.status_code == 200, response.content
     return response.json()["access_token"]
