@@ -31,7 +31,7 @@ from orders.models import (
     OrderLine,
     TaxLine,
 )
-from orders.money import format_money
+from orders.timeline import lines_added_summary, order_created_summary
 
 from .events import DraftChange, draft_changed, event_write
 from .totals import order_totals_refresh
@@ -421,23 +421,6 @@ def _lines_create(draft: DraftOrder, order: Order) -> list[OrderLine]:
     return lines
 
 
-def _update_summary(lines: list[OrderLine], currency: str) -> str:
-    """`Lines 2-3 added: line 1 reversed (-398,00 kr); 1 new line (298,00 kr)`."""
-    reversals = [line for line in lines if line.is_reversal]
-    new = [line for line in lines if not line.is_reversal]
-    parts = []
-    if reversals:
-        reversed_ids = ", ".join(str(line.related_line.line_id) for line in reversals)
-        total = format_money(sum(line.gross_amount for line in reversals), currency)
-        parts.append(f"line {reversed_ids} reversed ({total})")
-    if new:
-        total = format_money(sum(line.gross_amount for line in new), currency)
-        parts.append(f"{len(new)} new line{'s' if len(new) > 1 else ''} ({total})")
-    ids = sorted(line.line_id for line in lines)
-    span = f"Line {ids[0]}" if len(ids) == 1 else f"Lines {ids[0]}-{ids[-1]}"
-    return f"{span} added: " + "; ".join(parts)
-
-
 @transaction.atomic
 def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
     """Validate the draft against its order and create or update that order, all at once.
@@ -475,11 +458,10 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
     added = sum(line.gross_amount for line in lines)
     if draft.target_order_id:
         kind = EventKind.ORDER_UPDATED
-        summary = _update_summary(lines, order.currency)
+        summary = lines_added_summary(lines, order.currency)
     else:
         kind = EventKind.DRAFT_COMPLETED
-        count = f"{len(lines)} line{'s' if len(lines) > 1 else ''}"
-        summary = f"Order created with {count}, {format_money(added, order.currency)}"
+        summary = order_created_summary(len(lines), added, order.currency)
     event_write(
         order=order,
         kind=kind,

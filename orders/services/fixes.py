@@ -13,6 +13,7 @@ from backoffice.actor import Actor
 from backoffice.errors import FieldError, InvalidInput
 from orders.locks import order_lock
 from orders.models import EventKind, Order, OrderLine
+from orders.timeline import data_fixed_summary
 
 from .events import event_write
 
@@ -58,14 +59,6 @@ def _check_fields(changes: dict[str, Any], allowed: tuple[str, ...], what: str) 
             raise InvalidInput([FieldError(field, "must be a JSON object")])
 
 
-def _summary(prefix: str, diff: list[dict[str, Any]]) -> str:
-    def show(value: Any) -> str:
-        return "—" if value is None or value == "" else repr(value) if not isinstance(value, str) else value
-
-    parts = [f"{c['field']}: {show(c['from'])} → {show(c['to'])}" for c in diff]
-    return f"{prefix}: " + "; ".join(parts)
-
-
 def _apply(obj, changes: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
     """Set the changed fields on `obj`; return the fields that really changed and their diff."""
     changed, diff = [], []
@@ -93,7 +86,7 @@ def order_data_fix(*, order: Order, changes: dict[str, Any], actor: Actor, reaso
             order=locked,
             kind=EventKind.DATA_FIXED,
             actor=actor,
-            summary=_summary("Order data fixed", diff),
+            summary=data_fixed_summary("Order data fixed", diff, reason),
             data={"target": "order", "fields": changed, "changes": diff, "reason": reason},
         )
         return locked
@@ -114,7 +107,7 @@ def line_data_fix(*, line: OrderLine, changes: dict[str, Any], actor: Actor, rea
             order=order,
             kind=EventKind.DATA_FIXED,
             actor=actor,
-            summary=_summary(f"Line {locked.line_id} data fixed", diff),
+            summary=data_fixed_summary(f"Line {locked.line_id} data fixed", diff, reason),
             data={
                 "target": "line",
                 "line_id": locked.line_id,

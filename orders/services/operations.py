@@ -31,7 +31,7 @@ from orders.models import (
     OrderStatus,
     PaymentOperation,
 )
-from orders.money import format_money
+from orders.timeline import operation_summary, order_cancelled_summary
 
 from .events import event_write
 from .finance_rollup import finance_days_add
@@ -149,8 +149,6 @@ def _write(
         for item in op.items
     )
     operation.item_list = sorted(op.items, key=lambda i: i.line_number)  # as read back, unread
-    money = format_money(amount, order.currency)
-    line_ids = ", ".join(str(item.line_number) for item in op.items)
     data = {
         "operation_id": str(operation.id),
         "kind": kind,
@@ -172,7 +170,7 @@ def _write(
             kind=_RECORDED_EVENT[kind],
             actor=actor,
             data=data,
-            summary=f"{kind.capitalize()} of {money} on line {line_ids} ({op.payment_id})",
+            summary=operation_summary(data, order.currency),
         )
         if rollup:
             finance_days_add([operation])
@@ -182,7 +180,7 @@ def _write(
             kind=EventKind.OPERATION_FAILED,
             actor=actor,
             data=data,
-            summary=f"Failed {kind} of {money} on line {line_ids} ({op.payment_id})",
+            summary=operation_summary(data, order.currency, failed=True),
         )
     return operation
 
@@ -320,7 +318,7 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
             order=order,
             kind=EventKind.ORDER_CANCELLED,
             actor=actor,
-            summary="Order cancelled" + (f": {reason}" if reason else ""),
+            summary=order_cancelled_summary(reason),
             data={"reason": reason},
         )
         # Last, in one statement: the rollup rows' locks are held only until the commit.
