@@ -1,7 +1,6 @@
 from orders.models import OperationKind, OrderStatus, PaymentStatus
-from orders.services.drafts import draft_complete, draft_create
 from orders.services.operations import order_cancel
-from tests.support.orders import TEST_ACTOR, draft_input, item, make_order, record
+from tests.support.orders import TEST_ACTOR, item, make_order, record
 
 
 def cancellations(order):
@@ -30,17 +29,8 @@ def test_cancel_splits_over_payment_ids_even_when_earlier_cancellations_named_an
 
 
 def test_cancel_of_a_reversal_line_keeps_its_sign(account):
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)], payment_id="P1")
-    reversal = item(2, -39800, related_item={"line_id": 1, "type": "reversed"})
-    draft = draft_create(
-        account=account,
-        actor=TEST_ACTOR,
-        **draft_input(
-            {"options": {"order_id": order.order_id}, "order": {"currency": "NOK", "items": [reversal]}}
-        ),
-    )
-    draft_complete(draft=draft, actor=TEST_ACTOR)
+    # line 2 reverses line 1
+    order = make_order(account, authorized=True, reversed=[1], payment_id="P1")
     record(order, "authorization", [(2, -39800)], payment_id="P1")
 
     order = order_cancel(order=order, actor=TEST_ACTOR)

@@ -16,7 +16,7 @@ from backoffice.actor import Actor
 from backoffice.api.errors import validated
 from backoffice.models import Account
 from orders.api.inputs import DraftInputSerializer, OperationInputSerializer
-from orders.models import OperationKind, Order, OrderLine, PaymentOperation
+from orders.models import DraftOrder, OperationKind, Order, OrderLine, PaymentOperation
 from orders.money import vat_contained
 from orders.services.drafts import draft_complete, draft_create
 from orders.services.operations import operation_record
@@ -158,6 +158,11 @@ def _reversal_of(reversed_line: OrderLine, line_id: int) -> dict:
         quantity=reversed_line.quantity,
         related_item={"line_id": reversed_line.line_id, "type": "reversed"},
     )
+
+
+def make_draft(account: Account, items: list[dict] | None = None, actor: Actor = TEST_ACTOR) -> DraftOrder:
+    """An open draft of a new order (the seed's line unless `items`), made through the service."""
+    return draft_create(account=account, actor=actor, **draft_input(draft_body(items or [item()])))
 
 
 def update(order: Order, items: list[dict], actor: Actor = TEST_ACTOR, **order_fields) -> Order:

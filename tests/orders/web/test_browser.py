@@ -161,8 +161,7 @@ def test_replace_with_a_dearer_item_asks_for_an_extra_authorization(page, staff,
 
 
 def test_over_capture_shows_the_error_and_changes_nothing(page, staff, account):
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
+    order = make_order(account, authorized=True)
     sign_in(page, staff["Customer service"])
     go(page, order_path(order))
     page.get_by_role("link", name="Capture").click()
@@ -177,8 +176,7 @@ def test_over_capture_shows_the_error_and_changes_nothing(page, staff, account):
 
 
 def test_double_clicked_capture_records_once(page, staff, account):
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
+    order = make_order(account, authorized=True)
     sign_in(page, staff["Customer service"])
     go(page, order_path(order, "capture/"))
     page.get_by_label("Capture on line 1").fill("100")

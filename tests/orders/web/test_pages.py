@@ -6,7 +6,7 @@ from django.test import Client
 from backoffice.actor import Actor
 from orders.models import Event, Order, PaymentOperation
 from orders.services.events import note_add
-from tests.support.orders import draft_input, item, make_order, record
+from tests.support.orders import item, make_draft, make_order, record, reversal, update
 
 
 def url(order: Order, suffix: str = "") -> str:
@@ -79,32 +79,8 @@ def test_another_accounts_order_and_account_answer_404(account, other_account, l
 
 
 def test_order_page_shows_reversal_links_operations_and_events(account, login):
-    from orders.services.drafts import draft_complete, draft_create
-
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
-    record(order, "capture", [(1, 39800)])
-    draft = draft_create(
-        account=account,
-        **draft_input(
-            {
-                "options": {"order_id": order.order_id},
-                "order": {
-                    "currency": "NOK",
-                    "items": [
-                        item(
-                            2,
-                            -39800,
-                            related_item={"line_id": 1, "type": "reversed"},
-                            reversed_reason="<u>changed</u> & gone",
-                        )
-                    ],
-                },
-            }
-        ),
-        actor=Actor(system="tests"),
-    )
-    draft_complete(draft=draft, actor=Actor(system="tests"))
+    order = make_order(account, captured=True)
+    update(order, [reversal(2, of=1, gross=39800, quantity=2, reversed_reason="<u>changed</u> & gone")])
     page = login().get(url(order)).content.decode()
     assert "Reverses" in page and 'href="#line-1"' in page
     assert "<u>changed</u>" not in page and "· &lt;u&gt;changed&lt;/u&gt; &amp; gone" in page
@@ -159,8 +135,7 @@ def test_operation_forms_are_prefilled_with_what_remains(account, login):
 
 
 def test_capture_part_records_and_redirects(account, login):
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
+    order = make_order(account, authorized=True)
     client = login("Customer service")
     response = _post_operation(client, order, "capture", {1: "100,50"})
     assert response.status_code == 302 and response["Location"] == url(order)
@@ -171,8 +146,7 @@ def test_capture_part_records_and_redirects(account, login):
 
 
 def test_over_capture_is_shown_inline_and_writes_nothing(account, login):
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
+    order = make_order(account, authorized=True)
     events = Event.objects.count()
     response = _post_operation(login(), order, "capture", {1: "500"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 422
@@ -192,8 +166,7 @@ def test_bad_amount_and_missing_payment_id_are_field_errors(account, login):
 
 
 def test_a_form_token_records_once(account, login):
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
+    order = make_order(account, authorized=True)
     client = login()
     form = _operation_form(client, order, "capture")
     data = {"payment_id": "PID_123", "form_token": form.initial["form_token"], "line_1": "100"}
@@ -206,8 +179,7 @@ def test_a_form_token_records_once(account, login):
 
 
 def test_a_refused_operation_leaves_its_token_usable(account, login):
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
+    order = make_order(account, authorized=True)
     client = login()
     token = _operation_form(client, order, "capture").initial["form_token"]
     assert _post_operation(client, order, "capture", {1: "999"}, token=token).status_code == 422
@@ -216,24 +188,7 @@ def test_a_refused_operation_leaves_its_token_usable(account, login):
 
 
 def test_reversal_lines_take_negative_amounts_typed_without_sign(account, login):
-    from orders.services.drafts import draft_complete, draft_create
-
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
-    draft = draft_create(
-        account=account,
-        actor=Actor(system="t"),
-        **draft_input(
-            {
-                "options": {"order_id": order.order_id},
-                "order": {
-                    "currency": "NOK",
-                    "items": [item(2, -39800, related_item={"line_id": 1, "type": "reversed"})],
-                },
-            }
-        ),
-    )
-    draft_complete(draft=draft, actor=Actor(system="t"))
+    order = make_order(account, authorized=True, reversed=[1])  # line 2 reverses line 1
     form = _operation_form(login(), order, "authorize")
     assert form.fields["line_2"].initial == "-398,00"
     assert _post_operation(login(), order, "authorize", {2: "398"}).status_code == 302
@@ -274,17 +229,14 @@ def test_unknown_action_is_404(account, login):
 
 
 def test_refund_records(account, login):
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
-    record(order, "capture", [(1, 39800)])
+    order = make_order(account, captured=True)
     assert _post_operation(login("Finance"), order, "refund", {1: "98"}).status_code == 302
     order.refresh_from_db()
     assert order.refunded_amount == 9800 and order.payment_status == "PARTIALLY_REFUNDED"
 
 
 def test_cancel_order_with_confirmation(account, login):
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
+    order = make_order(account, authorized=True)
     client = login("Customer service")
     confirm = client.get(url(order, "cancel/"))
     assert confirm.status_code == 200 and "cannot be undone" in confirm.content.decode()
@@ -295,8 +247,7 @@ def test_cancel_order_with_confirmation(account, login):
 
 
 def test_cancel_refused_after_capture_shows_the_reason(account, login):
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
+    order = make_order(account, authorized=True)
     record(order, "capture", [(1, 100)])
     response = login().post(url(order, "cancel/"), {"reason": ""})
     assert response.status_code == 422 and "refund it instead" in response.content.decode()
@@ -429,15 +380,8 @@ def test_vat_preview(account, login):
 
 
 def test_every_post_needs_a_csrf_token(account, login):
-    from orders.services.drafts import draft_create
-
-    order = make_order(account)
-    record(order, "authorization", [(1, 39800)])
-    draft = draft_create(
-        account=account,
-        actor=Actor(system="t"),
-        **draft_input({"order": {"currency": "NOK", "items": [item()]}}),
-    )
+    order = make_order(account, authorized=True)
+    draft = make_draft(account)
     d = f"/{account.aid}/drafts/{draft.pk}/"
     posts = [
         url(order, "capture/"),
