@@ -102,12 +102,6 @@ class OrderSerializer(serializers.ModelSerializer):
         ]
 
 
-class OrderListSerializer(serializers.Serializer):
-    orders = OrderSerializer(many=True)
-    next = serializers.CharField(allow_null=True)
-    previous = serializers.CharField(allow_null=True)
-
-
 class DraftSerializer(serializers.ModelSerializer):
     order = serializers.JSONField(source="document")
     order_id = serializers.SerializerMethodField()
