@@ -2,9 +2,10 @@
 OpenAPI schema is generated from.
 
 They check everything the body alone can tell and name every field at fault, with paths like
-`order.items[0].gross_amount` (`backoffice.api.errors.validated`); what needs the order's state
-is for the services to check, under its lock. Valid bodies become the typed values of
-`orders.inputs` that the services take.
+`order.items[0].gross_amount` (`backoffice.api.errors.validated`); the checks that compare fields
+(VAT against the gross, signs, line ids used twice) run in `validate()`, once the fields they
+compare are valid. What needs the order's state is for the services to check, under its lock.
+Valid bodies become the typed values of `orders.inputs` that the services take.
 
 Dintero clients send `null` for what they leave out: `null` reads as the field left out, except
 where a value is required.
