@@ -34,9 +34,11 @@ run: install
 test: install
 	$(PY) -m pytest
 
+## ruff (lint and format) and mypy with the Django and DRF plugins (settings: pyproject.toml)
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy backoffice orders payments finance devtools hooks
 
 format: install
 	$(VENV)/bin/ruff check --fix .

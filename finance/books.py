@@ -6,6 +6,9 @@ the per-payment-id mismatches that reconciliation found and that are still open.
 to its order. This page lives in `payments/` because it reads both apps (orders never import
 payments)."""
 
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice.access import staff_page
 from backoffice.db_router import replica_reads
 from backoffice.models import Account
+from backoffice.pages import StaffRequest
 from finance.reports import stale_authorizations
 from orders.models import Order
 from orders.money import format_money
@@ -24,7 +28,7 @@ from payments.services.reconcile import reconcile
 
 DEFAULT_DAYS = 7
 # A call still pending or being sent after this long is as unknown as an `unknown` one.
-STUCK_AFTER = timezone.timedelta(minutes=10)
+STUCK_AFTER = dt.timedelta(minutes=10)
 
 
 def _order_url(order: Order) -> str:
@@ -34,7 +38,7 @@ def _order_url(order: Order) -> str:
         return reverse("admin:orders_order_change", args=[order.pk])
 
 
-def _days(request) -> int:
+def _days(request: StaffRequest) -> int:
     try:
         return min(max(int(request.GET.get("days", DEFAULT_DAYS)), 0), 3650)
     except ValueError:
@@ -43,11 +47,11 @@ def _days(request) -> int:
 
 @require_GET
 @staff_page("orders.view_finance")
-def books_check(request, account: Account) -> HttpResponse:
+def books_check(request: StaffRequest, account: Account) -> HttpResponse:
     days = _days(request)
     now = timezone.now()
     with replica_reads():
-        stale = [
+        stale: list[dict[str, Any]] = [
             {
                 "order": order,
                 "url": _order_url(order),
@@ -58,7 +62,7 @@ def books_check(request, account: Account) -> HttpResponse:
             }
             for order in stale_authorizations(accounts=[account], days=days, now=now, limit=500)
         ]
-        calls = [
+        calls: list[dict[str, Any]] = [
             {
                 "call": call,
                 "url": _order_url(call.order),
@@ -70,7 +74,7 @@ def books_check(request, account: Account) -> HttpResponse:
             .select_related("order__account")
             .order_by("created_at")[:500]
         ]
-        mismatches = [
+        mismatches: list[dict[str, Any]] = [
             {
                 "mismatch": m,
                 "url": _order_url(m.order),
@@ -105,7 +109,7 @@ def books_check(request, account: Account) -> HttpResponse:
 
 @require_POST
 @staff_page("orders.reconcile")
-def books_reconcile(request, account: Account) -> HttpResponse:
+def books_reconcile(request: StaffRequest, account: Account) -> HttpResponse:
     """Run reconciliation over the account's orders now (it asks the provider, outside any
     transaction on the orders)."""
     report = reconcile(orders=Order.objects.filter(account=account))

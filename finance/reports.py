@@ -20,6 +20,7 @@ one payment id, which the rollup does not key on.
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
     BigIntegerField,
@@ -53,6 +54,9 @@ from orders.models import (
     PaymentOperation,
     TaxLine,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 KINDS = [k.value for k in OperationKind]
 # Not a kind: the captures and refunds that make up the net figure.
@@ -193,7 +197,7 @@ def vat_share(amount: int, line_tax: int, line_gross: int) -> int:
     return -magnitude if amount < 0 else magnitude
 
 
-_RATE = DecimalField(max_digits=5, decimal_places=2)
+_RATE: DecimalField = DecimalField(max_digits=5, decimal_places=2)
 
 
 def _line_rate(aggregate) -> Coalesce:
@@ -304,6 +308,7 @@ def _kind_sums(field: str = "amount", kind_field: str = "operation__kind") -> di
 def totals_by_bucket(scope: Scope, grouping: str) -> list[dict]:
     """One row per (bucket, currency): `bucket` (a local date), `currency`, the four kinds'
     sums and `net` (captured - refunded). One query."""
+    rows: QuerySet[Any, dict[str, Any]]
     if scope.in_rollup:
         # Weeks and months are summed from the days in SQL.
         bucket = F("day") if grouping == "day" else Trunc("day", grouping, output_field=DateField())
@@ -325,10 +330,10 @@ def totals_by_bucket(scope: Scope, grouping: str) -> list[dict]:
     rows = rows.order_by("bucket", "currency")
     result = []
     for row in rows:
-        bucket = row["bucket"]
-        if isinstance(bucket, dt.datetime):
-            bucket = bucket.date()
-        result.append({**row, "bucket": bucket, "net": row["captured"] - row["refunded"]})
+        day = row["bucket"]
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        result.append({**row, "bucket": day, "net": row["captured"] - row["refunded"]})
     return result
 
 
@@ -419,9 +424,17 @@ def rate_label(rate_min: Decimal, rate_max: Decimal) -> str:
     return f"{low} %" if low == high else f"{low}-{high} %"
 
 
+class StaleAuthorization(TypedDict):
+    """What `stale_authorizations` annotates each order with."""
+
+    open_amount: int
+    open_lines: int
+    last_authorized_at: dt.datetime
+
+
 def stale_authorizations(
     *, accounts: list[Account], days: int, now: dt.datetime | None = None, limit: int | None = None
-) -> QuerySet[Order]:
+) -> "QuerySet[WithAnnotations[Order, StaleAuthorization]]":
     """Active orders with money authorized but neither captured nor cancelled, and no
     authorization in the last `days` days: the hold at the provider may lapse.
 

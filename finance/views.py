@@ -4,7 +4,9 @@ accounts the user is a member of. Reads may come from a read replica."""
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_GET
 from backoffice.access import staff_page
 from backoffice.db_router import lag_tolerant
 from backoffice.models import Account
+from backoffice.pages import StaffRequest
 from orders.models import PaymentOperation
 from orders.money import format_money
 
@@ -94,8 +97,9 @@ class FinanceFilter(forms.Form):
             raise forms.ValidationError("must be a percentage from 0 to 100, or a range such as 12-25")
         return rate
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         for name in ("first", "last", "start", "end"):
             day = data.get(name)
             if day is not None and not EARLIEST <= day <= LATEST:
@@ -133,7 +137,7 @@ class FinanceFilter(forms.Form):
         return scope, grouping
 
 
-def invalid_filters(request, account: Account, form: FinanceFilter) -> HttpResponse:
+def invalid_filters(request: StaffRequest, account: Account, form: FinanceFilter) -> HttpResponse:
     """400: the filters cannot be shown (a date out of range, a rate that is not one, a custom
     period too long for its grouping); says why, and offers the custom period form again."""
     errors = [
@@ -240,7 +244,7 @@ def _order_url(aid: str, order_id: str) -> str:
 @require_GET
 @staff_page("orders.view_finance")
 @lag_tolerant
-def finance_report(request, account: Account) -> HttpResponse:
+def finance_report(request: StaffRequest, account: Account) -> HttpResponse:
     form = FinanceFilter(request.GET)
     if not form.is_valid():
         return invalid_filters(request, account, form)
@@ -298,6 +302,12 @@ def finance_report(request, account: Account) -> HttpResponse:
             }
         )
 
+    def drill_bucket(currency: str) -> Callable[[dt.date, str], str]:
+        """The drill-down of one bar of the currency's chart."""
+        return lambda day, kind: links.drill(
+            currency=currency, kind=kind, **links.bucket(grouping, day, period.first, period.last)
+        )
+
     charts = [
         _with_display(
             chart_for(
@@ -305,9 +315,7 @@ def finance_report(request, account: Account) -> HttpResponse:
                 starts=buckets(period, grouping),
                 rows=[r for r in rows if r["currency"] == c["currency"]],
                 label=lambda day: _bucket_label(grouping, day),
-                link=lambda day, kind, cur=c["currency"]: links.drill(
-                    currency=cur, kind=kind, **links.bucket(grouping, day, period.first, period.last)
-                ),
+                link=drill_bucket(c["currency"]),
             )
         )
         for c in currencies
@@ -353,7 +361,7 @@ def finance_report(request, account: Account) -> HttpResponse:
 @require_GET
 @staff_page("orders.view_finance")
 @lag_tolerant
-def finance_operations(request, account: Account) -> HttpResponse:
+def finance_operations(request: StaffRequest, account: Account) -> HttpResponse:
     """The operation items behind a figure, each linking to its order."""
     form = FinanceFilter(request.GET)
     if not form.is_valid():
@@ -441,7 +449,7 @@ def finance_operations(request, account: Account) -> HttpResponse:
 @require_GET
 @staff_page("orders.view_finance")
 @lag_tolerant
-def finance_export(request, account: Account) -> HttpResponse:
+def finance_export(request: StaffRequest, account: Account) -> HttpResponse | StreamingHttpResponse:
     """The CSV of the operation items of the page's filters; streamed, whatever its size. The
     filters are checked first: once the response has started, it can no longer be a 400."""
     form = FinanceFilter(request.GET)

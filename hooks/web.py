@@ -12,6 +12,7 @@ from backoffice.access import staff_page
 from backoffice.actor import Actor
 from backoffice.errors import DomainError, NotFound
 from backoffice.models import Account
+from backoffice.pages import StaffRequest
 
 from . import selectors
 from .models import Subscription
@@ -24,7 +25,7 @@ SHOWN = 100
 
 @require_GET
 @staff_page(PERMISSION)
-def subscription_list_page(request, account: Account) -> HttpResponse:
+def subscription_list_page(request: StaffRequest, account: Account) -> HttpResponse:
     subscriptions = (
         Subscription.objects.filter(account=account)
         .annotate(
@@ -46,7 +47,7 @@ def _subscription(account: Account, hid: str) -> Subscription:
 
 @require_GET
 @staff_page(PERMISSION)
-def subscription_page(request, account: Account, hid: str) -> HttpResponse:
+def subscription_page(request: StaffRequest, account: Account, hid: str) -> HttpResponse:
     subscription = _subscription(account, hid)
     deliveries = list(
         selectors.delivery_list(subscription=subscription).annotate(
@@ -63,7 +64,7 @@ def subscription_page(request, account: Account, hid: str) -> HttpResponse:
 
 @require_POST
 @staff_page(PERMISSION)
-def delivery_redeliver_page(request, account: Account, delivery_id: int) -> HttpResponse:
+def delivery_redeliver_page(request: StaffRequest, account: Account, delivery_id: int) -> HttpResponse:
     try:
         delivery = selectors.delivery_get(account=account, delivery_id=delivery_id)
     except NotFound as exc:
@@ -78,7 +79,7 @@ def delivery_redeliver_page(request, account: Account, delivery_id: int) -> Http
 
 @require_POST
 @staff_page(PERMISSION)
-def subscription_activate_page(request, account: Account, hid: str) -> HttpResponse:
+def subscription_activate_page(request: StaffRequest, account: Account, hid: str) -> HttpResponse:
     subscription = _subscription(account, hid)
     subscription_activate(subscription=subscription, actor=Actor(user=request.user))
     messages.success(request, "The subscription is on again; what it is owed is being sent.")

@@ -8,6 +8,7 @@ constraints below hold the ledger rules even if a service were wrong.
 
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -107,6 +108,9 @@ class LedgerFigures(models.Model):
     captured_amount = models.BigIntegerField(default=0)
     refunded_amount = models.BigIntegerField(default=0)
     cancelled_amount = models.BigIntegerField(default=0)
+    # Each concrete model has these as its own fields (an order's sum up its lines').
+    gross_amount: int
+    tax_amount: int
 
     class Meta:
         abstract = True
@@ -163,6 +167,9 @@ class Order(LedgerFigures):
     updated_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_by = models.CharField(max_length=200)
+    # Not a column: the lines that reverse each line, which `selectors.reversed_by` indexes once
+    # per loaded order.
+    _reversed_by: dict[int, list["OrderLine"]]
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -253,6 +260,8 @@ class OrderLine(LedgerFigures):
     metadata = models.JSONField(default=dict, blank=True)
     draft = models.ForeignKey(DraftOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # Not a column: the line's VAT rates as plain values, set by `selectors.order_page_get`.
+    vat_rates: list[Decimal]
 
     class Meta:
         ordering = ["order", "line_id"]
@@ -467,6 +476,8 @@ class Event(ActorFields):
     summary = models.CharField(max_length=500)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Not a column: what the event says in the order page's timeline (`orders.timeline`).
+    text: str
 
     class Meta:
         ordering = ["created_at", "id"]

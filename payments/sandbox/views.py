@@ -5,20 +5,21 @@ panel, behind the staff access check). Both exist only where the sandbox is the 
 import logging
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backoffice.access import staff_page
 from backoffice.errors import Conflict, DomainError
 from backoffice.models import Account
+from backoffice.pages import StaffRequest
 from orders.models import Order
 from orders.money import format_money
 from payments.gateways import sandbox_enabled
 from payments.gateways.base import Declined
 from payments.models import PaymentSession, Provider
 from payments.services.sessions import public_url, session_authorize
-from payments.views import CALLBACK, OPERATE, HtmxHttpRequest, panel_notice, staff_action
+from payments.views import CALLBACK, OPERATE, panel_notice, staff_action
 
 from .gateway import SandboxGateway
 from .models import SandboxFault, SandboxFaultKind, SandboxFaultOutcome, SandboxSession, SandboxTransaction
@@ -27,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 
 @require_http_methods(["GET", "POST"])
-def sandbox_page(request, session_id: str) -> HttpResponse:
+def sandbox_page(request: HttpRequest, session_id: str) -> HttpResponse:
     """The sandbox provider's payment page: one click authorizes (or declines)."""
     if not sandbox_enabled():
         raise Http404("no such page")
@@ -56,7 +57,9 @@ def sandbox_page(request, session_id: str) -> HttpResponse:
     return _sandbox_render(request, sandbox_session, refused=refused, status=410 if refused else 200)
 
 
-def _sandbox_render(request, sandbox_session: SandboxSession, *, refused: str, status: int) -> HttpResponse:
+def _sandbox_render(
+    request: HttpRequest, sandbox_session: SandboxSession, *, refused: str, status: int
+) -> HttpResponse:
     order = sandbox_session.body["order"]
     txn = SandboxTransaction.objects.filter(session=sandbox_session).first()
     return render(
@@ -76,7 +79,7 @@ def _sandbox_render(request, sandbox_session: SandboxSession, *, refused: str, s
 
 @require_POST
 @staff_page(OPERATE)
-def sandbox_fault(request: HtmxHttpRequest, account: Account, order_id: str) -> HttpResponse:
+def sandbox_fault(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
     """Demo control: make the sandbox's next capture, refund or cancel misbehave."""
 
     def act(order: Order) -> None:
