@@ -6,11 +6,12 @@ from django.urls import reverse
 from backoffice.actor import Actor
 from backoffice.errors import NotFound
 from backoffice.models import Account
+from backoffice.pages import StaffRequest
 from orders.models import DraftOrder, Order
 from orders.selectors import draft_get, order_get, order_page_get
 
 
-def staff_actor(request) -> Actor:
+def staff_actor(request: StaffRequest) -> Actor:
     return Actor(user=request.user)
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from backoffice.access import staff_page
 from backoffice.models import Account
-from backoffice.pages import page_or_partial
+from backoffice.pages import SignedInRequest, StaffRequest, page_or_partial
 from orders.forms import SORTS, OrderFilterForm
 from orders.models import Order
 from orders.selectors import draft_list, order_list, order_search
@@ -19,7 +19,7 @@ PAGE_SIZE = 25
 
 @require_GET
 @login_required
-def home(request) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     accounts = list(request.user.accounts.all())
     if not accounts:
         return render(request, "orders/no_account.html", status=403)
@@ -54,7 +54,7 @@ def _cursor_for(order: Order, sort: str) -> str:
 
 @require_GET
 @staff_page()
-def order_list_page(request, account: Account) -> HttpResponse:
+def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
     form = OrderFilterForm(request.GET or None)
     orders = order_list(account=account).prefetch_related(None)
     if form.is_valid():
