@@ -15,6 +15,15 @@ from .base import Gateway
 from .dintero import DinteroConfig, DinteroGateway
 
 
+def versioned(url: str) -> str:
+    """Dintero's address as the client calls it, ending in `/v1`. Dintero's SDKs take the bare
+    hosts (`https://api.dintero.com`, `https://checkout.dintero.com`: Dintero.Node.SDK's
+    `src/client.ts`) while its reference pages write `https://api.dintero.com/v1/...`: the
+    settings may say either, with or without a trailing slash."""
+    base = url.strip().rstrip("/")
+    return base if base.endswith("/v1") else f"{base}/v1"
+
+
 def dintero_config() -> DinteroConfig | None:
     if not (settings.DINTERO_ACCOUNT_ID and settings.DINTERO_CLIENT_ID and settings.DINTERO_CLIENT_SECRET):
         return None
@@ -23,8 +32,8 @@ def dintero_config() -> DinteroConfig | None:
         client_id=settings.DINTERO_CLIENT_ID,
         client_secret=settings.DINTERO_CLIENT_SECRET,
         profile_id=settings.DINTERO_PROFILE_ID,
-        api_url=settings.DINTERO_API_URL.rstrip("/"),
-        checkout_url=settings.DINTERO_CHECKOUT_URL.rstrip("/"),
+        api_url=versioned(settings.DINTERO_API_URL),
+        checkout_url=versioned(settings.DINTERO_CHECKOUT_URL),
         connect_timeout=settings.DINTERO_CONNECT_TIMEOUT,
         read_timeout=settings.DINTERO_READ_TIMEOUT,
     )

@@ -1,14 +1,21 @@
 """Dintero Checkout over httpx.
 
 Token: `POST {api}/accounts/{aid}/auth/token` with client credentials, cached until shortly
-before it expires. Sessions: `POST {checkout}/sessions-profile`. Transactions:
-`GET {checkout}/transactions/{id}`, `POST .../capture`, `.../refund`, `.../void`.
+before it expires. Sessions: `POST {checkout}/sessions-profile`, `GET {checkout}/sessions/{id}`,
+`POST {checkout}/sessions/{id}/cancel`. Transactions: `GET {checkout}/transactions/{id}`,
+`POST .../capture`, `.../refund`, `.../void`. `{api}` and `{checkout}` end in `/v1` (see
+`payments.gateways.dintero_config`, which takes Dintero's hosts with or without it).
 
-How an answer is read: 2xx with a readable transaction is the provider's word; a capture or
-refund counts as done only when the transaction shows its event (found by our reference) as
-successful, and a 202 is checked by reading the transaction again. 4xx means it was not done
-(429 included). Timeouts after the connection was made, resets, 5xx and unreadable bodies leave
-the outcome unknown. A failure to connect means nothing was sent.
+How an answer is read (Dintero's published types, `payments.d.ts` in Dintero.Node.SDK, and
+docs.dintero.com/docs/checkout/transaction-management): a 200 with a readable transaction is the
+provider's word, and a capture or refund counts as done only when the transaction shows a
+successful event whose `event_reference` is our reference ("captures might fail for various
+reasons, so it's important to check that the response indicates a successful capture"). A 202
+(`TransactionOperationAccepted`) means accepted for processing: the transaction is read once
+more, and the call is done if the event is there by then; if not, its outcome stays unknown
+until reconciliation finds the event. 4xx means it was not done (429 included). Timeouts after
+the connection was made, resets, 5xx and unreadable bodies leave the outcome unknown. A failure
+to connect means nothing was sent.
 """
 
 import logging
@@ -20,12 +27,15 @@ from typing import Any
 import httpx
 
 from .base import (
+    VOIDED_STATUSES,
     CreatedSession,
     Declined,
     NotFoundAtProvider,
     OutcomeUnknown,
+    ProviderError,
     SessionRequest,
     Transaction,
+    TransactionEvent,
     items_body,
     transaction_from_json,
 )
@@ -38,6 +48,8 @@ TOKEN_MARGIN = 30
 
 @dataclass(frozen=True)
 class DinteroConfig:
+    """`api_url` and `checkout_url` end in `/v1` (`payments.gateways.versioned`)."""
+
     account_id: str
     client_id: str
     client_secret: str
@@ -206,59 +218,107 @@ class DinteroGateway:
         response = self._send("GET", f"{self.config.checkout_url}/transactions/{transaction_id}")
         return self._transaction(response, "transaction read")
 
-    def _money_call(self, name: str, transaction_id: str, body: dict | None, reference: str) -> Transaction:
-        amount = body["amount"] if body else None
+    def _money_call(
+        self, name: str, transaction_id: str, body: dict | None, reference: str, items: dict[int, int]
+    ) -> Transaction:
         url = f"{self.config.checkout_url}/transactions/{transaction_id}/{name.lower()}"
         response = self._send("POST", url, body)
-        accepted = response.status_code == 202
-        if accepted:
-            # Accepted for processing: done only once the transaction shows it.
-            try:
-                transaction = self.transaction_get(transaction_id)
-            except (Declined, OutcomeUnknown) as exc:
-                raise OutcomeUnknown(
-                    f"Dintero accepted the {name.lower()}; its result is not known yet", status=202
-                ) from exc
-        else:
-            transaction = self._transaction(response, name.lower())
-        return confirm(transaction, name, reference, amount=amount, accepted=accepted)
+        if response.status_code == 202:
+            return self._accepted(name, transaction_id, reference, response)
+        transaction = self._transaction(response, name.lower())
+        return confirm(transaction, name, reference, items=items)
+
+    def _accepted(
+        self, name: str, transaction_id: str, reference: str, response: httpx.Response
+    ) -> Transaction:
+        """A 202: "Request accepted for processing. The transaction will be updated with a new
+        event with `correlation_request_id` set when the operation completes" (the
+        `event-request-id` header names it). Done if the transaction already shows it."""
+        request_id = response.headers.get("event-request-id", "")
+        try:
+            transaction = self.transaction_get(transaction_id)
+        except ProviderError as exc:
+            raise OutcomeUnknown(
+                f"Dintero accepted the {name.lower()} for processing; the transaction could not be "
+                f"read back ({exc.message})",
+                status=202,
+                body=accepted_body(request_id),
+            ) from exc
+        return confirm(transaction, name, reference, request_id=request_id, accepted=True)
 
     def capture(self, transaction_id: str, *, items: dict[int, int], reference: str) -> Transaction:
         body = {"amount": sum(items.values()), "capture_reference": reference, "items": items_body(items)}
-        return self._money_call("CAPTURE", transaction_id, body, reference)
+        return self._money_call("CAPTURE", transaction_id, body, reference, items)
 
     def refund(self, transaction_id: str, *, items: dict[int, int], reference: str) -> Transaction:
         body = {"amount": sum(items.values()), "refund_reference": reference, "items": items_body(items)}
-        return self._money_call("REFUND", transaction_id, body, reference)
+        return self._money_call("REFUND", transaction_id, body, reference, items)
 
     def void(self, transaction_id: str, *, reference: str) -> Transaction:
-        return self._money_call("VOID", transaction_id, None, reference)
+        return self._money_call("VOID", transaction_id, None, reference, {})
+
+
+def accepted_body(request_id: str) -> dict | None:
+    """What a call keeps of a 202 answer: the `event-request-id` that the event completing it
+    will name (reconciliation looks for it)."""
+    return {"event-request-id": request_id} if request_id else None
 
 
 def confirm(
-    transaction: Transaction, name: str, reference: str, *, amount: int | None = None, accepted: bool = False
+    transaction: Transaction,
+    name: str,
+    reference: str,
+    *,
+    items: dict[int, int] | None = None,
+    request_id: str = "",
+    accepted: bool = False,
 ) -> Transaction:
-    """The call is done when the transaction shows its event as successful. A void has no
-    reference: a successful VOID event (a transaction is voided at most once) confirms it."""
+    """The call is done when the transaction shows its event as successful: the event whose
+    `event_reference` is our reference, or that completes the request Dintero accepted
+    (`correlation_request_id`). A void has no reference: a VOID event (a transaction is voided
+    at most once) or a voided status confirms it. Two captures of the same amount are each
+    confirmed by their own reference, never by their amount."""
     if name == "VOID":
-        event = next((e for e in reversed(transaction.events) if e.event == "VOID"), None)
-        if event is None and transaction.status in ("AUTHORIZATION_VOIDED", "PARTIALLY_CAPTURED_VOIDED"):
+        event = transaction.event_for("VOID", "", request_id) or _latest(transaction, "VOID")
+        if event is None and transaction.status in VOIDED_STATUSES:
             return transaction
     else:
-        event = transaction.event_for(name, reference)
-        if event is None and not accepted and not transaction.references_known(name):
-            # The provider does not echo references: a direct answer whose latest event of
-            # this kind is a success of our amount is the best word we get.
-            latest = next((e for e in reversed(transaction.events) if e.event == name), None)
-            if latest is not None and latest.amount == amount:
-                event = latest
+        event = transaction.event_for(name, reference, request_id)
+        if event is None and not accepted:
+            event = _only_unreferenced(transaction, name, items or {})
     if event is None:
         if accepted:
-            raise OutcomeUnknown(f"Dintero accepted the {name.lower()}; it is not on the transaction yet")
+            raise OutcomeUnknown(
+                f"Dintero accepted the {name.lower()} for processing; it is not on the transaction yet",
+                status=202,
+                body=accepted_body(request_id),
+            )
+        if transaction.initiated(name, reference, request_id):
+            raise OutcomeUnknown(f"Dintero is still processing the {name.lower()} {reference}")
         raise OutcomeUnknown(f"the transaction does not show the {name.lower()} {reference}")
     if not event.success:
-        raise Declined(f"Dintero reports the {name.lower()} as failed")
+        detail = f": {event.error}" if event.error else ""
+        raise Declined(f"Dintero reports the {name.lower()} as failed{detail}")
     return transaction
+
+
+def _latest(transaction: Transaction, name: str) -> TransactionEvent | None:
+    return next((e for e in reversed(transaction.events) if e.event == name), None)
+
+
+def _only_unreferenced(transaction: Transaction, name: str, items: dict[int, int]) -> TransactionEvent | None:
+    """For an answer whose events carry no references at all (older answers): the one event of
+    this kind with exactly our amount and items, if there is exactly one. Two alike are not
+    told apart: the call stays unknown, for reconciliation and then a person."""
+    if transaction.references_known(name):
+        return None
+    amount = sum(items.values())
+    alike = [
+        e
+        for e in transaction.events
+        if e.event == name and e.amount == amount and (not e.items or e.items == items)
+    ]
+    return alike[0] if len(alike) == 1 else None
 
 
 def session_body(request: SessionRequest, profile_id: str) -> dict:

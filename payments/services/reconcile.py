@@ -84,22 +84,32 @@ def call_settle(call: ProviderCall, txn: Transaction | None) -> ProviderCall:
             call, actor=RECONCILE, error="the provider has no such transaction", settled_by="reconcile"
         )
     name = _EVENT[CallKind(call.kind)]
+    # A call Dintero answered 202 kept the `event-request-id` its completing event will name.
+    kept = call.response_body if call.response_status == 202 and isinstance(call.response_body, dict) else {}
+    request_id = str(kept.get("event-request-id") or "")
     if name == "VOID":
-        event = next((e for e in reversed(txn.events) if e.event == "VOID"), None)
+        event = txn.event_for("VOID", "", request_id) or next(
+            (e for e in reversed(txn.events) if e.event == "VOID"), None
+        )
     else:
-        event = txn.event_for(name, str(call.id))
+        # Found by its `event_reference` (our call's id), never by its amount.
+        event = txn.event_for(name, str(call.id), request_id)
     if event is not None and event.success:
         if call.session_id:
             # Giving back what an expired link took: nothing was recorded, so nothing is.
             return call_settle_unrecorded(call, actor=RECONCILE, settled_by="reconcile")
         return call_succeed(call, actor=RECONCILE, transaction_seen=txn, settled_by="reconcile")
     if event is not None:
+        detail = f": {event.error}" if event.error else ""
         return call_fail(
             call,
             actor=RECONCILE,
-            error=f"the provider shows the {name.lower()} failed",
+            error=f"the provider shows the {name.lower()} failed{detail}",
             settled_by="reconcile",
         )
+    if call.response_status == 202 or txn.initiated(name, str(call.id), request_id):
+        # Accepted for processing and not finished yet: its event comes later.
+        return call
     if name != "VOID" and not txn.references_known(name) and any(e.event == name for e in txn.events):
         # The provider does not echo references: which event is ours is for a person to say.
         return call

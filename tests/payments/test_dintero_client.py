@@ -1,17 +1,14 @@
 """The Dintero Checkout client against the emulator: tokens, exact bodies, answers, errors."""
 
-from datetime import timedelta
-
 import httpx
 import pytest
 
-from payments.gateways import gateway_for
+from payments.gateways import gateway_for, versioned
 from payments.gateways.base import Declined, NotFoundAtProvider, OutcomeUnknown, SessionLine, SessionRequest
 from payments.gateways.dintero import DinteroConfig, DinteroGateway, tokens_forget
 from payments.items import ItemAmount
 from payments.models import CallKind, CallState, SessionStatus
 from payments.services.calls import provider_action
-from payments.services.reconcile import reconcile
 from payments.services.sessions import session_authorize, session_create
 from tests.factories import make_order
 
@@ -149,43 +146,15 @@ def test_capture_refund_void_bodies_are_exact(emulator, account):
     assert void.operation.amount == 39800
 
 
-def test_202_confirmed_by_reading_the_transaction(emulator, account):
-    order, _tid = _authorized_order(emulator, account)
-    emulator.asynchronous = True
-    original = emulator.handle
-
-    def handle(request):
-        response = original(request)
-        if response.status_code == 202:
-            emulator.complete_pending()  # done by the time we read it back
-        return response
-
-    emulator.handle = handle
-    [call] = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
-    assert call.state == CallState.SUCCEEDED
-    assert call.operation.amount == 39800
-
-
-def test_202_not_yet_done_is_unknown_until_reconciled(emulator, account):
-    order, _tid = _authorized_order(emulator, account)
-    emulator.asynchronous = True
-    [call] = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
-    assert call.state == CallState.UNKNOWN
-    emulator.complete_pending()
-    report = reconcile(min_age=timedelta(0))
-    call.refresh_from_db()
-    assert call.state == CallState.SUCCEEDED and call.operation.amount == 39800
-    assert not report.needs_person
-
-
 def test_error_bodies_are_read(emulator, account):
     order, tid = _authorized_order(emulator, account)
     emulator.transactions[tid]["status"] = "AUTHORIZATION_VOIDED"
     [call] = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
     assert call.state == CallState.FAILED
-    assert call.error == "Dintero refused the capture: 400 bad_request: transaction is voided"
+    message = "cannot capture a transaction that is AUTHORIZATION_VOIDED"
+    assert call.error == f"Dintero refused the capture: 400 bad_request: {message}"
     assert call.response_status == 400
-    assert call.response_body == {"error": {"code": "bad_request", "message": "transaction is voided"}}
+    assert call.response_body == {"error": {"code": "bad_request", "message": message}}
 
 
 def test_unknown_transaction_is_not_found(emulator):
@@ -207,3 +176,38 @@ def test_read_failure_is_unknown_not_failed(emulator):
     gateway = DinteroGateway(gateway_for("dintero").config, transport=httpx.MockTransport(boom))
     with pytest.raises(OutcomeUnknown):
         gateway.transaction_get("T1")
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("https://api.dintero.com", "https://api.dintero.com/v1"),
+        ("https://api.dintero.com/", "https://api.dintero.com/v1"),
+        ("https://api.dintero.com/v1", "https://api.dintero.com/v1"),
+        ("https://api.dintero.com/v1/", "https://api.dintero.com/v1"),
+        (" https://checkout.dintero.com ", "https://checkout.dintero.com/v1"),
+    ],
+)
+def test_dintero_urls_are_taken_with_or_without_v1(setting, expected):
+    assert versioned(setting) == expected
+
+
+@pytest.mark.parametrize("suffix", ["", "/", "/v1", "/v1/"], ids=["bare", "slash", "v1", "v1-slash"])
+def test_dintero_is_reached_with_or_without_v1_in_the_settings(emulator, account, settings, suffix):
+    """Dintero's SDKs take the bare hosts; the reference pages write them with /v1: both work,
+    and the token's audience is the same either way."""
+    settings.DINTERO_API_URL = emu.API_HOST + suffix
+    settings.DINTERO_CHECKOUT_URL = emu.CHECKOUT_HOST + suffix
+    gateway = gateway_for("dintero")
+    assert (gateway.config.api_url, gateway.config.checkout_url) == (emu.API, emu.CHECKOUT)
+
+    order, tid = _authorized_order(emulator, account)
+    [capture] = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
+
+    assert capture.state == CallState.SUCCEEDED
+    assert [str(r.url) for r in emulator.requests if r.url.path.endswith("/auth/token")] == [
+        f"{emu.API}/accounts/{emu.AID}/auth/token"
+    ]
+    assert emulator.bodies("/auth/token")[0]["audience"] == f"{emu.API}/accounts/{emu.AID}"
+    posted = {f"{r.url.scheme}://{r.url.host}{r.url.path}" for r in emulator.requests if r.method == "POST"}
+    assert posted >= {f"{emu.CHECKOUT}/sessions-profile", f"{emu.CHECKOUT}/transactions/{tid}/capture"}
