@@ -20,6 +20,13 @@ class ErrorCode(StrEnum):
 class FieldError:
     field: str
     message: str
+    # What staff read instead, where it differs: amounts as money (`398,00 kr`) rather than in
+    # minor units, which the API's documented messages keep.
+    shown: str = ""
+
+    @property
+    def for_staff(self) -> str:
+        return self.shown or self.message
 
 
 @dataclass
@@ -27,9 +34,14 @@ class DomainError(Exception):
     message: str
     code: ErrorCode = ErrorCode.CONFLICT
     errors: list[FieldError] = field(default_factory=list)
+    shown: str = ""  # as FieldError.shown
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def for_staff(self) -> str:
+        return self.shown or self.message
 
 
 class InvalidInput(DomainError):

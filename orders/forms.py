@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
-from backoffice.errors import DomainError, ErrorCode
+from backoffice.errors import DomainError
 from orders.inputs import AMOUNT_LIMIT, COUNT_LIMIT, DraftDocument, DraftItem, DraftOptions, TaxLine
 from orders.models import ItemAmount, OperationKind, Order, OrderLine, OrderStatus, PaymentStatus
 from orders.money import exponent, parse_amount, vat_contained
@@ -65,22 +65,23 @@ class StaffForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(forms.Form):
     """Puts a DomainError's field errors next to the fields they name: `service_fields` maps
     the service's field paths (`items[0].amount`) to the form's fields."""
 
     service_fields: dict[str, str] = {}
 
     def add_service_error(self, error: DomainError) -> None:
+        """Each message once, in the words staff read (amounts as money): next to its field,
+        or above the form when it names no field of it."""
         placed = False
         for fe in error.errors:
             name = self.service_fields.get(fe.field)
             if name and name in self.fields:
-                self.add_error(name, fe.message)
+                self.add_error(name, fe.for_staff)
                 placed = True
-        # A conflict's message explains the whole refusal: show it above the form as well.
-        if not placed or error.code != ErrorCode.INVALID:
-            self.add_error(None, error.message)
+        if not placed:
+            self.add_error(None, error.for_staff)
 
 
 class OrderFilterForm(StaffForm):
@@ -241,8 +242,9 @@ class OperationForm(ServiceErrorsMixin, StaffForm):
 
     def clean(self):
         """`items`: an ItemAmount per line given an amount; the payment id comes stripped."""
-        data = super().clean()
-        items = []
+        super().clean()
+        data = self.cleaned_data
+        items: list[ItemAmount] = []
         self.service_fields = {}
         for line, _left, name in self.lines:
             amount = data.get(name)

@@ -13,7 +13,7 @@ appear between the check and the write.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -96,11 +96,13 @@ def held_by_line(holds: Iterable[Hold], kind: OperationKind) -> dict[int, int]:
     return dict(by_line)
 
 
-def holds_described(holds: Iterable[Hold], kind: OperationKind, line_id: int | None = None) -> str:
+def holds_described(
+    holds: Iterable[Hold], kind: OperationKind, line_id: int | None = None, show: Callable[[int], str] = str
+) -> str:
     """ "capture call 3f2a9c1e at the sandbox (outcome unknown) holds 39800", for each hold
     colliding with `kind` (on `line_id`, if given)."""
     return "; ".join(
-        f"{hold.what} holds {hold.amount}"
+        f"{hold.what} holds {show(hold.amount)}"
         for hold in holds
         if hold.collides_with(kind) and (line_id is None or hold.line_id == line_id)
     )

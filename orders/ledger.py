@@ -8,6 +8,7 @@ counted with what is still under way (`orders.holds`). The database's check cons
 lines and the finance queries say in a comment which rule here they mirror.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.db import models
@@ -98,24 +99,32 @@ _WHAT_REMAINS = {
 }
 
 
-def exceeds_message(kind: OperationKind, line_id: int, amount: int, left: int, where: str = "") -> str:
-    """ "line 3: capture 5000 exceeds the remaining authorized 3000" (`where`: " at the provider")."""
-    return f"line {line_id}: {kind} {amount} exceeds {_WHAT_REMAINS[kind]}{where} {left}"
+def exceeds_message(
+    kind: OperationKind, line_id: int, amount: int, left: int, show: Callable[[int], str] = str
+) -> str:
+    """ "line 3: capture 5000 exceeds the remaining authorized 3000"; with `show` formatting the
+    amounts as money, what staff read: "… capture 50,00 kr exceeds … 30,00 kr"."""
+    return f"line {line_id}: {kind} {show(amount)} exceeds {_WHAT_REMAINS[kind]} {show(left)}"
 
 
-def provider_exceeds_message(kind: OperationKind, line_id: int, amount: int, possible: int) -> str:
+def provider_exceeds_message(
+    kind: OperationKind, line_id: int, amount: int, possible: int, show: Callable[[int], str] = str
+) -> str:
     """What the provider can still be asked for, per payment id, counts what is recorded under
     it and what calls under way hold (`payments.planning`)."""
     what = "refundable" if kind == OperationKind.REFUND else "capturable"
-    return f"line {line_id}: {kind} {amount} exceeds the {what} at the provider {possible}"
+    return f"line {line_id}: {kind} {show(amount)} exceeds the {what} at the provider {show(possible)}"
 
 
-def limit_error(kind: OperationKind, line_id: int, amount: int, f: Figures) -> str | None:
-    """None if `amount` of `kind` fits on the line, else the message that says why not."""
+def limit_error(
+    kind: OperationKind, line_id: int, amount: int, f: Figures, show: Callable[[int], str] = str
+) -> str | None:
+    """None if `amount` of `kind` fits on the line, else the message that says why not (with
+    `show`, in the words staff read)."""
     left = f.remaining(kind)
     if f.sign * amount <= f.sign * left:
         return None
-    return exceeds_message(kind, line_id, amount, left)
+    return exceeds_message(kind, line_id, amount, left, show)
 
 
 def payment_status(t: Figures, *, order_cancelled: bool = False) -> PaymentStatus:

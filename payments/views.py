@@ -7,15 +7,16 @@ The sandbox provider's payment page and fault control are in `payments/sandbox/v
 import json
 import logging
 from collections.abc import Callable
+from uuid import UUID
 
 from django.contrib import messages
+from django.contrib.messages.storage.base import Message
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from backoffice.access import staff_page
 from backoffice.actor import Actor
@@ -23,6 +24,7 @@ from backoffice.api.errors import error_body
 from backoffice.errors import Conflict, DomainError, InvalidInput, NotFound
 from backoffice.middleware import unstorable
 from backoffice.models import Account
+from backoffice.pages import StaffRequest
 from orders.models import Order
 from orders.money import format_money
 from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume, form_token_new
@@ -46,12 +48,6 @@ PANEL_TEMPLATE = "payments/order_panel.html"
 PANEL_FORMS = ("link", "withdraw", "capture", "refund", "void", "fault")
 
 
-class HtmxHttpRequest(HttpRequest):
-    """For type hints only: a request through django-htmx's middleware (`request.htmx`)."""
-
-    htmx: HtmxDetails
-
-
 def _order(account: Account, order_id: str) -> Order:
     try:
         return selectors.panel_order_get(account=account, order_id=order_id)
@@ -66,15 +62,16 @@ def _tag(order: Order) -> str:
     return f"payments order-{order.pk}"
 
 
-def panel_notice(request, order: Order, level: int, text: str) -> None:
+def panel_notice(request: StaffRequest, order: Order, level: int, text: str) -> None:
     """Say on the order's payment panel what an action did (shown once, there only)."""
     messages.add_message(request, level, text, extra_tags=_tag(order))
 
 
-def _notices_take(request, order: Order) -> list:
+def _notices_take(request: StaffRequest, order: Order) -> list[Message]:
     """The order's panel notices, used up; any other page's messages stay for their page."""
     storage = messages.get_messages(request)
-    mine, others = [], []
+    mine: list[Message] = []
+    others: list[Message] = []
     for message in storage:
         (mine if message.extra_tags == _tag(order) else others).append(message)
     for message in others:
@@ -85,7 +82,7 @@ def _notices_take(request, order: Order) -> list:
 # The panel
 
 
-def panel_context(request, order: Order) -> dict:
+def panel_context(request: StaffRequest, order: Order) -> dict:
     """What the payment panel template renders: the order, and in `pay` what the provider can
     still do on it (`selectors.panel`), what the user may do, the notices and the forms'
     one-time tokens."""
@@ -105,7 +102,7 @@ def panel_context(request, order: Order) -> dict:
 
 @require_GET
 @staff_page()
-def order_payments(request: HtmxHttpRequest, account: Account, order_id: str) -> HttpResponse:
+def order_payments(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
     """The panel on a page of its own: what the order page's panel links to."""
     order = _order(account, order_id)
     return render(request, "payments/order_page.html", panel_context(request, order))
@@ -113,7 +110,7 @@ def order_payments(request: HtmxHttpRequest, account: Account, order_id: str) ->
 
 @require_GET
 @staff_page()
-def order_panel(request: HtmxHttpRequest, account: Account, order_id: str) -> HttpResponse:
+def order_panel(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
     """The panel alone, which the order page loads after it has shown the order."""
     order = _order(account, order_id)
     return render(request, PANEL_TEMPLATE, panel_context(request, order))
@@ -122,7 +119,7 @@ def order_panel(request: HtmxHttpRequest, account: Account, order_id: str) -> Ht
 # Staff actions: one-time form token, the action, then the panel again (htmx) or a redirect.
 
 
-def _form_token_take(request) -> bool:
+def _form_token_take(request: StaffRequest) -> bool:
     """Use up the form's one-time token (committed at once, before any provider call)."""
     try:
         form_token_consume(token=request.POST.get("form_token", ""), user=request.user)
@@ -131,7 +128,7 @@ def _form_token_take(request) -> bool:
     return True
 
 
-def _back(request, order: Order) -> HttpResponse:
+def _back(request: StaffRequest, order: Order) -> HttpResponse:
     if request.htmx:
         return render(request, PANEL_TEMPLATE, panel_context(request, order))
     target = request.POST.get("next", "")
@@ -140,7 +137,9 @@ def _back(request, order: Order) -> HttpResponse:
     return HttpResponseRedirect(target)
 
 
-def staff_action(request, account: Account, order_id: str, act: Callable[[Order], None]) -> HttpResponse:
+def staff_action(
+    request: StaffRequest, account: Account, order_id: str, act: Callable[[Order], None]
+) -> HttpResponse:
     """Run one staff action on the order once per form (a double click or a resubmitted page
     does nothing twice); a refusal is shown on the panel."""
     order = _order(account, order_id)
@@ -149,11 +148,11 @@ def staff_action(request, account: Account, order_id: str, act: Callable[[Order]
     try:
         act(order)
     except DomainError as exc:
-        panel_notice(request, order, messages.ERROR, exc.message)
+        panel_notice(request, order, messages.ERROR, exc.for_staff)
     return _back(request, order)
 
 
-def _calls_notice(request, order: Order, calls: list[ProviderCall], verb: str) -> None:
+def _calls_notice(request: StaffRequest, order: Order, calls: list[ProviderCall], verb: str) -> None:
     states = {c.state for c in calls}
     money = format_money(sum(c.amount for c in calls), order.currency)
     if states == {CallState.SUCCEEDED} and not any(c.problem for c in calls):
@@ -176,7 +175,7 @@ def _calls_notice(request, order: Order, calls: list[ProviderCall], verb: str) -
 
 @require_POST
 @staff_page(OPERATE)
-def link_send(request: HtmxHttpRequest, account: Account, order_id: str) -> HttpResponse:
+def link_send(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
     def act(order: Order) -> None:
         session = session_create(order=order, items=None, actor=Actor(user=request.user))
         if session.status == SessionStatus.OPEN:
@@ -190,7 +189,7 @@ def link_send(request: HtmxHttpRequest, account: Account, order_id: str) -> Http
 
 @require_POST
 @staff_page(OPERATE)
-def link_withdraw(request: HtmxHttpRequest, account: Account, order_id: str, session_pk) -> HttpResponse:
+def link_withdraw(request: StaffRequest, account: Account, order_id: str, session_pk: UUID) -> HttpResponse:
     """Withdraw a payable link: the customer can no longer pay it."""
 
     def act(order: Order) -> None:
@@ -208,7 +207,7 @@ def _provider_view(kind: CallKind, permission: str, verb: str) -> Callable:
 
     @require_POST
     @staff_page(permission)
-    def view(request: HtmxHttpRequest, account: Account, order_id: str) -> HttpResponse:
+    def view(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
         def act(order: Order) -> None:
             calls = provider_action(order=order, kind=kind, items=None, actor=Actor(user=request.user))
             _calls_notice(request, order, calls, verb)
@@ -227,7 +226,7 @@ void = _provider_view(CallKind.VOID, OPERATE, "Cancellation")
 # The provider's side
 
 
-def _callback_params(request) -> dict:
+def _callback_params(request: HttpRequest) -> dict:
     params = dict(request.GET.items())
     if request.method == "POST":
         if request.content_type == "application/json":
@@ -244,7 +243,7 @@ def _callback_params(request) -> dict:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def callback(request, session_pk) -> JsonResponse:
+def callback(request: HttpRequest, session_pk: UUID) -> JsonResponse:
     """Checkout's `callback_url`. Its parameters are only a hint: the transaction is read from
     the provider before anything is recorded."""
     params = _callback_params(request)
@@ -283,7 +282,7 @@ def callback(request, session_pk) -> JsonResponse:
 
 
 @require_GET
-def payment_return(request, session_pk) -> HttpResponse:
+def payment_return(request: HttpRequest, session_pk: UUID) -> HttpResponse:
     """Where the customer lands after paying: checks the payment like a callback would."""
     session = get_object_or_404(PaymentSession.objects.select_related("order"), pk=session_pk)
     transaction_id = request.GET.get("transaction_id") or None

@@ -8,8 +8,10 @@ check constraints hold them again in the database.
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -31,6 +33,7 @@ from orders.models import (
     OrderStatus,
     PaymentOperation,
 )
+from orders.money import format_money
 from orders.timeline import operation_summary, order_cancelled_summary
 
 from .events import event_write
@@ -99,9 +102,12 @@ def _lines_for(order: Order, kind: OperationKind, items: list[ItemAmount]) -> di
 
 
 def _check_limits(
-    kind: OperationKind, items: list[ItemAmount], lines: dict[int, OrderLine], holds: list[Hold]
+    kind: OperationKind,
+    items: list[ItemAmount],
+    lines: dict[int, OrderLine],
+    holds: list[Hold],
+    show: Callable[[int], str],
 ) -> None:
-    messages = []
     errors = []
     held = held_by_line(holds, kind)
     for i, item in enumerate(items):
@@ -111,12 +117,18 @@ def _check_limits(
         figures = line.figures.holding(kind, hold)
         message = limit_error(kind, line.line_id, item.amount, figures)
         if message:
+            shown = limit_error(kind, line.line_id, item.amount, figures, show) or message
             if hold:
                 message += f" ({holds_described(holds, kind, line.line_id)})"
-            messages.append(message)
-            errors.append(FieldError(f"items[{i}].amount", message))
-    if messages:
-        raise Conflict("; ".join(messages), ErrorCode.LEDGER, errors)
+                shown += f" ({holds_described(holds, kind, line.line_id, show)})"
+            errors.append(FieldError(f"items[{i}].amount", message, shown))
+    if errors:
+        raise Conflict(
+            "; ".join(e.message for e in errors),
+            ErrorCode.LEDGER,
+            errors,
+            shown="; ".join(e.shown for e in errors),
+        )
 
 
 def _write(
@@ -228,7 +240,8 @@ def operation_record(
             )
         lines = _lines_for(order, kind, op.items)
         if op.success:
-            _check_limits(kind, op.items, lines, order_holds(order, kind, exclude=[settling]))
+            holds = order_holds(order, kind, exclude=[settling])
+            _check_limits(kind, op.items, lines, holds, partial(format_money, currency=order.currency))
         return _write(order, kind, op, lines, actor)
 
 
@@ -284,19 +297,24 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
         if order.is_cancelled:
             raise Conflict(f"order {order.order_id} is already cancelled", ErrorCode.ORDER_CANCELLED)
         # A capture or cancellation still under way at the provider may already have taken money.
-        busy = holds_described(order_holds(order, OperationKind.CANCELLATION), OperationKind.CANCELLATION)
-        if busy:
+        holds = order_holds(order, OperationKind.CANCELLATION)
+        if holds:
+            money = partial(format_money, currency=order.currency)
+            why = f"order {order.order_id} cannot be cancelled while calls are under way at the provider: "
             raise Conflict(
-                f"order {order.order_id} cannot be cancelled while calls are under way at the provider: "
-                f"{busy}; reconcile first",
+                why + f"{holds_described(holds, OperationKind.CANCELLATION)}; reconcile first",
                 ErrorCode.LEDGER,
+                shown=why
+                + f"{holds_described(holds, OperationKind.CANCELLATION, show=money)}; reconcile first",
             )
         captured = order.lines.exclude(captured_amount=0).order_by("line_id").first()
         if captured is not None:
+            why = f"order {order.order_id} cannot be cancelled: line {captured.line_id} has "
             raise Conflict(
-                f"order {order.order_id} cannot be cancelled: line {captured.line_id} has "
-                f"{captured.captured_amount} captured; refund it instead",
+                why + f"{captured.captured_amount} captured; refund it instead",
                 ErrorCode.LEDGER,
+                shown=why
+                + f"{format_money(captured.captured_amount, order.currency)} captured; refund it instead",
             )
         lines = {line.line_id: line for line in order.lines.all()}
         written = []

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from backoffice.access import staff_page
 from backoffice.errors import DomainError
 from backoffice.models import Account
-from backoffice.pages import UNPROCESSABLE, done, page_or_partial
+from backoffice.pages import UNPROCESSABLE, StaffRequest, done, page_or_partial
 from orders.forms import CustomerForm
 from orders.services.customer import order_customer_update
 from orders.web.common import order_or_404, order_url, staff_actor
@@ -16,7 +16,7 @@ from orders.web.common import order_or_404, order_url, staff_actor
 
 @require_http_methods(["GET", "POST"])
 @staff_page("orders.build_draft")
-def customer_edit(request, account: Account, order_id: str) -> HttpResponse:
+def customer_edit(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
     order = order_or_404(account, order_id)
     form = CustomerForm(request.POST or None, order=order)
     status = 200
@@ -33,7 +33,7 @@ def customer_edit(request, account: Account, order_id: str) -> HttpResponse:
                 )
             except DomainError as exc:
                 for error in exc.errors:
-                    form.add_error(error.field if error.field in form.fields else None, error.message)
+                    form.add_error(error.field if error.field in form.fields else None, error.for_staff)
             else:
                 messages.success(request, "Customer details saved.")
                 return done(request, order_url(order))

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from backoffice.access import staff_page
 from backoffice.errors import DomainError, NotFound
 from backoffice.models import Account
-from backoffice.pages import UNPROCESSABLE, done, page_or_partial
+from backoffice.pages import UNPROCESSABLE, StaffRequest, done, page_or_partial
 from orders.forms import DraftStartForm, LineItemForm
 from orders.inputs import DraftDocument, DraftOptions
 from orders.models import DraftOrder
@@ -28,14 +28,14 @@ from orders.web.common import draft_or_404, order_or_404, order_url, staff_actor
 
 @require_GET
 @staff_page("orders.build_draft")
-def draft_list_page(request, account: Account) -> HttpResponse:
+def draft_list_page(request: StaffRequest, account: Account) -> HttpResponse:
     drafts = draft_list(account=account).filter(status="OPEN")[:100]
     return render(request, "orders/draft_list.html", {"drafts": drafts})
 
 
 @require_http_methods(["GET", "POST"])
 @staff_page("orders.build_draft")
-def draft_new(request, account: Account) -> HttpResponse:
+def draft_new(request: StaffRequest, account: Account) -> HttpResponse:
     form = DraftStartForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -43,7 +43,7 @@ def draft_new(request, account: Account) -> HttpResponse:
                 account=account, document=form.document(), options=form.options, actor=staff_actor(request)
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.for_staff)
         else:
             return done(request, reverse("draft-detail", args=[account.aid, draft.pk]))
     status = UNPROCESSABLE if request.method == "POST" else 200
@@ -52,7 +52,7 @@ def draft_new(request, account: Account) -> HttpResponse:
 
 @require_POST
 @staff_page("orders.build_draft")
-def order_update_draft(request, account: Account, order_id: str) -> HttpResponse:
+def order_update_draft(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
     """Start a draft that adds lines to an existing order."""
     order = order_or_404(account, order_id)
     draft = draft_create(
@@ -83,7 +83,7 @@ def _draft_context(draft: DraftOrder, add_form=None, edit_line: int | None = Non
 
 @require_GET
 @staff_page("orders.build_draft")
-def draft_detail(request, account: Account, draft_id: str) -> HttpResponse:
+def draft_detail(request: StaffRequest, account: Account, draft_id: str) -> HttpResponse:
     draft = draft_or_404(account, draft_id)
     edit_line = request.GET.get("edit")
     edit_form = None
@@ -95,7 +95,9 @@ def draft_detail(request, account: Account, draft_id: str) -> HttpResponse:
                 prefix="edit",
                 initial=LineItemForm.initial_from(item, draft.currency),
             )
-    context = _draft_context(draft, edit_line=int(edit_line) if edit_form else None, edit_form=edit_form)
+    context = _draft_context(
+        draft, edit_line=int(edit_line) if edit_form and edit_line else None, edit_form=edit_form
+    )
     partial = "editor" if edit_form else ""
     return page_or_partial(request, "orders/draft_detail.html", partial, context)
 
@@ -109,7 +111,7 @@ def _open_draft(account: Account, draft_id: str) -> DraftOrder:
 
 @require_POST
 @staff_page("orders.build_draft")
-def draft_item_create(request, account: Account, draft_id: str) -> HttpResponse:
+def draft_item_create(request: StaffRequest, account: Account, draft_id: str) -> HttpResponse:
     draft = _open_draft(account, draft_id)
     form = LineItemForm(request.POST, currency=draft.currency, prefix="new")
     if form.is_valid():
@@ -132,7 +134,7 @@ def draft_item_create(request, account: Account, draft_id: str) -> HttpResponse:
 
 @require_POST
 @staff_page("orders.build_draft")
-def draft_item_change(request, account: Account, draft_id: str, line_id: int) -> HttpResponse:
+def draft_item_change(request: StaffRequest, account: Account, draft_id: str, line_id: int) -> HttpResponse:
     draft = _open_draft(account, draft_id)
     form = LineItemForm(request.POST, currency=draft.currency, prefix="edit")
     if form.is_valid():
@@ -151,7 +153,7 @@ def draft_item_change(request, account: Account, draft_id: str, line_id: int) ->
 
 @require_POST
 @staff_page("orders.build_draft")
-def draft_item_remove(request, account: Account, draft_id: str, line_id: int) -> HttpResponse:
+def draft_item_remove(request: StaffRequest, account: Account, draft_id: str, line_id: int) -> HttpResponse:
     draft = _open_draft(account, draft_id)
     try:
         draft_item_delete(draft=draft, line_id=line_id, actor=staff_actor(request))
@@ -165,13 +167,13 @@ def draft_item_remove(request, account: Account, draft_id: str, line_id: int) ->
 
 @require_POST
 @staff_page("orders.build_draft")
-def draft_complete_page(request, account: Account, draft_id: str) -> HttpResponse:
+def draft_complete_page(request: StaffRequest, account: Account, draft_id: str) -> HttpResponse:
     draft = _open_draft(account, draft_id)
     try:
         order = draft_complete(draft=draft, actor=staff_actor(request))
     except DomainError as exc:
         draft.refresh_from_db()
-        context = {**_draft_context(draft), "complete_errors": [exc.message]}
+        context = {**_draft_context(draft), "complete_errors": [exc.for_staff]}
         return page_or_partial(request, "orders/draft_detail.html", "editor", context, UNPROCESSABLE)
     verb = "updated" if draft.target_order_id else "created"
     messages.success(request, f"Order {order.order_id} {verb}.")
@@ -180,7 +182,7 @@ def draft_complete_page(request, account: Account, draft_id: str) -> HttpRespons
 
 @require_POST
 @staff_page("orders.build_draft")
-def draft_discard(request, account: Account, draft_id: str) -> HttpResponse:
+def draft_discard(request: StaffRequest, account: Account, draft_id: str) -> HttpResponse:
     draft = _open_draft(account, draft_id)
     draft_delete(draft=draft, actor=staff_actor(request))
     messages.success(request, "Draft discarded.")
@@ -189,7 +191,7 @@ def draft_discard(request, account: Account, draft_id: str) -> HttpResponse:
 
 @require_GET
 @staff_page()
-def vat_preview(request, account: Account) -> HttpResponse:
+def vat_preview(request: StaffRequest, account: Account) -> HttpResponse:
     """The VAT a line total contains, for the line forms as staff type."""
     currency = request.GET.get("currency", "NOK")
     prefix = request.GET.get("prefix", "new")

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from backoffice.access import staff_page
 from backoffice.errors import DomainError
 from backoffice.models import Account
-from backoffice.pages import UNPROCESSABLE, done, page_or_partial
+from backoffice.pages import UNPROCESSABLE, SignedInRequest, StaffRequest, done, page_or_partial
 from orders.forms import CancelForm, OperationForm
 from orders.holds import held_by_line, order_holds
 from orders.models import OperationKind, Order, PaymentOperation
@@ -41,7 +41,7 @@ def _suggested_payment_id(order: Order, kind: OperationKind) -> str:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def operation_record_page(request, aid: str, order_id: str, action: str) -> HttpResponse:
+def operation_record_page(request: SignedInRequest, aid: str, order_id: str, action: str) -> HttpResponse:
     if action not in OPERATIONS:
         raise Http404("no such action")
     kind, permission, label = OPERATIONS[action]
@@ -49,7 +49,7 @@ def operation_record_page(request, aid: str, order_id: str, action: str) -> Http
 
 
 def _operation_record_page(
-    request, account: Account, order_id: str, kind: OperationKind, action: str, label: str
+    request: StaffRequest, account: Account, order_id: str, kind: OperationKind, action: str, label: str
 ) -> HttpResponse:
     order = order_or_404(account, order_id)
     lines = list(order.lines.all())
@@ -93,7 +93,7 @@ def _operation_record_page(
 
 @require_http_methods(["GET", "POST"])
 @staff_page("orders.cancel_order")
-def order_cancel_page(request, account: Account, order_id: str) -> HttpResponse:
+def order_cancel_page(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
     order = order_or_404(account, order_id)
     form = CancelForm(request.POST or None)
     status = 200
@@ -102,7 +102,7 @@ def order_cancel_page(request, account: Account, order_id: str) -> HttpResponse:
             try:
                 order_cancel(order=order, actor=staff_actor(request), reason=form.cleaned_data["reason"])
             except DomainError as exc:
-                form.add_error(None, exc.message)
+                form.add_error(None, exc.for_staff)
             else:
                 messages.success(request, f"Order {order.order_id} cancelled.")
                 return done(request, order_url(order))

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from backoffice.access import staff_page
 from backoffice.errors import DomainError
 from backoffice.models import Account
-from backoffice.pages import UNPROCESSABLE, page_or_partial
+from backoffice.pages import UNPROCESSABLE, StaffRequest, page_or_partial
 from orders.forms import NoteForm
 from orders.holds import Hold, held_by_line, order_holds
 from orders.models import EventKind, OperationKind, Order
@@ -19,7 +19,7 @@ from orders.timeline import event_summary
 from orders.web.common import order_page_or_404, order_url, staff_actor
 
 
-def _order_context(request, order: Order) -> dict:
+def _order_context(request: StaffRequest, order: Order) -> dict:
     operations = operation_list(order=order)
     events = list(event_list(order=order))
     # Replacements are drafts completed onto the order: an order never updated has none.
@@ -58,7 +58,7 @@ def _order_context(request, order: Order) -> dict:
     }
 
 
-def _order_actions(request, order: Order, lines, holds: list[Hold]) -> dict:
+def _order_actions(request: StaffRequest, order: Order, lines, holds: list[Hold]) -> dict:
     """What the user may do now: what their role allows, and what what is left on the lines,
     less what calls and links under way hold (`orders.holds`), leaves to do."""
     user = request.user
@@ -90,21 +90,21 @@ def _order_actions(request, order: Order, lines, holds: list[Hold]) -> dict:
 
 @require_GET
 @staff_page()
-def order_detail(request, account: Account, order_id: str) -> HttpResponse:
+def order_detail(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
     order = order_page_or_404(account, order_id)
     return render(request, "orders/order_detail.html", _order_context(request, order))
 
 
 @require_POST
 @staff_page("orders.add_note")
-def note_create(request, account: Account, order_id: str) -> HttpResponse:
+def note_create(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
     order = order_page_or_404(account, order_id)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
             note_add(order=order, text=form.cleaned_data["text"], actor=staff_actor(request))
         except DomainError as exc:
-            form.add_error("text", exc.message)
+            form.add_error("text", exc.for_staff)
         else:
             if not request.htmx:
                 messages.success(request, "Note added.")

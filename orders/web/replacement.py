@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from backoffice.access import staff_page
 from backoffice.errors import DomainError
 from backoffice.models import Account
-from backoffice.pages import UNPROCESSABLE, done
+from backoffice.pages import UNPROCESSABLE, StaffRequest, done
 from orders.forms import ExtraAuthorizationForm, ReplaceForm, ReplacementLineForm, SettleForm
 from orders.models import DraftOrder, Order
 from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume, form_token_new
@@ -29,7 +29,7 @@ from orders.web.common import draft_or_404, order_or_404, staff_actor
 REPLACEMENT_ROWS = 3
 
 
-def _replace_forms(request, order: Order):
+def _replace_forms(request: StaffRequest, order: Order):
     data = request.POST if request.method == "POST" else (request.GET or None)
     form = ReplaceForm(data, reversible=reversible_lines(order))
     rows = [
@@ -61,7 +61,7 @@ def _replace_choices(form: ReplaceForm, rows: list[ReplacementLineForm]):
 
 @require_http_methods(["GET", "POST"])
 @staff_page("orders.build_draft")
-def replace_page(request, account: Account, order_id: str) -> HttpResponse:
+def replace_page(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
     order = order_or_404(account, order_id)
     if request.method == "GET":
         form = ReplaceForm(reversible=reversible_lines(order))
@@ -83,7 +83,7 @@ def replace_page(request, account: Account, order_id: str) -> HttpResponse:
                 actor=staff_actor(request),
             )
         except DomainError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.for_staff)
         else:
             messages.success(request, f"Order {order.order_id} updated: the replacement lines are on it.")
             return done(request, reverse("replacement-detail", args=[account.aid, order.order_id, draft.pk]))
@@ -93,7 +93,7 @@ def replace_page(request, account: Account, order_id: str) -> HttpResponse:
 
 @require_GET
 @staff_page("orders.build_draft")
-def replace_preview(request, account: Account, order_id: str) -> HttpResponse:
+def replace_preview(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
     order = order_or_404(account, order_id)
     form, rows = _replace_forms(request, order)
     choices = _replace_choices(form, rows)
@@ -103,7 +103,7 @@ def replace_preview(request, account: Account, order_id: str) -> HttpResponse:
         try:
             quote = replacement_quote(order=order, reversals=reversals, replacements=replacements)
         except DomainError as exc:
-            problem = "; ".join(e.message for e in exc.errors) or exc.message
+            problem = "; ".join(e.for_staff for e in exc.errors) or exc.for_staff
     return render(
         request, "orders/replace.html#preview", {"order": order, "quote": quote, "problem": problem}
     )
@@ -118,7 +118,7 @@ def _replacement(account: Account, order: Order, draft_id: str) -> DraftOrder:
 
 @require_GET
 @staff_page()
-def replacement_detail(request, account: Account, order_id: str, draft_id: str) -> HttpResponse:
+def replacement_detail(request: StaffRequest, account: Account, order_id: str, draft_id: str) -> HttpResponse:
     order = order_or_404(account, order_id)
     draft = _replacement(account, order, draft_id)
     settlement = replacement_settlement(order=order, draft=draft)
@@ -135,7 +135,7 @@ def replacement_detail(request, account: Account, order_id: str, draft_id: str) 
 @require_POST
 @staff_page()
 def replacement_settle_step(
-    request, account: Account, order_id: str, draft_id: str, step: str
+    request: StaffRequest, account: Account, order_id: str, draft_id: str, step: str
 ) -> HttpResponse:
     order = order_or_404(account, order_id)
     draft = _replacement(account, order, draft_id)
@@ -165,9 +165,9 @@ def replacement_settle_step(
             return done(request, url)
         except DomainError as exc:
             for fe in exc.errors:
-                form.add_error(fe.field if fe.field in form.fields else None, fe.message)
+                form.add_error(fe.field if fe.field in form.fields else None, fe.for_staff)
             if not exc.errors:
-                form.add_error(None, exc.message)
+                form.add_error(None, exc.for_staff)
         else:
             kinds = ", ".join(op.kind for op in recorded)
             messages.success(request, f"{plan.title}: recorded {kinds}.")

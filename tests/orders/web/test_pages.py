@@ -151,7 +151,8 @@ def test_over_capture_is_shown_inline_and_writes_nothing(account, login):
     response = _post_operation(login(), order, "capture", {1: "500"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 422
     body = response.content.decode()
-    assert "line 1: capture 50000 exceeds the remaining authorized 39800" in body
+    # Staff read the amounts as money (the API keeps minor units).
+    assert "line 1: capture 500,00\xa0kr exceeds the remaining authorized 398,00\xa0kr" in body
     assert "<html" not in body
     assert not PaymentOperation.objects.filter(kind="capture").exists()
     assert Event.objects.count() == events
