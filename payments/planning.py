@@ -4,11 +4,13 @@ line what a capture, refund or cancel may ask for. What the books say per paymen
 `payments.holds`. Reads only: the services plan under the order's lock, the panel without."""
 
 from dataclasses import dataclass
+from functools import partial
 
 from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput
 from orders.holds import Hold
 from orders.ledger import Figures, provider_exceeds_message
 from orders.models import OperationItem, OperationKind, Order, OrderLine
+from orders.money import format_money
 from orders.selectors import payment_figures
 from payments.holds import OPERATION_KIND, payment_holds
 from payments.items import ItemAmount
@@ -107,7 +109,8 @@ def calls_plan(
                 if line_id in lines and left(pid, line_id) > 0:
                     plan.setdefault(pid, {})[line_id] = left(pid, line_id)
     else:
-        messages = []
+        messages, shown = [], []
+        money = partial(format_money, currency=order.currency)
         for item in items:
             wanted = item.amount
             for pid in ledger:
@@ -117,11 +120,11 @@ def calls_plan(
                     wanted -= take
             if wanted:
                 possible = item.amount - wanted
-                messages.append(
-                    provider_exceeds_message(OPERATION_KIND[kind], item.line_id, item.amount, possible)
-                )
+                kind_ = OPERATION_KIND[kind]
+                messages.append(provider_exceeds_message(kind_, item.line_id, item.amount, possible))
+                shown.append(provider_exceeds_message(kind_, item.line_id, item.amount, possible, money))
         if messages:
-            raise Conflict("; ".join(messages), ErrorCode.LEDGER)
+            raise Conflict("; ".join(messages), ErrorCode.LEDGER, shown="; ".join(shown))
     if not plan:
         what = {CallKind.CAPTURE: "to capture", CallKind.REFUND: "to refund"}[kind]
         raise Conflict(f"order {order.order_id} has nothing {what} at the provider", ErrorCode.LEDGER)
