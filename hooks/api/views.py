@@ -133,7 +133,7 @@ class DeliveryListView(HooksView):
     )
     def get(self, request: Request, aid: str, hid: str) -> Response:
         """Each attempt to send an event to the subscription, newest first."""
-        subscription = selectors.subscription_get(account=self.account, hid=hid, deleted=True)
+        subscription = selectors.subscription_get(account=self.account, hid=hid)
         limit = _limit(request)
         attempts = selectors.attempt_list(subscription=subscription)
         after = request.query_params.get("starting_after")
@@ -148,6 +148,6 @@ class DeliveryListView(HooksView):
 class DeliveryDetailView(HooksView):
     @extend_schema(responses={200: DeliveryDetailSerializer, **READS}, operation_id="hooks_delivery_get")
     def get(self, request: Request, aid: str, hid: str, delivery_id: str) -> Response:
-        subscription = selectors.subscription_get(account=self.account, hid=hid, deleted=True)
+        subscription = selectors.subscription_get(account=self.account, hid=hid)
         attempt = selectors.attempt_get(subscription=subscription, attempt_id=delivery_id)
         return Response(attempt_document(attempt, json.loads(attempt.delivery.body)))

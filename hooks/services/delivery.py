@@ -249,14 +249,18 @@ def _heads(deliveries: list[Delivery]) -> list[Delivery]:
 
 
 SWEEP_BATCH = 500
+# A delivery enqueued this long ago and still not taken is enqueued again (a worker died between
+# taking its task and taking the delivery); a busy queue only gets a spare task for it.
+STALE_AFTER_SECONDS = 120
 
 
 def deliveries_sweep() -> int:
-    """Enqueue again the deliveries that are due, held by no live attempt, and were last
-    enqueued a sweep period ago or more: a worker died while sending them, or what held them up
-    is done. Each is then sent once more (at least once, never lost)."""
+    """Enqueue again the deliveries that are due and that nothing earlier holds up, when the
+    attempt that held them has run out of lease (its worker died, even by `kill -9`), or when
+    they were last enqueued a while ago and never taken (their task was lost with a worker).
+    Each is then sent once more, with the same `event-delivery`: at least once, never lost."""
     now = timezone.now()
-    stale = now - timedelta(seconds=max(settings.HOOKS_SWEEP_SECONDS, 1))
+    forgotten = now - timedelta(seconds=max(settings.HOOKS_SWEEP_SECONDS, STALE_AFTER_SECONDS))
     pending = list(
         Delivery.objects.filter(state=DeliveryState.PENDING, subscription__deleted_at__isnull=True)
         .filter(Q(subscription__active=True) | Q(event=HookEvent.PING))
@@ -264,10 +268,17 @@ def deliveries_sweep() -> int:
     )
     kicked = 0
     for delivery in _heads(pending):
-        if delivery.next_attempt_at > now or (delivery.leased_until and delivery.leased_until > now):
+        if delivery.next_attempt_at > now:
             continue
-        if delivery.kicked_at and delivery.kicked_at > stale:
-            continue
+        lease_over = delivery.leased_until is not None and delivery.leased_until <= now
+        if delivery.leased_until is not None and not lease_over:
+            continue  # an attempt is under way
+        if not lease_over and delivery.kicked_at and delivery.kicked_at > forgotten:
+            continue  # its task is still queued
+        if lease_over:
+            Delivery.objects.filter(pk=delivery.pk, leased_until=delivery.leased_until).update(
+                leased_until=None
+            )
         delivery_kick(delivery)
         kicked += 1
         if kicked >= SWEEP_BATCH:

@@ -342,3 +342,49 @@ def test_deliveries_list_and_detail_after_an_attempt(account, hooks_api, setting
     assert detail["details"]["delivery_duration"] >= 0
     assert Attempt.objects.count() == 1
     assert api.call("get", f"/{hid}/deliveries?starting_after={entry['id']}").json() == []
+
+
+def _tasks_for(delivery) -> int:
+    return sum(
+        1
+        for t in DBTaskResult.objects.filter(task_path="hooks.tasks.delivery_send")
+        if t.args_kwargs["args"] == [delivery.pk]
+    )
+
+
+def test_the_sweep_enqueues_again_what_a_dead_worker_held(account, hooks_api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hooks.services.delivery import deliveries_sweep
+
+    api = hooks_api(account)
+    dead, busy, queued = (
+        Delivery.objects.get(subscription_id=api.call("post", "", dintero_body(URL)).json()["id"])
+        for _ in range(3)
+    )
+    now = timezone.now()
+    Delivery.objects.filter(pk=dead.pk).update(attempts=1, leased_until=now - timedelta(seconds=1))
+    Delivery.objects.filter(pk=busy.pk).update(attempts=1, leased_until=now + timedelta(seconds=30))
+
+    assert deliveries_sweep() == 1
+
+    assert (_tasks_for(dead), _tasks_for(busy), _tasks_for(queued)) == (2, 1, 1)
+    dead.refresh_from_db()
+    assert dead.leased_until is None and dead.state == DeliveryState.PENDING
+    assert deliveries_sweep() == 0  # enqueued once, not at every sweep
+
+
+def test_turned_on_again_a_subscription_is_sent_what_it_is_owed(account, hooks_api):
+    api = hooks_api(account)
+    hid = api.call("post", "", dintero_body(URL, ALL_EVENTS)).json()["id"]
+    Subscription.objects.filter(pk=hid).update(active=False, deactivated_reason="failed 5 times")
+    ping = Delivery.objects.get(subscription_id=hid)
+    body = api.call("get", f"/{hid}").json()
+    assert body["active"] is False and body["deactivated_reason"] == "failed 5 times"
+
+    turned_on = api.call("put", f"/{hid}", {**body, "active": True})
+
+    assert turned_on.json()["active"] is True and turned_on.json()["deactivated_reason"] is None
+    assert _tasks_for(ping) == 2
