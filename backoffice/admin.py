@@ -3,11 +3,14 @@
 An API client's secret is shown once, on the page that follows its creation, and stored only
 hashed. Clients and tokens are revoked, never edited."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group, User
 from django.db.models import Exists, OuterRef, QuerySet
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -55,11 +58,8 @@ class MembershipFormSet(BaseInlineFormSet):
         super().clean()
         if not self.at_least_one:
             return
-        kept = [
-            form
-            for form in self.forms
-            if getattr(form, "cleaned_data", {}).get("account") and not self._should_delete_form(form)
-        ]
+        cleaned = [getattr(form, "cleaned_data", {}) for form in self.forms]
+        kept = [data for data in cleaned if data.get("account") and not data.get(DELETION_FIELD_NAME)]
         if not kept:
             raise forms.ValidationError(
                 "Choose at least one of your accounts: a user in none is managed by superusers only."
@@ -75,7 +75,8 @@ class MembershipInline(admin.TabularInline):
     verbose_name_plural = "Accounts this user may see"
 
     def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)  # a new class on every call
+        # A new subclass of `self.formset` on every call.
+        formset = cast(type[MembershipFormSet], super().get_formset(request, obj, **kwargs))
         formset.at_least_one = not request.user.is_superuser
         return formset
 
@@ -141,7 +142,7 @@ class ApiClientAdmin(admin.ModelAdmin):
     list_select_related = ["account"]
     actions = ["revoke"]
     # The hash is deliberately never shown.
-    readonly_fields = ["account", "name", "client_id", "scope_list", "created_at", "revoked_at"]
+    readonly_fields = ("account", "name", "client_id", "scope_list", "created_at", "revoked_at")
     fields = readonly_fields
 
     def get_queryset(self, request):
@@ -228,7 +229,7 @@ class AccessTokenAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     search_fields = ["=client__client_id", "client__name", "client__account__aid"]
     list_select_related = ["client__account"]
     actions = ["revoke"]
-    fields = ["client", "created_at", "expires_at", "revoked_at"]
+    fields = ("client", "created_at", "expires_at", "revoked_at")
     readonly_fields = fields
 
     @admin.display(description="account")
@@ -253,7 +254,7 @@ class IdempotencyRecordAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     list_display = ["key", "account", "status_code", "created_at"]
     list_filter = [("account", admin.RelatedOnlyFieldListFilter), "status_code"]
     search_fields = ["=key"]
-    fields = ["account", "key", "fingerprint", "status_code", "response_body", "created_at"]
+    fields = ("account", "key", "fingerprint", "status_code", "response_body", "created_at")
     readonly_fields = fields
 
 

@@ -20,7 +20,7 @@ class LoginLockoutAdmin(admin.ModelAdmin):
     search_fields = ["username", "ip_address"]
     ordering = ["-attempt_time"]
     actions = ["unlock"]
-    fields = ["username", "ip_address", "user_agent", "path_info", "failures_since_start", "attempt_time"]
+    fields = ("username", "ip_address", "user_agent", "path_info", "failures_since_start", "attempt_time")
     readonly_fields = fields
 
     def get_queryset(self, request):

@@ -5,6 +5,8 @@ Django's stock admin lets in any `is_staff` user. Here the admin is a tool of th
 whatever their `is_staff` flag says, and an administrator does not need that flag.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -44,7 +46,14 @@ class BackofficeAdminSite(admin.AdminSite):
         return is_administrator(request.user)
 
 
-class AccountScoped:
+if TYPE_CHECKING:
+    # The mixins below go before a ModelAdmin or an inline in their class's bases.
+    _AdminMixin = admin.options.BaseModelAdmin[Any]
+else:
+    _AdminMixin = object
+
+
+class AccountScoped(_AdminMixin):
     """Administrators who are not superusers see only the data of accounts they are members of.
 
     Every admin view (list, change, delete, history, actions, autocomplete) reads through
@@ -59,7 +68,7 @@ class AccountScoped:
         return qs.filter(**{f"{self.account_path}__members": request.user})
 
 
-class SuperusersOnly:
+class SuperusersOnly(_AdminMixin):
     """Records that belong to no one account (they span every tenant): only superusers see them."""
 
     def has_module_permission(self, request) -> bool:
@@ -92,7 +101,7 @@ class ScopedValuesFilter(admin.AllValuesFieldListFilter):
         )
 
 
-class ReadOnly:
+class ReadOnly(_AdminMixin):
     """History: shown, never added, changed or deleted (a crafted POST is refused too)."""
 
     def has_add_permission(self, request, obj=None) -> bool:

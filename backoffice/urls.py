@@ -1,12 +1,12 @@
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from backoffice.api.views import TokenView
 
-api_patterns = [
+api_patterns: list[URLPattern | URLResolver] = [
     path("accounts/<str:aid>/auth/token", TokenView.as_view(), name="api-token"),
     path("accounts/<str:aid>/shopping/", include("orders.api.urls")),
     path("accounts/<str:aid>/payments/", include("payments.api.urls")),

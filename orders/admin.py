@@ -3,6 +3,8 @@ each save going through a service that writes a `data_fixed` event on the order.
 line amounts, tax lines, operations, their items, events — is read-only and never deletable:
 amounts are corrected by reversal lines, never rewritten."""
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin
@@ -71,8 +73,15 @@ class LedgerColumns:
         return money(obj.cancelled_amount, self.currency_of(obj))
 
 
-class ReadOnly(ReadOnlyHistory):
-    """Money history: read-only, with a note pointing to the reversal flow."""
+if TYPE_CHECKING:
+    _ModelAdmin = admin.ModelAdmin[Any]
+else:
+    _ModelAdmin = object
+
+
+class ReadOnly(ReadOnlyHistory, _ModelAdmin):
+    """Money history: read-only, with a note pointing to the reversal flow on its change page.
+    (Inlines, which have no change page of their own, are `ReadOnlyHistory`.)"""
 
     change_form_template = "admin/orders/money_change_form.html"
 
@@ -90,9 +99,9 @@ class FixForm(forms.ModelForm):
     )
 
 
-class LineInline(LedgerColumns, ReadOnly, admin.TabularInline):
+class LineInline(LedgerColumns, ReadOnlyHistory, admin.TabularInline):
     model = OrderLine
-    fields = [
+    fields = (
         "line_link",
         "item_id",
         "description",
@@ -104,7 +113,7 @@ class LineInline(LedgerColumns, ReadOnly, admin.TabularInline):
         "refunded",
         "cancelled",
         "related_line",
-    ]
+    )
     readonly_fields = fields
     extra = 0
     show_change_link = False
@@ -123,9 +132,9 @@ class LineInline(LedgerColumns, ReadOnly, admin.TabularInline):
         return line.order.currency
 
 
-class OperationInline(ReadOnly, admin.TabularInline):
+class OperationInline(ReadOnlyHistory, admin.TabularInline):
     model = PaymentOperation
-    fields = ["created_at", "kind", "success", "amount_display", "payment_id", "created_by"]
+    fields = ("created_at", "kind", "success", "amount_display", "payment_id", "created_by")
     readonly_fields = fields
     extra = 0
     show_change_link = True
@@ -138,9 +147,9 @@ class OperationInline(ReadOnly, admin.TabularInline):
         return money(op.amount, op.order.currency)
 
 
-class EventInline(ReadOnly, admin.TabularInline):
+class EventInline(ReadOnlyHistory, admin.TabularInline):
     model = Event
-    fields = ["created_at", "kind", "summary", "created_by"]
+    fields = ("created_at", "kind", "summary", "created_by")
     readonly_fields = fields
     extra = 0
 
@@ -149,7 +158,7 @@ class FixableLedgerAdmin(LedgerColumns, admin.ModelAdmin):
     """An order or a line in the admin: never added or deleted there; its money shown read-only;
     its `fixable` fields saved through a data-fix service that writes the order's timeline."""
 
-    fixable: list[str]
+    fixable: tuple[str, ...]
     # JSON the database cannot store (NaN, 1e309, NUL...) is a field error, as on the API.
     formfield_overrides = {models.JSONField: {"form_class": StorableJSONField}}
 
@@ -257,9 +266,9 @@ class OrderAdmin(AccountScoped, FixableLedgerAdmin):
         return order_data_fix(order=obj, changes=changes, actor=actor, reason=reason)
 
 
-class TaxLineInline(ReadOnly, admin.TabularInline):
+class TaxLineInline(ReadOnlyHistory, admin.TabularInline):
     model = TaxLine
-    fields = ["amount", "percentage"]
+    fields = ("amount", "percentage")
     readonly_fields = fields
     extra = 0
 
@@ -351,9 +360,9 @@ class TaxLineAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     list_select_related = ["line__order"]
 
 
-class OperationItemInline(ReadOnly, admin.TabularInline):
+class OperationItemInline(ReadOnlyHistory, admin.TabularInline):
     model = OperationItem
-    fields = ["line", "amount"]
+    fields = ("line", "amount")
     readonly_fields = fields
     extra = 0
 

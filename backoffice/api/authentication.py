@@ -1,7 +1,16 @@
+from typing import cast
+
 from django.utils import timezone
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 
-from backoffice.models import AccessToken, secret_hash
+from backoffice.models import AccessToken, ApiClient, secret_hash
+
+
+def api_client(request: Request) -> ApiClient:
+    """The API client an authenticated request comes from: `BearerTokenAuthentication` makes it
+    the request's user (which DRF types as a Django user)."""
+    return cast(ApiClient, request.user)
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):

@@ -25,7 +25,8 @@ class _FieldErrorSerializer(serializers.Serializer):
 class _ErrorSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
-    errors = _FieldErrorSerializer(many=True)
+    # A declared field: DRF's metaclass takes it out of the class, so it leaves `Serializer.errors` be.
+    errors = _FieldErrorSerializer(many=True)  # type: ignore[assignment]
 
 
 class ErrorBodySerializer(serializers.Serializer):
@@ -137,8 +138,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     response = Response(error_body(code, message, errors), status=exc.status_code)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         response["WWW-Authenticate"] = 'Bearer realm="api"'
-    if getattr(exc, "wait", None):
-        response["Retry-After"] = str(int(exc.wait))
+    wait = getattr(exc, "wait", None)  # Throttled's
+    if wait:
+        response["Retry-After"] = str(int(wait))
     return response
 
 

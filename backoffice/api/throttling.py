@@ -17,6 +17,8 @@ class AtomicScopedRateThrottle(ScopedRateThrottle):
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        if self.num_requests is None or self.duration is None:  # only for no rate, seen above
+            return True
         address = client_address(request) or "unknown"
         hits, self._wait = rate_limit.hit(f"throttle:{self.scope}:{address}", self.duration)
         return hits <= self.num_requests

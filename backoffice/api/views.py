@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from backoffice.errors import FieldError, InvalidInput
 from backoffice.models import AccessToken, Account, ApiClient, secret_hash
 
+from .authentication import api_client
 from .errors import error_responses
 from .idempotency import idempotent
 from .throttling import AtomicScopedRateThrottle
@@ -39,7 +40,7 @@ class AccountAPIView(APIView):
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
-        self.account = request.user.account
+        self.account = api_client(request).account
         # No stored id holds a NUL character, and PostgreSQL refuses to even compare one.
         if any("\x00" in str(value) for value in kwargs.values()):
             raise exceptions.NotFound()
@@ -121,7 +122,8 @@ class TokenView(APIView):
             ),
             **error_responses(400, 401, 429),
         },
-        auth=[{"basicAuth": []}],
+        # drf-spectacular types `auth` as scheme names, but uses it as the security requirements.
+        auth=[{"basicAuth": []}],  # type: ignore[list-item]
         operation_id="auth_token",
     )
     def post(self, request: Request, aid: str) -> Response:
