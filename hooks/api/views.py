@@ -15,6 +15,7 @@ from backoffice.actor import Actor
 from backoffice.api.errors import error_responses
 from backoffice.api.views import AccountAPIView
 from backoffice.errors import FieldError, InvalidInput
+from backoffice.models import ApiClient
 from hooks import selectors
 from hooks.documents import attempt_document, attempt_summary, subscription_document
 from hooks.services.subscriptions import (
@@ -34,7 +35,9 @@ LIMIT_MAX = 100
 
 
 def _actor(request: Request) -> Actor:
-    return Actor(client=request.user)
+    client = request.user
+    assert isinstance(client, ApiClient)  # HasHooksScope lets in API clients only
+    return Actor(client=client)
 
 
 def _spec(request: Request):

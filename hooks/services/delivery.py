@@ -14,7 +14,7 @@ import hmac
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
@@ -100,7 +100,7 @@ def _claim(delivery_id: int) -> Delivery | None:
 
 @dataclass
 class Outcome:
-    started_at: object
+    started_at: datetime
     headers: dict[str, str]
     status_code: int | None = None
     response_headers: dict[str, str] = field(default_factory=dict)
