@@ -11,7 +11,7 @@ github.com/Dintero/Dintero.Node.SDK, and docs.dintero.com/docs/checkout/transact
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 
 class ProviderError(Exception):
@@ -264,7 +264,7 @@ def _event(raw: Any) -> TransactionEvent:
     )
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 

@@ -248,18 +248,9 @@ def reconcile(
         report.findings.append(
             Finding(call.order, call.provider, call.payment_id, MismatchKind.UNRECORDED, detail=call.problem)
         )
-    for session in PaymentSession.objects.filter(scope, status=SessionStatus.UNRECORDED).select_related(
-        "order"
-    ):
-        report.findings.append(
-            Finding(
-                session.order,
-                session.provider,
-                session.transaction_id,
-                MismatchKind.UNRECORDED,
-                detail=session.problem,
-            )
-        )
+    unrecorded = list(
+        PaymentSession.objects.filter(scope, status=SessionStatus.UNRECORDED).select_related("order")
+    )
     payments = sorted(_payments(scope))
     orders_by_pk = {o.pk: o for o in Order.objects.filter(pk__in={p[2] for p in payments})}
     for provider, payment_id, order_pk in progress(payments, "comparing payments"):
@@ -272,6 +263,25 @@ def reconcile(
             )
         elif txn is not None:
             report.findings.extend(_compare(order, provider, payment_id, txn))
+    # A payment authorized on a link but not recorded is reported until the books agree with
+    # the provider on it: a person recorded it on the order, or voided it at the provider.
+    disagreeing = {
+        (f.provider, f.payment_id)
+        for f in report.findings
+        if f.kind in (MismatchKind.AUTHORIZED, MismatchKind.UNREADABLE)
+    }
+    for session in unrecorded:
+        key = (session.provider, session.transaction_id)
+        if not session.transaction_id or key in disagreeing or read(*key) is None:
+            report.findings.append(
+                Finding(
+                    session.order,
+                    session.provider,
+                    session.transaction_id,
+                    MismatchKind.UNRECORDED,
+                    detail=session.problem,
+                )
+            )
     _store(report, order_scope)
     return report
 

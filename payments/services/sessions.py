@@ -22,11 +22,12 @@ from orders.ledger import limit_error
 from orders.locks import order_lock
 from orders.models import EventKind, OperationKind, Order, OrderLine
 from orders.models import ItemAmount as OrderItemAmount
-from orders.money import vat_contained
+from orders.money import format_money, vat_contained
 from orders.services.events import event_write
 from orders.services.operations import operation_record
 from payments.gateways import gateway_for, provider_required
 from payments.gateways.base import (
+    NOT_AUTHORIZED_STATUSES,
     Declined,
     NotFoundAtProvider,
     OutcomeUnknown,
@@ -38,7 +39,15 @@ from payments.gateways.base import (
 from payments.holds import session_holds
 from payments.items import ItemAmount
 from payments.locks import session_lock
-from payments.models import PAYABLE, CallKind, CallState, PaymentSession, ProviderCall, SessionStatus
+from payments.models import (
+    PAYABLE,
+    CallKind,
+    CallState,
+    PaymentSession,
+    Provider,
+    ProviderCall,
+    SessionStatus,
+)
 
 from .calls import call_fail, call_unknown
 from .journal import call_event_write, jsonable, trimmed
@@ -341,8 +350,8 @@ def _check_belongs(session: PaymentSession, txn: Transaction) -> None:
         problems.append(f"it paid session {txn.session_id}, not {session.session_id}")
     if txn.currency and txn.currency != session.currency:
         problems.append(f"currency {txn.currency} is not {session.currency}")
-    if txn.amount != session.amount:
-        problems.append(f"amount {txn.amount} is not the session's {session.amount}")
+    # An amount other than the link's is no reason to refuse the transaction: what the provider
+    # authorized is recorded per line where its items allow it (`_authorized_items`).
     if problems:
         raise Conflict(f"transaction {txn.id} does not belong to this payment link: " + "; ".join(problems))
 
@@ -375,16 +384,79 @@ def session_authorize(
             _expired_payment_void(session, txn, actor)
         session.refresh_from_db()
         return session
+    if txn.is_on_hold:
+        _on_hold_note(session, txn, actor)
+        session.refresh_from_db()
+        return session
     if not txn.is_authorized:
-        if txn.status in ("DECLINED", "FAILED") and session.status == SessionStatus.OPEN:
-            with transaction.atomic():
-                order_lock(session.order_id)
-                PaymentSession.objects.filter(pk=session.pk, status=SessionStatus.OPEN).update(
-                    status=SessionStatus.DECLINED, problem=f"the provider reports {txn.status.lower()}"
-                )
+        if txn.status in NOT_AUTHORIZED_STATUSES and session.status == SessionStatus.OPEN:
+            _declined_write(session, txn, actor)
         session.refresh_from_db()
         return session
     return _record_authorization(session, txn, actor)
+
+
+def _on_hold_note(session: PaymentSession, txn: Transaction, actor: Actor) -> None:
+    """`ON_HOLD` is not an authorization: "a payment that is pending approval, where the
+    transaction will later be updated with a final payment status AUTHORIZED or FAILED"
+    (Checkout API, the session's `url.return_url`). Nothing is recorded; the link stays open,
+    its amount still held. Dintero calls the callback again when the status changes, and
+    reconciliation reads every open link on each run, so whichever comes first records the
+    authorization, or marks the link declined. Noted once, on the link and in the timeline."""
+    note = trimmed(
+        f"on hold at the provider (transaction {txn.id}), pending approval: "
+        "recorded when the provider authorizes it"
+    )
+    with transaction.atomic():
+        order, locked = session_lock(session)
+        if locked.status != SessionStatus.OPEN or locked.problem == note:
+            return
+        locked.problem = note
+        locked.save(update_fields=["problem"])
+        event_write(
+            order=order,
+            kind=EventKind.PROVIDER_CALL,
+            actor=actor,
+            summary=(
+                f"Payment link {str(locked.pk)[:8]}: the payment of "
+                f"{format_money(txn.amount, locked.currency)} is on hold at "
+                f"{Provider(locked.provider).label}, pending approval; nothing is recorded until "
+                "it is authorized"
+            ),
+            data={
+                "payment_session": str(locked.pk),
+                "status": locked.status,
+                "transaction_id": txn.id,
+                "transaction_status": txn.status,
+            },
+        )
+
+
+def _declined_write(session: PaymentSession, txn: Transaction, actor: Actor) -> None:
+    """The provider did not authorize the payment (declined, or failed after being on hold):
+    the link is declined, and what it held is free again."""
+    with transaction.atomic():
+        order, locked = session_lock(session)
+        if locked.status != SessionStatus.OPEN:
+            return
+        locked.status = SessionStatus.DECLINED
+        locked.problem = f"the provider reports {txn.status.lower()}"
+        locked.save(update_fields=["status", "problem"])
+        event_write(
+            order=order,
+            kind=EventKind.PROVIDER_CALL,
+            actor=actor,
+            summary=(
+                f"Payment link {str(locked.pk)[:8]}: {Provider(locked.provider).label} reports the "
+                f"payment {txn.status.lower()} (transaction {txn.id}); nothing was authorized"
+            ),
+            data={
+                "payment_session": str(locked.pk),
+                "status": locked.status,
+                "transaction_id": txn.id,
+                "transaction_status": txn.status,
+            },
+        )
 
 
 class ProviderUnavailable(DomainError):
@@ -411,31 +483,128 @@ def _record_authorization(session: PaymentSession, txn: Transaction, actor: Acto
         raise Conflict(f"transaction {txn.id} is already recorded for another payment link") from exc
 
 
+def _authorized_items(
+    order: Order, session: PaymentSession, txn: Transaction
+) -> tuple[list[OrderItemAmount], str]:
+    """What of the provider's authorization is recorded, per line, or why none of it can be.
+
+    The provider may authorize another amount than the link asked: Checkout adds the shipping
+    option the customer chose to the transaction's items ("moved to the list of items in the
+    transaction" — docs.dintero.com/docs/checkout/transaction-management), and discounts lower
+    an item's amount. The order's books must say what the provider holds, so the authorization
+    is recorded as the transaction's items have it, line by line, when each item is a line of
+    this order and the items add up to the amount; whether each line may take it (and what
+    other links and calls hold) is `operation_record`'s to say. Otherwise nothing is recorded
+    and the reason is returned: the link becomes `unrecorded` for a person, with the
+    transaction id kept on it."""
+
+    def money(amount: int) -> str:
+        return format_money(amount, session.currency)
+
+    if not txn.items and not txn.other_items:
+        if txn.amount == session.amount:
+            return [OrderItemAmount(i["line_id"], i["amount"]) for i in session.items], ""
+        return [], (
+            f"the provider authorized {money(txn.amount)}, not the {money(session.amount)} the link "
+            "asked, and lists no items to say for which lines"
+        )
+    if txn.other_items:
+        others = ", ".join(
+            f"{line_id} {money(amount)}" for line_id, amount in sorted(txn.other_items.items())
+        )
+        return [], (
+            f"the provider authorized {money(txn.amount)}, with items that are no line of order "
+            f"{order.order_id} ({others}), such as shipping chosen in Checkout"
+        )
+    missing = sorted(set(txn.items) - set(order.lines.values_list("line_id", flat=True)))
+    if missing:
+        return [], f"the provider's items name lines order {order.order_id} does not have: " + ", ".join(
+            str(line_id) for line_id in missing
+        )
+    total = sum(txn.items.values())
+    if total != txn.amount:
+        return [], f"the provider's items add up to {money(total)}, not its amount {money(txn.amount)}"
+    items = [OrderItemAmount(line_id, amount) for line_id, amount in sorted(txn.items.items()) if amount]
+    if not items:
+        return [], "the provider authorized nothing on any line"
+    return items, ""
+
+
 def _authorization_write(order: Order, locked: PaymentSession, txn: Transaction, actor: Actor) -> None:
     locked.transaction_id = txn.id
     locked.authorized_at = timezone.now()
-    try:
-        operation = operation_record(
-            order=order,
-            kind=OperationKind.AUTHORIZATION,
-            items=[OrderItemAmount(i["line_id"], i["amount"]) for i in locked.items],
-            payment_id=txn.id,
-            payment_details={"payment_id": txn.id, "provider": locked.provider},
-            processed_by=locked.provider,
-            metadata={"payment_session": str(locked.id)},
-            actor=actor,
-            settling=str(locked.id),
-        )
-    except DomainError as exc:
+    items, problem = _authorized_items(order, locked, txn)
+    operation = None
+    if not problem:
+        try:
+            operation = operation_record(
+                order=order,
+                kind=OperationKind.AUTHORIZATION,
+                items=items,
+                payment_id=txn.id,
+                payment_details={"payment_id": txn.id, "provider": locked.provider},
+                processed_by=locked.provider,
+                metadata={"payment_session": str(locked.id)},
+                actor=actor,
+                settling=str(locked.id),
+            )
+        except DomainError as exc:
+            problem = exc.message
+    provider = Provider(locked.provider).label
+    data = {
+        "payment_session": str(locked.pk),
+        "transaction_id": txn.id,
+        "asked": locked.amount,
+        "authorized": txn.amount,
+    }
+    if operation is None:
+        # The money is at the provider and not in the books: the link keeps the transaction id,
+        # reconciliation reports it, and a person decides.
         locked.status = SessionStatus.UNRECORDED
-        locked.problem = trimmed(f"authorized at the provider but not recorded: {exc.message}")
+        locked.problem = trimmed(f"authorized at the provider but not recorded: {problem}")
         locked.save()
         logger.error("payment link %s: %s", locked.pk, locked.problem)
+        event_write(
+            order=order,
+            kind=EventKind.PROVIDER_CALL,
+            actor=actor,
+            summary=(
+                f"Payment link {str(locked.pk)[:8]}: {format_money(txn.amount, locked.currency)} authorized "
+                f"at {provider} (transaction {txn.id}) but NOT recorded: {problem}"
+            ),
+            data={**data, "status": locked.status},
+        )
         return
     locked.authorization = operation
     locked.status = SessionStatus.AUTHORIZED
     locked.problem = ""
     locked.save()
+    asked = {i["line_id"]: i["amount"] for i in locked.items}
+    recorded = {i.line_number: i.amount for i in items}
+    if recorded != asked:
+
+        def per_line(amounts: dict[int, int]) -> str:
+            return ", ".join(
+                f"line {line_id} {format_money(amount, locked.currency)}"
+                for line_id, amount in sorted(amounts.items())
+            )
+
+        event_write(
+            order=order,
+            kind=EventKind.PROVIDER_CALL,
+            actor=actor,
+            summary=(
+                f"Payment link {str(locked.pk)[:8]}: {provider} authorized "
+                f"{format_money(txn.amount, locked.currency)} ({per_line(recorded)}) where the link "
+                f"asked {format_money(locked.amount, locked.currency)} ({per_line(asked)}); recorded "
+                "as the provider authorized it"
+            ),
+            data={
+                **data,
+                "status": locked.status,
+                "items": [{"line_id": k, "amount": v} for k, v in sorted(recorded.items())],
+            },
+        )
 
 
 def _expired_payment_void(session: PaymentSession, txn: Transaction, actor: Actor) -> None:

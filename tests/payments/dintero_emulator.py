@@ -213,6 +213,12 @@ class Emulator:
         assert txn["status"] == "ON_HOLD", txn["status"]
         self._event(txn, "AUTHORIZE", False, txn["amount"], status=status, error="not approved")
 
+    def backoffice_void(self, tid: str) -> None:
+        """A person voids the transaction in Dintero's Backoffice."""
+        txn = self.transactions[tid]
+        assert self._check(txn, "void", {}) is None, txn["status"]
+        self._apply(txn, "void", {})
+
     def authorized_transaction(self, merchant_reference: str, items: dict[int, int], currency="NOK") -> str:
         """A transaction authorized outside any session we made (e.g. by a shop's checkout)."""
         sid = f"{AID}.S{next(self._ids):06d}"
