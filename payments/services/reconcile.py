@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from uuid import UUID
 
 from django.db import transaction
 from django.db.models import Q
@@ -139,7 +140,7 @@ def _compare(order: Order, provider: str, payment_id: str, txn: Transaction) -> 
     ]
 
 
-def _payments(scope: Q) -> set[tuple[str, str, str]]:
+def _payments(scope: Q) -> set[tuple[str, str, UUID]]:
     """(provider, payment id, order pk) of every payment the app took or called about."""
     out = set()
     for row in (
