@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 
 from backoffice.errors import NotFound
 from backoffice.models import Account
@@ -128,16 +128,16 @@ def customer_summary(order: Order) -> dict | None:
     return {"email": email, "orders": figures["count"], "paid": figures["paid"], "currency": order.currency}
 
 
-def order_search(queryset: QuerySet[Order], text: str, *, account: Account) -> QuerySet[Order]:
+def order_exact_matches(queryset: QuerySet[Order], text: str, *, account: Account) -> QuerySet[Order]:
     """Orders matching an order id, customer e-mail, first or last name, full name, merchant
-    reference, SKU or payment id — whole values, ignoring case.
+    reference, SKU or payment id as a whole value, ignoring case: what a search lists first.
 
-    Whole-value matches keep every branch an index lookup, so search stays fast at millions of
-    orders. SKUs and payment ids live on other tables: their (few) orders are looked up first.
-    """
+    Every branch is an index lookup (the order and customer indexes, `line_sku`,
+    `operation_payment`). SKUs and payment ids live on other tables: their (few) orders are
+    looked up first."""
     text = " ".join(text.split())
     if not text:
-        return queryset
+        return queryset.none()
     lowered = text.lower()
     named = queryset.alias(
         email=Lower(KT("customer__email")),
@@ -167,6 +167,54 @@ def order_search(queryset: QuerySet[Order], text: str, *, account: Account) -> Q
     if related:
         match |= Q(pk__in=related)
     return named.filter(match)
+
+
+# Parts of values shorter than this match whole values only: a trigram index needs three
+# characters, and "a" would match nearly everything.
+PART_MIN_LENGTH = 3
+
+
+def _orders_holding(term: str, account: Account) -> QuerySet:
+    """The ids of the account's orders that hold `term` (upper-cased) in any searched field: one
+    `UPPER(…) LIKE '%TERM%'` per field, united. On PostgreSQL each is served by a trigram index
+    of the same expression (migration `orders/0009_search_by_any_part`), and the union drives
+    the search, so it costs what the matches cost, not what the table holds; SQLite scans."""
+    mine = Order.objects.filter(account=account).order_by()
+    arms = [
+        mine.alias(v=Upper(field)).filter(v__contains=term).values("pk")
+        for field in (
+            "order_id",
+            KT("customer__email"),
+            KT("customer__first_name"),
+            KT("customer__last_name"),
+            KT("customer__phone_number"),
+        )
+    ]
+    lines = OrderLine.objects.filter(order__account=account).order_by()
+    arms += [
+        lines.alias(v=Upper(field)).filter(v__contains=term).values("order_id")
+        for field in ("item_id", "description")
+    ]
+    payments = PaymentOperation.objects.filter(order__account=account).order_by()
+    arms.append(payments.alias(v=Upper("payment_id")).filter(v__contains=term).values("order_id"))
+    return arms[0].union(*arms[1:])
+
+
+def order_search(queryset: QuerySet[Order], text: str, *, account: Account) -> QuerySet[Order]:
+    """Orders matching every word of `text` by any part of their order id, customer e-mail,
+    name or phone, a line's SKU or description, or a payment id, ignoring case; a word shorter
+    than three characters must match a whole value (`order_exact_matches`)."""
+    words = text.split()
+    if not words:
+        return queryset
+    mine = Order.objects.filter(account=account)
+    match = Q()
+    for word in words:
+        if len(word) >= PART_MIN_LENGTH:
+            match &= Q(pk__in=_orders_holding(word.upper(), account))
+        else:
+            match &= Q(pk__in=order_exact_matches(mine, word, account=account).values("pk"))
+    return queryset.filter(match | Q(pk__in=order_exact_matches(mine, text, account=account).values("pk")))
 
 
 def operation_items_attach(operations: list[PaymentOperation]) -> list[PaymentOperation]:

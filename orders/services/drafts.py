@@ -43,6 +43,11 @@ PROVISIONAL = "line_id_provisional"
 NO_OPTIONS = DraftOptions()
 
 
+# Upper-case letters and digits without the look-alikes 0/O and 1/I, so an id read out on the
+# phone is typed right.
+READABLE_ALPHANUMERIC = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1I")
+
+
 def _stored_item(item: DraftItem) -> dict:
     """A line as the draft's document holds it: as the API shows it (Dintero's shape)."""
     stored: dict = {} if item.line_id is None else {"line_id": item.line_id}
@@ -234,7 +239,7 @@ def _generated_order_id(fmt: str | None) -> str | None:
     if not fmt:
         return None
     alphabet_name, length = fmt.split("_")
-    alphabet = string.digits if alphabet_name == "NUMERIC" else string.ascii_uppercase + string.digits
+    alphabet = string.digits if alphabet_name == "NUMERIC" else READABLE_ALPHANUMERIC
     return "".join(secrets.choice(alphabet) for _ in range(int(length)))
 
 

@@ -12,7 +12,7 @@ from backoffice.models import Account
 from backoffice.pages import SignedInRequest, StaffRequest, page_or_partial
 from orders.forms import SORTS, OrderFilterForm
 from orders.models import Order
-from orders.selectors import draft_list, order_list, order_search
+from orders.selectors import draft_list, order_exact_matches, order_list, order_search
 
 PAGE_SIZE = 25
 
@@ -57,18 +57,30 @@ def _cursor_for(order: Order, sort: str) -> str:
 def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
     form = OrderFilterForm(request.GET or None)
     orders = order_list(account=account).prefetch_related(None)
+    text = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    exact: list[Order] = []
     if form.is_valid():
-        orders = order_search(form.filter(orders), form.cleaned_data.get("q", ""), account=account)
+        filtered = form.filter(orders)
+        orders = order_search(filtered, text, account=account)
+        if text:
+            # Whole-value matches come first, on the first page; the pages after it hold the rest.
+            exact_matches = order_exact_matches(filtered, text, account=account)
+            if not request.GET.get("cursor"):
+                exact = list(exact_matches[:PAGE_SIZE])
+            orders = orders.exclude(pk__in=exact_matches.values("pk"))
     sort = form.sort_key
     # Counting every match of a broad filter over millions of orders costs more than the page:
     # count up to a limit and say "more than" beyond it.
-    total = orders[: COUNT_LIMIT + 1].count()
+    total = orders[: COUNT_LIMIT + 1].count() + len(exact)
     rows = list(_cursor_filter(orders, sort, request.GET.get("cursor", ""))[: PAGE_SIZE + 1])
     next_cursor = _cursor_for(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else ""
+    rows = exact + rows
     drafts = draft_list(account=account).filter(status="OPEN")[:5] if not request.htmx else []
     context = {
         "form": form,
-        "orders": rows[:PAGE_SIZE],
+        "orders": rows[: PAGE_SIZE + len(exact)],
+        "exact_count": len(exact),
+        "searched": text,
         "total": min(total, COUNT_LIMIT),
         "more_than_total": total > COUNT_LIMIT,
         "sort": sort,

@@ -63,3 +63,34 @@ def test_search_never_reaches_another_account(account, orders):
 def test_search_without_a_match_or_text(account, orders):
     assert found(account, "nobody") == set()
     assert len(found(account, "   ")) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "who"),
+    [
+        ("ordma", {"kari"}),  # part of a surname
+        ("EXAMPLE.NO", {"kari", "ola"}),  # part of an e-mail
+        ("chair", {"kari"}),  # part of a SKU
+        ("stablestol", {"kari", "ola"}),  # part of a product description
+        ("TX-9", {"kari"}),  # the start of a payment id
+        ("kari ordm", {"kari"}),  # every word must match something
+        ("kari hansen", set()),
+        ("4799", {"ola"}),  # part of a phone number
+    ],
+)
+def test_search_finds_by_any_part_of_a_value(account, orders, text, who):
+    kari, ola, _ = orders
+    ola.customer = {**ola.customer, "phone_number": "+47 99 88 77 66".replace(" ", "")}
+    ola.save(update_fields=["customer"])
+    named = {"kari": kari, "ola": ola}
+    assert found(account, text) == {named[w] for w in who}
+
+
+def test_a_part_of_an_order_id(account, orders):
+    _, ola, _ = orders
+    assert found(account, ola.order_id[:4].lower()) == {ola}
+
+
+def test_words_shorter_than_three_characters_match_whole_values_only(account, orders):
+    assert found(account, "ka") == set()
+    assert found(account, "no") == set()
