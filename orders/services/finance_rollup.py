@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import connection
 
-from orders.models import PaymentOperation
+from orders.models import FinanceDay, PaymentOperation
 
 # An item's VAT: its share of the line's VAT, rounded half away from zero on absolute values.
 # The same integer arithmetic as `finance.reports.item_vat()`, so the rollup, the drill-downs
@@ -70,3 +70,12 @@ def finance_days_add(operations: Sequence[PaymentOperation]) -> None:
     sql, params = finance_days_upsert_sql(f"p.id IN ({', '.join(['%s'] * len(ids))})")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *(pk.get_db_prep_value(i, connection) for i in ids)])
+
+
+def finance_days_rebuild(account_id: int) -> None:
+    """Sum the account's rollup again from its operations: for data whose operations were dated
+    after they were recorded (the demo data), or to repair it. Call it inside a transaction."""
+    FinanceDay.objects.filter(account_id=account_id).delete()
+    sql, params = finance_days_upsert_sql("o.account_id = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, account_id])

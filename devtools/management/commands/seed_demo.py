@@ -4,11 +4,13 @@ every payment status, reversals included, all made through the services."""
 import random
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from backoffice import roles
@@ -20,6 +22,7 @@ from orders.models import Event, ItemAmount, OperationKind, Order, PaymentOperat
 from orders.money import vat_contained
 from orders.services.drafts import draft_complete, draft_create
 from orders.services.events import note_add
+from orders.services.finance_rollup import finance_days_rebuild
 from orders.services.operations import operation_record, order_cancel
 
 DEMO_AID = "T12345678"
@@ -119,6 +122,8 @@ class Command(BaseCommand):
                 # Spread the demo over the past two months so period reports have something to show.
                 self._backdate(order, now - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 600)))
                 count += 1
+        # The operations were dated after they were recorded: the finance rollup follows them.
+        finance_days_rebuild(account.pk)
         return count
 
     def _order(self, account, rng: random.Random, actor: Actor) -> Order:
@@ -265,8 +270,9 @@ class Command(BaseCommand):
 
     def _backdate(self, order: Order, when) -> None:
         Order.objects.filter(pk=order.pk).update(created_at=when, updated_at=when)
-        for model in (PaymentOperation, Event):
+        history: list[QuerySet[Any]] = [PaymentOperation.objects.all(), Event.objects.all()]
+        for rows in history:
             for offset, pk in enumerate(
-                model.objects.filter(order=order).order_by("created_at", "pk").values_list("pk", flat=True)
+                rows.filter(order=order).order_by("created_at", "pk").values_list("pk", flat=True)
             ):
-                model.objects.filter(pk=pk).update(created_at=when + timedelta(minutes=5 * (offset + 1)))
+                rows.filter(pk=pk).update(created_at=when + timedelta(minutes=5 * (offset + 1)))
