@@ -8,7 +8,7 @@ that its words need is shown by its stored summary.
 """
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from .models import Event, EventKind, OrderLine
 from .money import format_money
@@ -21,7 +21,8 @@ def lines_added_summary(lines: Iterable[OrderLine], currency: str) -> str:
     new = [line for line in lines if not line.is_reversal]
     parts = []
     if reversals:
-        reversed_ids = ", ".join(str(line.related_line.line_id) for line in reversals)
+        # A reversal names the line it reverses (a check constraint on the lines).
+        reversed_ids = ", ".join(str(cast(OrderLine, line.related_line).line_id) for line in reversals)
         total = format_money(sum(line.gross_amount for line in reversals), currency)
         parts.append(f"line {reversed_ids} reversed ({total})")
     if new:

@@ -5,6 +5,9 @@ not known yet, and payment links the customer can still pay.
 order (through the API, a staff form, a provider's answer or a whole-order cancel) counts them.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.db.models import Q
 
 from orders.holds import Hold
@@ -33,7 +36,7 @@ _STATE_TEXT = {
 }
 
 
-def _call_holds(call: dict) -> list[Hold]:
+def _call_holds(call: Mapping[str, Any]) -> list[Hold]:
     what = (
         f"{CallKind(call['kind']).label.lower()} call {str(call['pk'])[:8]} at the "
         f"{Provider(call['provider']).label} ({_STATE_TEXT[CallState(call['state'])]})"

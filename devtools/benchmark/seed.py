@@ -214,7 +214,7 @@ def seed(total: int, chunk: int = 20_000, stdout=None) -> int:
     with tqdm(total=total, initial=have, unit="orders", desc="seeding", file=stdout) as bar:
         for lo in range(have + 1, total + 1, chunk):
             hi = min(lo + chunk, total + 1)
-            params = {"lo": lo, "hi": hi, "account": account.pk, "now": now}
+            params: dict[str, int | dt.datetime] = {"lo": lo, "hi": hi, "account": account.pk, "now": now}
             with transaction.atomic(), connection.cursor() as cursor:
                 for sql in (_ORDERS, _LINES, _OPERATIONS, _DRAFTS):
                     cursor.execute(sql, params)

@@ -4,8 +4,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from orders.ledger import DinteroPaymentStatus, PaymentStatus, dintero_payment_status
 from orders.models import DraftOrder, Event, Order, OrderLine, PaymentOperation
 from orders.selectors import reversed_by
+
+from .vocabulary import DRAFT_STATUS, ORDER_STATUS, DinteroDraftStatus, DinteroOrderStatus
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
@@ -14,6 +17,27 @@ class NumberField(serializers.Field):
 
     def to_representation(self, value):
         return int(value) if value == value.to_integral_value() else float(value)
+
+
+class MappedChoiceField(serializers.ChoiceField):
+    """A stored state answered in Dintero's word for it (`orders.api.vocabulary`)."""
+
+    def __init__(self, mapping: dict, **kwargs) -> None:
+        self.mapping = mapping
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return str(self.mapping[value])
+
+
+class DinteroPaymentStatusField(serializers.ChoiceField):
+    """Dintero's `payment_status`, derived from the order's net totals (`orders.ledger`)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=DinteroPaymentStatus.choices, source="*", read_only=True, **kwargs)
+
+    def to_representation(self, value):
+        return str(dintero_payment_status(value.figures))
 
 
 class TaxLineSerializer(serializers.Serializer):
@@ -60,9 +84,10 @@ class OrderItemSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RelatedItemSerializer(allow_null=True))
     def get_related_item(self, line: OrderLine) -> dict | None:
-        if line.related_line_id is None:
+        related = line.related_line
+        if related is None:
             return None
-        return {"line_id": line.related_line.line_id, "type": line.related_type}
+        return {"line_id": related.line_id, "type": line.related_type}
 
     def get_reversed_by(self, line: OrderLine) -> list[int]:
         return [r.line_id for r in reversed_by(line)]
@@ -72,6 +97,14 @@ class OrderSerializer(serializers.ModelSerializer):
     items = OrderItemSerializer(source="lines", many=True)
     net_amount = serializers.IntegerField()
     account_id = serializers.CharField(source="account.aid")
+    status = MappedChoiceField(ORDER_STATUS, choices=DinteroOrderStatus.choices)
+    payment_status = DinteroPaymentStatusField()
+    ledger_status = serializers.ChoiceField(
+        source="payment_status",
+        choices=PaymentStatus.choices,
+        read_only=True,
+        help_text="our finer payment state: what is authorized, captured, refunded or cancelled",
+    )
 
     class Meta:
         model = Order
@@ -82,6 +115,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "currency",
             "status",
             "payment_status",
+            "ledger_status",
             "gross_amount",
             "net_amount",
             "tax_amount",
@@ -105,6 +139,7 @@ class OrderSerializer(serializers.ModelSerializer):
 class DraftSerializer(serializers.ModelSerializer):
     order = serializers.JSONField(source="document")
     order_id = serializers.SerializerMethodField()
+    status = MappedChoiceField(DRAFT_STATUS, choices=DinteroDraftStatus.choices)
 
     class Meta:
         model = DraftOrder

@@ -1,5 +1,7 @@
 """The Orders API (`/v1/accounts/{aid}/shopping/`): thin views over the orders services."""
 
+from typing import cast
+
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
@@ -7,8 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backoffice.actor import Actor
+from backoffice.api.authentication import api_client
 from backoffice.api.errors import error_responses, validated
 from backoffice.api.views import AccountAPIView
+from backoffice.models import Account
 from orders import selectors
 from orders.inputs import DraftItem
 from orders.models import OperationKind
@@ -23,7 +27,7 @@ from orders.services.drafts import (
 )
 from orders.services.operations import operation_record, order_cancel
 
-from .filters import CheckedCursorPagination, OrderFilter
+from .filters import CheckedCursorPagination, DraftFilter, OrderFilter
 from .inputs import DraftInputSerializer, DraftItemInputSerializer, OperationInputSerializer
 from .serializers import DraftSerializer, EventSerializer, OperationSerializer, OrderSerializer
 
@@ -51,7 +55,7 @@ def _paginate(view: AccountAPIView, request: Request, queryset, serializer_class
 
 
 def _actor(request: Request) -> Actor:
-    return Actor(client=request.user)
+    return Actor(client=api_client(request))
 
 
 def _draft_input(data) -> dict:
@@ -71,6 +75,9 @@ def _order_response(order, code=status.HTTP_200_OK) -> Response:
 
 
 class DraftListView(AccountAPIView):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DraftFilter
+
     @extend_schema(
         responses={
             200: inline_serializer(
@@ -86,13 +93,9 @@ class DraftListView(AccountAPIView):
         operation_id="draft_orders_list",
     )
     def get(self, request: Request, aid: str) -> Response:
-        return _paginate(
-            self,
-            request,
-            selectors.draft_list(account=self.account),
-            DraftSerializer,
-            "draft_orders",
-        )
+        drafts = selectors.draft_list(account=self.account)
+        queryset = DjangoFilterBackend().filter_queryset(request, drafts, self)
+        return _paginate(self, request, queryset, DraftSerializer, "draft_orders")
 
     @extend_schema(request=DraftInputSerializer, responses={201: DraftSerializer, **ERRORS})
     def post(self, request: Request, aid: str) -> Response:
@@ -104,11 +107,15 @@ class DraftListView(AccountAPIView):
 
 
 class DraftMixin:
+    account: Account  # an AccountAPIView's
+
     def _draft(self, draft_id: str):
         return selectors.draft_get(account=self.account, draft_id=draft_id)
 
 
 class OrderMixin:
+    account: Account  # an AccountAPIView's
+
     def _order(self, order_id: str):
         return selectors.order_get(account=self.account, order_id=order_id)
 
@@ -284,10 +291,12 @@ OPERATION_PATHS = {
 }
 
 
-def operation_views(key: str) -> tuple[type, type]:
+def operation_views(key: str) -> tuple[type[OperationListView], type[OperationDetailView]]:
     """The list/record view and the detail view for one kind, each with its own schema."""
     kind = OPERATION_PATHS[key]
     name = kind.capitalize()
+    list_class = type(f"{name}ListView", (OperationListView,), {"kind": kind, "key": key})
+    detail_class = type(f"{name}DetailView", (OperationDetailView,), {"kind": kind})
     list_view = extend_schema_view(
         get=extend_schema(
             operation_id=f"orders_{key}_list",
@@ -301,10 +310,10 @@ def operation_views(key: str) -> tuple[type, type]:
             request=OperationInputSerializer,
             responses={201: OperationSerializer, **ERRORS},
         ),
-    )(type(f"{name}ListView", (OperationListView,), {"kind": kind, "key": key}))
+    )(cast(type[OperationListView], list_class))
     detail_view = extend_schema_view(
         get=extend_schema(
             operation_id=f"orders_{key}_retrieve", responses={200: OperationSerializer, **ERRORS}
         ),
-    )(type(f"{name}DetailView", (OperationDetailView,), {"kind": kind}))
+    )(cast(type[OperationDetailView], detail_class))
     return list_view, detail_view

@@ -8,7 +8,7 @@ PostgreSQL it waits for the first transaction and then fails.
 
 import uuid
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 
 from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput
@@ -24,7 +24,7 @@ def form_token_new() -> str:
     return str(uuid.uuid4())
 
 
-def form_token_consume(*, token: str, user: AbstractBaseUser) -> None:
+def form_token_consume(*, token: str, user: User) -> None:
     """Mark the token used. Call it inside the transaction that records the change."""
     try:
         value = uuid.UUID(str(token))

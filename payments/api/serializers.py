@@ -56,7 +56,7 @@ class ItemsInputSerializer(serializers.Serializer):
             return {"items": None}
         if not isinstance(raw, list):
             raise serializers.ValidationError({"items": [ITEMS_MESSAGE]})
-        errors: dict[str, list] = {}
+        errors: dict[str, Any] = {}
         items: list[ItemAmount] = []
         seen: set[int] = set()
         for i, entry in enumerate(raw):

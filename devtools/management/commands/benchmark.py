@@ -100,7 +100,7 @@ class Command(BaseCommand):
         big = self._big_order(account)
         sample = Order.objects.filter(account=account, order_id="B00500003").first() or big
         email = sample.customer.get("email", "")
-        sku = sample.lines.order_by("line_id").first().item_id
+        sku = sample.lines.order_by("line_id")[0].item_id
         base = f"/{account.aid}"
         today = timezone.localdate()
         # Last month is a whole month whatever today's date ("this month" is one day on the 1st).

@@ -2,6 +2,7 @@
 books with the provider, per payment id. Exits 1 when something needs a person."""
 
 from datetime import timedelta
+from typing import TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
@@ -37,7 +38,9 @@ class Command(BaseCommand):
             items = list(items)
             if options["no_progress"]:
                 return items
-            return tqdm(items, desc=label, unit="item", file=self.stderr._out, leave=False)
+            # The stream OutputWrapper wraps (its stubs type what it forwards as callables).
+            stream = cast(TextIO, self.stderr._out)
+            return tqdm(items, desc=label, unit="item", file=stream, leave=False)
 
         report = reconcile(orders=orders, min_age=timedelta(seconds=options["min_age"]), progress=progress)
         for call in report.settled:
