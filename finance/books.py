@@ -6,7 +6,6 @@ the per-payment-id mismatches that reconciliation found and that are still open.
 to its order. This page lives in `payments/` because it reads both apps (orders never import
 payments)."""
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -20,15 +19,12 @@ from backoffice.access import staff_page
 from backoffice.db_router import replica_reads
 from backoffice.models import Account
 from backoffice.pages import StaffRequest
+from finance.queues import BOOKS_ROWS, open_mismatches, stale_days, unknown_calls
 from finance.reports import stale_authorizations
 from orders.models import Order
 from orders.money import format_money
-from payments.models import IN_FLIGHT, CallState, Mismatch, ProviderCall, ReconciliationRun
+from payments.models import ReconciliationRun
 from payments.services.reconcile import reconcile
-
-DEFAULT_DAYS = 7
-# A call still pending or being sent after this long is as unknown as an `unknown` one.
-STUCK_AFTER = dt.timedelta(minutes=10)
 
 
 def _order_url(order: Order) -> str:
@@ -38,17 +34,10 @@ def _order_url(order: Order) -> str:
         return reverse("admin:orders_order_change", args=[order.pk])
 
 
-def _days(request: StaffRequest) -> int:
-    try:
-        return min(max(int(request.GET.get("days", DEFAULT_DAYS)), 0), 3650)
-    except ValueError:
-        return DEFAULT_DAYS
-
-
 @require_GET
 @staff_page("orders.view_finance")
 def books_check(request: StaffRequest, account: Account) -> HttpResponse:
-    days = _days(request)
+    days = stale_days(request.GET.get("days"))
     now = timezone.now()
     with replica_reads():
         stale: list[dict[str, Any]] = [
@@ -60,7 +49,7 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
                 "since": order.last_authorized_at,
                 "age": (now - order.last_authorized_at).days,
             }
-            for order in stale_authorizations(accounts=[account], days=days, now=now, limit=500)
+            for order in stale_authorizations(accounts=[account], days=days, now=now, limit=BOOKS_ROWS)
         ]
         calls: list[dict[str, Any]] = [
             {
@@ -68,11 +57,7 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
                 "url": _order_url(call.order),
                 "amount": format_money(call.amount, call.order.currency),
             }
-            for call in ProviderCall.objects.filter(order__account=account)
-            .filter(state__in=IN_FLIGHT)
-            .exclude(state__in=[CallState.PENDING, CallState.SENDING], created_at__gt=now - STUCK_AFTER)
-            .select_related("order__account")
-            .order_by("created_at")[:500]
+            for call in unknown_calls(account=account, now=now).select_related("order__account")[:BOOKS_ROWS]
         ]
         mismatches: list[dict[str, Any]] = [
             {
@@ -84,9 +69,9 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
                 else format_money(m.at_provider, m.order.currency),
                 "difference": "—" if m.difference is None else format_money(m.difference, m.order.currency),
             }
-            for m in Mismatch.objects.filter(order__account=account, resolved_at__isnull=True)
+            for m in open_mismatches(account=account)
             .select_related("order__account", "last_run")
-            .order_by("order__order_id", "payment_id", "kind")[:500]
+            .order_by("order__order_id", "payment_id", "kind")[:BOOKS_ROWS]
         ]
         last_run = ReconciliationRun.objects.order_by("-started_at").first()
     context = {

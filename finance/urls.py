@@ -1,8 +1,9 @@
 from django.urls import path
 
-from . import books, views
+from . import books, queues_page, views
 
 urlpatterns = [
+    path("<str:aid>/work/", queues_page.work_queues_page, name="work-queues"),
     path("<str:aid>/finance/", views.finance_report, name="finance"),
     path("<str:aid>/finance/operations/", views.finance_operations, name="finance-operations"),
     path("<str:aid>/finance/export.csv", views.finance_export, name="finance-export"),

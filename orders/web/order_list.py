@@ -25,7 +25,8 @@ def home(request: SignedInRequest) -> HttpResponse:
         return render(request, "orders/no_account.html", status=403)
     remembered = request.session.get("account")
     account = next((a for a in accounts if a.aid == remembered), accounts[0])
-    return redirect("order-list", aid=account.aid)
+    # The account's work queues (finance.queues_page); the order list is one click away.
+    return redirect("work-queues", aid=account.aid)
 
 
 COUNT_LIMIT = 1000

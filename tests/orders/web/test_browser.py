@@ -22,8 +22,8 @@ def test_sign_in(page, staff, account):
     page.get_by_label("Username").fill("customer")
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Orders").wait_for()
-    assert page.url.endswith(f"/{account.aid}/orders/")
+    page.get_by_role("heading", name="Work queues").wait_for()
+    assert page.url.endswith(f"/{account.aid}/work/")
     assert page.get_by_role("navigation", name="Main").is_visible()
 
 

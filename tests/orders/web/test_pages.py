@@ -24,7 +24,7 @@ def test_sign_in_page_and_home_redirect(account, staff):
     assert client.get("/login/").status_code == 200
     response = client.post("/login/", {"username": "customer", "password": "correct horse battery"})
     assert response.status_code == 302
-    assert client.get("/").url == f"/{account.aid}/orders/"
+    assert client.get("/").url == f"/{account.aid}/work/"
 
 
 @pytest.mark.parametrize("role", ["Customer service", "Finance", "Administrator"])

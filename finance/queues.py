@@ -1,0 +1,185 @@
+"""The work queues of the home page: for each role, what waits for it on the account, as a count
+and a link to the list that shows exactly those orders (or calls, or findings).
+
+The queues on the orders' own records are `orders.queues` filters, counted here through the same
+queryset the order list filters with (`?queue=…`); those on the payments side count the rows of
+the books check's sections (`finance.books`), which they link to. Every count is capped: one
+query per queue, each reading through the index named at it, whatever the number of orders.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from babel.numbers import format_decimal
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from backoffice.models import Account
+from backoffice.roles import CUSTOMER_SERVICE, FINANCE
+from orders.models import Order
+from orders.queues import Queue, queue_orders, queue_title, stale_after_days
+from orders.web.order_list import COUNT_LIMIT
+from payments.models import IN_FLIGHT, CallState, Mismatch, ProviderCall
+
+# The books check lists at most this many rows in each of its sections.
+BOOKS_ROWS = 500
+# A call still pending or being sent after this long is as unknown as an `unknown` one.
+STUCK_AFTER = dt.timedelta(minutes=10)
+MAX_DAYS = 3650
+
+UNKNOWN_CALLS = "unknown_calls"
+MISMATCHES = "mismatches"
+
+
+def stale_days(value: str | None) -> int:
+    """The age, in days, from which an open authorization is listed: `value` (a query's
+    `days`) between 0 and MAX_DAYS, else STALE_AUTHORIZATION_DAYS."""
+    try:
+        return min(max(int(value), 0), MAX_DAYS) if value not in (None, "") else stale_after_days()
+    except (TypeError, ValueError):
+        return stale_after_days()
+
+
+def unknown_calls(*, account: Account, now: dt.datetime | None = None) -> QuerySet[ProviderCall]:
+    """The account's provider calls whose outcome is unknown, or still pending or being sent
+    after STUCK_AFTER, oldest first. Index: `provider_call_state` (state, created_at): calls
+    under way are few next to the settled ones."""
+    now = now or timezone.now()
+    return (
+        ProviderCall.objects.filter(order__account=account, state__in=IN_FLIGHT)
+        .exclude(state__in=[CallState.PENDING, CallState.SENDING], created_at__gt=now - STUCK_AFTER)
+        .order_by("created_at")
+    )
+
+
+def open_mismatches(*, account: Account) -> QuerySet[Mismatch]:
+    """The account's reconciliation findings still open: books that do not add up with the
+    provider's. Index: the partial unique index `mismatch_open_once` holds only open findings."""
+    return Mismatch.objects.filter(order__account=account, resolved_at__isnull=True)
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    key: str
+    title: str
+    what: str  # what the role does about it
+    role: str  # the role that acts on it: the page groups the queues by it
+    count: int  # counted up to limit + 1
+    limit: int
+    url: str
+    unit: str = "order"
+
+    @property
+    def more(self) -> bool:
+        return self.count > self.limit
+
+    @property
+    def shown(self) -> str:
+        """`12`, `1 000+` (grouped as the display locale groups digits)."""
+        if self.more:
+            return f"{format_decimal(self.limit, locale='nb_NO')}+"
+        return format_decimal(self.count, locale="nb_NO")
+
+    @property
+    def units(self) -> str:
+        return self.unit if self.count == 1 and not self.more else f"{self.unit}s"
+
+
+# Who acts on each queue: it is shown to users holding all of these permissions (and so, with the
+# roles of backoffice.roles, to the role named in `_QUEUES` and to administrators).
+_QUEUES: list[tuple[str, str, tuple[str, ...], str]] = [
+    (Queue.TO_CAPTURE, CUSTOMER_SERVICE, ("orders.record_operation",), "Authorized and not yet captured."),
+    (
+        Queue.REPLACEMENTS_TO_SETTLE,
+        CUSTOMER_SERVICE,
+        ("orders.record_operation",),
+        "Replaced items whose swap or extra payment is not recorded yet.",
+    ),
+    (
+        Queue.STALE_AUTHORIZATIONS,
+        CUSTOMER_SERVICE,
+        ("orders.record_operation",),
+        "Capture or cancel them before the hold at the provider lapses.",
+    ),
+    (
+        Queue.REPLACEMENTS_FOR_FINANCE,
+        FINANCE,
+        ("orders.record_refund",),
+        "Cheaper replacements: the price difference is to be refunded.",
+    ),
+    (
+        UNKNOWN_CALLS,
+        FINANCE,
+        ("orders.view_finance", "orders.reconcile"),
+        "Calls to the payment provider with no known outcome: reconcile them.",
+    ),
+    (
+        MISMATCHES,
+        FINANCE,
+        ("orders.view_finance",),
+        "Orders whose books do not add up with the provider's.",
+    ),
+]
+
+
+def _count(queryset: QuerySet, limit: int) -> int:
+    """Up to limit + 1: enough to say "more than", never a scan of everything that matches."""
+    return queryset[: limit + 1].count()
+
+
+def work_queues(
+    *,
+    account: Account,
+    user: AbstractBaseUser | AnonymousUser,
+    days: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[WorkQueue]:
+    """The queues `user` acts on in `account`, each counted (one query each) with its link.
+    `days`: the age of the authorizations listed as getting old (STALE_AUTHORIZATION_DAYS)."""
+    days = stale_after_days() if days is None else days
+    now = now or timezone.now()
+    orders = Order.objects.filter(account=account)
+    books = reverse("books-check", args=[account.aid])
+    order_list = reverse("order-list", args=[account.aid])
+    queues = []
+    for key, role, permissions, what in _QUEUES:
+        if not all(user.has_perm(p) for p in permissions):
+            continue
+        if key == UNKNOWN_CALLS:
+            queue = WorkQueue(
+                key,
+                "Provider calls unknown",
+                what,
+                role,
+                _count(unknown_calls(account=account, now=now), BOOKS_ROWS),
+                BOOKS_ROWS,
+                f"{books}#unknown-heading",
+                unit="call",
+            )
+        elif key == MISMATCHES:
+            queue = WorkQueue(
+                key,
+                "Books that do not add up",
+                what,
+                role,
+                _count(open_mismatches(account=account), BOOKS_ROWS),
+                BOOKS_ROWS,
+                f"{books}#mismatch-heading",
+                unit="finding",
+            )
+        else:
+            params = {"queue": key, **({"days": days} if key == Queue.STALE_AUTHORIZATIONS else {})}
+            queue = WorkQueue(
+                str(key),
+                queue_title(key, days=days),
+                what,
+                role,
+                _count(queue_orders(orders, key, days=days, now=now), COUNT_LIMIT),
+                COUNT_LIMIT,
+                f"{order_list}?{urlencode(params)}",
+            )
+        queues.append(queue)
+    return queues
