@@ -4,6 +4,7 @@ import secrets
 import string
 from dataclasses import replace
 from decimal import Decimal
+from typing import cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -434,8 +435,9 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
     """
     draft = DraftOrder.objects.select_for_update().get(pk=draft.pk)
     if not draft.is_open:
+        completed = cast(Order, draft.completed_order)  # a completed draft names its order
         raise Conflict(
-            f"draft {draft.pk} was already completed as order {draft.completed_order.order_id}",
+            f"draft {draft.pk} was already completed as order {completed.order_id}",
             ErrorCode.DRAFT_COMPLETED,
         )
     if not draft.items:
