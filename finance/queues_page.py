@@ -9,6 +9,7 @@ from backoffice.models import Account
 from backoffice.pages import StaffRequest
 from backoffice.roles import CUSTOMER_SERVICE, FINANCE
 from finance.queues import stale_days, work_queues
+from orders.queues import Queue
 
 
 @require_GET
@@ -23,5 +24,6 @@ def work_queues_page(request: StaffRequest, account: Account) -> HttpResponse:
         "days": days,
         "groups": [(role, items) for role, items in groups if items],
         "waiting": sum(1 for q in queues if q.count),
+        "asks_days": any(q.key == Queue.STALE_AUTHORIZATIONS for q in queues),
     }
     return render(request, "finance/queues.html", context)
