@@ -2,6 +2,7 @@
 
 import uuid
 from collections import defaultdict
+from typing import Any
 
 from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
@@ -180,7 +181,8 @@ def _orders_holding(term: str, account: Account) -> QuerySet:
     of the same expression (migration `orders/0009_search_by_any_part`), and the union drives
     the search, so it costs what the matches cost, not what the table holds; SQLite scans."""
     mine = Order.objects.filter(account=account).order_by()
-    arms = [
+    # Each arm is the pks of the orders it matches, whichever table it searches.
+    arms: list[QuerySet[Any, dict[str, Any]]] = [
         mine.alias(v=Upper(field)).filter(v__contains=term).values("pk")
         for field in (
             "order_id",

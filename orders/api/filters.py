@@ -118,7 +118,7 @@ class CheckedCursorPagination(CursorPagination):
 
     ordering = ("-created_at", "-pk")
 
-    def get_page_size(self, request) -> int:
+    def get_page_size(self, request) -> int | None:
         """`limit` as Dintero lists take it (1 to 1000, e.g.
         https://docs.dintero.com/api-reference/settlements/list-settlements); a page holds at
         most `max_page_size`, and the client follows on with `starting_after` or `next`."""
