@@ -21,7 +21,7 @@ def with_item(**changes) -> dict:
 def test_create_answers_the_draft_as_stored(api):
     draft = draft_new(api)
     assert uuid.UUID(draft["id"])
-    assert draft["status"] == "OPEN" and draft["order_id"] is None
+    assert draft["status"] == "open" and draft["order_id"] is None
     assert draft["options"] == {"generate_order_id": "ALPHANUMERIC_9"}
     assert draft["order"]["currency"] == "NOK"
     assert draft["order"]["items"][0]["tax_lines"] == [{"amount": 7960, "percentage": 25}]
@@ -129,7 +129,7 @@ def test_completing_twice_is_a_conflict_not_a_second_order(api):
     assert Order.objects.count() == 1
     assert snapshot() == before
     shown = api.call("get", f"draft_orders/{draft['id']}").json()
-    assert shown["status"] == "COMPLETED" and shown["order_id"] == first.json()["orders"][0]["order_id"]
+    assert shown["status"] == "completed" and shown["order_id"] == first.json()["orders"][0]["order_id"]
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,7 @@ def test_order_list_runs_a_constant_number_of_queries(
         get(api, "orders")
     # A search adds its two lookups (orders by SKU, by payment id), whatever the data.
     with django_assert_num_queries(few + 2):
-        get(api, "orders", {"payment_status": "PARTIALLY_REFUNDED", "search": "PID_3"})
+        get(api, "orders", {"payment_status": "partially_refunded", "search": "PID_3"})
 
 
 def test_draft_list_runs_a_constant_number_of_queries(api, account, django_assert_num_queries):

@@ -26,7 +26,7 @@ def refused_update(api, order_id: str, items: list[dict], status: int, code: str
     before = snapshot()
     error = assert_error(complete(api, draft["id"]), status, code, *words)
     assert snapshot() == before
-    assert api.call("get", f"draft_orders/{draft['id']}").json()["status"] == "OPEN"
+    assert api.call("get", f"draft_orders/{draft['id']}").json()["status"] == "open"
     return error
 
 

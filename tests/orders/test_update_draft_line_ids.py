@@ -106,7 +106,7 @@ def test_a_line_id_the_client_chose_and_another_draft_took_is_a_409(api, order):
     assert "already a line on order" in error["errors"][0]["message"]
     assert snapshot() == before
     shown = api.call("get", f"draft_orders/{chosen['id']}").json()
-    assert shown["status"] == "OPEN"
+    assert shown["status"] == "open"
     assert [(i["line_id"], i.get("line_id_provisional", False)) for i in shown["order"]["items"]] == [
         (2, False),
         (3, True),
