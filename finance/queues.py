@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from babel.numbers import format_decimal
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -38,7 +38,7 @@ def stale_days(value: str | None) -> int:
     """The age, in days, from which an open authorization is listed: `value` (a query's
     `days`) between 0 and MAX_DAYS, else STALE_AUTHORIZATION_DAYS."""
     try:
-        return min(max(int(value), 0), MAX_DAYS) if value not in (None, "") else stale_after_days()
+        return min(max(int(value), 0), MAX_DAYS) if value else stale_after_days()
     except (TypeError, ValueError):
         return stale_after_days()
 
@@ -133,7 +133,7 @@ def _count(queryset: QuerySet, limit: int) -> int:
 def work_queues(
     *,
     account: Account,
-    user: AbstractBaseUser | AnonymousUser,
+    user: User | AnonymousUser,
     days: int | None = None,
     now: dt.datetime | None = None,
 ) -> list[WorkQueue]:
@@ -171,7 +171,9 @@ def work_queues(
                 unit="finding",
             )
         else:
-            params = {"queue": key, **({"days": days} if key == Queue.STALE_AUTHORIZATIONS else {})}
+            params: dict[str, str | int] = {"queue": key}
+            if key == Queue.STALE_AUTHORIZATIONS:
+                params["days"] = days
             queue = WorkQueue(
                 str(key),
                 queue_title(key, days=days),
