@@ -1,14 +1,16 @@
 """Forms of the staff pages. They turn what staff type into the typed values the services take
 (`orders.inputs`), and put the services' field errors back next to the fields they name."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
 
 from backoffice.errors import DomainError
 from orders.inputs import AMOUNT_LIMIT, COUNT_LIMIT, DraftDocument, DraftItem, DraftOptions, TaxLine
+from orders.ledger import unit_amount, units_amount, units_available
 from orders.models import ItemAmount, OperationKind, Order, OrderLine, OrderStatus, PaymentStatus
-from orders.money import exponent, parse_amount, vat_contained
+from orders.money import exponent, format_money, parse_amount, vat_contained
 from orders.services.customer import ADDRESS_FIELDS, CUSTOMER_FIELDS
 from orders.timeline import FIELD_LABELS
 
@@ -200,12 +202,40 @@ class LineItemForm(ServiceErrorsMixin, StaffForm):
         }
 
 
-class OperationForm(ServiceErrorsMixin, StaffForm):
-    """Record one operation: an amount per line (pre-filled with what remains) and a payment id.
+@dataclass(frozen=True)
+class OperationRow:
+    """One line of the operation form: what it may still take (`left`), how many whole units
+    that is, what each count of them takes (`options`: units, amount), and its two fields."""
 
-    Carries a one-time token so that a double click records once."""
+    line: OrderLine
+    left: int
+    units: int
+    options: list[tuple[int, int]]
+    quantity: forms.BoundField | None
+    amount: forms.BoundField
+
+    @property
+    def unit(self) -> int:
+        return unit_amount(self.line.gross_amount, self.line.quantity)
+
+    @property
+    def choices(self) -> list[tuple[int, int, str]]:
+        """(units, amount, the amount as typed: what the script adds up)."""
+        return [(n, amount, amount_input(amount, self.line.order.currency)) for n, amount in self.options]
+
+
+class OperationForm(ServiceErrorsMixin, StaffForm):
+    """Record one operation by item and quantity: per line, how many of its units ("1 of 3",
+    their amount pro rata, `orders.ledger.units_amount`) or another amount; nothing selected
+    until staff select it. A reason on refunds and cancellations; a payment id.
+
+    `review` (sent by the page without JavaScript, which cannot show the total on the button)
+    asks for the confirmation step first. Carries a one-time token so that a double click
+    records once."""
 
     payment_id = forms.CharField(label="Payment id", max_length=200)
+    reason = forms.CharField(label="Reason", max_length=300, required=False)
+    review = forms.BooleanField(required=False, widget=forms.HiddenInput)
     form_token = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(
@@ -219,48 +249,107 @@ class OperationForm(ServiceErrorsMixin, StaffForm):
     ):
         super().__init__(*args, **kwargs)
         self.order, self.kind = order, kind
-        self.lines = []
+        self.reason_required = kind in (OperationKind.REFUND, OperationKind.CANCELLATION)
+        self.fields["reason"].required = self.reason_required
+        self.lines: list[tuple[OrderLine, int, int, list[tuple[int, int]]]] = []
         held = held or {}
         for line in lines:
             # What provider calls or payment links still under way hold is not offered.
             left = line.figures.remaining(kind) - held.get(line.line_id, 0)
             if not left or (left < 0) != (line.sign < 0):
                 continue
-            name = f"line_{line.line_id}"
-            self.fields[name] = AmountField(
-                currency=order.currency,
-                required=False,
-                label=f"Line {line.line_id}",
-                initial=amount_input(left, order.currency),
+            units = units_available(line.gross_amount, line.quantity, left)
+            options = [(n, units_amount(line.gross_amount, line.quantity, left, n)) for n in range(units + 1)]
+            if units:
+                self.fields[f"qty_{line.line_id}"] = forms.TypedChoiceField(
+                    label=f"Quantity on line {line.line_id}",
+                    choices=[(n, f"{n} of {line.quantity}") for n, _ in options],
+                    coerce=int,
+                    required=False,
+                    empty_value=0,
+                )
+            self.fields[f"line_{line.line_id}"] = AmountField(
+                currency=order.currency, required=False, label=f"Other amount on line {line.line_id}"
             )
-            self.lines.append((line, left, name))
-        self.order_fields(["payment_id"])
+            self.lines.append((line, left, units, options))
+        self.order_fields(["reason", "payment_id"])
 
     @property
-    def line_rows(self):
-        return [(line, left, self[name]) for line, left, name in self.lines]
+    def line_rows(self) -> list[OperationRow]:
+        return [
+            OperationRow(
+                line=line,
+                left=left,
+                units=units,
+                options=options,
+                quantity=self[f"qty_{line.line_id}"] if units else None,
+                amount=self[f"line_{line.line_id}"],
+            )
+            for line, left, units, options in self.lines
+        ]
+
+    @property
+    def total(self) -> int:
+        """What the selection adds up to (0 until something valid is selected)."""
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return 0
+        return sum(item.amount for item in self.cleaned_data.get("items") or [])
 
     def clean(self):
-        """`items`: an ItemAmount per line given an amount; the payment id comes stripped."""
+        """`items`: an ItemAmount per line given a quantity or another amount (not both); the
+        payment id and the reason come stripped."""
         super().clean()
         data = self.cleaned_data
         items: list[ItemAmount] = []
         self.service_fields = {}
-        for line, _left, name in self.lines:
-            amount = data.get(name)
+        for line, _left, _units, options in self.lines:
+            qty_name, amount_name = f"qty_{line.line_id}", f"line_{line.line_id}"
+            units = data.get(qty_name) or 0
+            amount = data.get(amount_name)
+            if units and amount:
+                self.add_error(amount_name, "choose a quantity or type another amount, not both")
+                continue
+            if units:
+                amount = options[units][1]
             if not amount:
                 continue
             # Reversal lines take negative amounts; accept them typed without the sign.
             if line.sign < 0 and amount > 0:
                 amount = -amount
             # The service names the items by their place in the list.
-            self.service_fields[f"items[{len(items)}].line_id"] = name
-            self.service_fields[f"items[{len(items)}].amount"] = name
+            self.service_fields[f"items[{len(items)}].line_id"] = amount_name
+            self.service_fields[f"items[{len(items)}].amount"] = amount_name
             items.append(ItemAmount(line.line_id, amount))
         if not items and not self.errors:
-            raise forms.ValidationError("enter an amount for at least one line")
+            raise forms.ValidationError("choose a quantity or type an amount on at least one line")
         data["items"] = items
         return data
+
+    def money_format(self) -> dict[str, str]:
+        """How the page writes money, for the script that shows the total on the button."""
+        return money_parts(self.order.currency)
+
+
+def money_parts(currency: str, locale: str = "nb_NO") -> dict[str, str]:
+    """The pieces `orders.money.format_money` writes an amount with: 1 234,50 kr ->
+    prefix "", group " ", decimal ",", suffix " kr" (negative: "-"…), and the decimals."""
+    sample = format_money(-123456789 * 10 ** exponent(currency), currency, locale)
+    positive = format_money(123456789 * 10 ** exponent(currency), currency, locale)
+    digits = exponent(currency)
+    start, end = positive.index("1"), positive.rindex("9") + 1 + (digits and digits + 1)
+    body = positive[start:end]
+    group = body[3] if len(body) > 3 and not body[3].isdigit() else ""
+    decimal = body[-digits - 1] if digits else ""
+    n_start, n_end = sample.index("1"), sample.index("1") + len(body)
+    return {
+        "prefix": positive[:start],
+        "suffix": positive[end:],
+        "negPrefix": sample[:n_start],
+        "negSuffix": sample[n_end:],
+        "group": group,
+        "decimal": decimal,
+        "digits": str(digits),
+    }
 
 
 class NoteForm(StaffForm):

@@ -83,12 +83,56 @@ class Figures:
         total = TOTAL_OF[kind]
         return replace(self, **{total: getattr(self, total) + amount})
 
+    @property
+    def net_paid(self) -> int:
+        """What the customer has paid and kept paid: captured - refunded."""
+        return self.captured - self.refunded
+
+    @property
+    def balance(self) -> int:
+        """What the customer still owes (positive) or is owed back (negative): the gross less
+        what was given up on it (cancelled, and refunded: a refund by item gives the items'
+        money back) less what is paid. Equal to gross - cancelled - captured."""
+        return self.gross - self.cancelled - self.refunded - self.net_paid
+
     def holding(self, kind: OperationKind, amount: int) -> "Figures":
         """These figures with `amount` that something under way may take from what `kind`
         draws on counted as taken."""
         if kind == OperationKind.CANCELLATION:
             kind = OperationKind.CAPTURE  # both draw on what is left to capture
         return self.adding(kind, amount)
+
+
+def unit_amount(gross: int, quantity: int) -> int:
+    """What one of a line's `quantity` units is worth: its gross divided by its quantity,
+    rounded toward zero to the minor unit (in the line's sign)."""
+    sign = -1 if gross < 0 else 1
+    return sign * (abs(gross) // quantity) if quantity > 0 else 0
+
+
+def units_available(gross: int, quantity: int, left: int) -> int:
+    """How many whole units fit in `left`, what the line may still take of a kind (its
+    `Figures.remaining`, less what is held): 0 .. quantity."""
+    unit = abs(unit_amount(gross, quantity))
+    return min(quantity, abs(left) // unit) if unit else 0
+
+
+def units_amount(gross: int, quantity: int, left: int, units: int) -> int:
+    """What `units` of the line's units take, pro rata: `units` times the unit's worth. The
+    rounding remainder (gross - quantity * unit, less than one minor unit per unit) goes with
+    the last unit: a selection of every unit still available takes what the line has left
+    when that exceeds the units' worth by no more than the remainder. So units taken one by
+    one, or all at once, add up to the line's gross exactly, and never exceed `left`."""
+    available = units_available(gross, quantity, left)
+    if not 0 <= units <= available:
+        raise ValueError(f"{units} units: the line has {available} available")
+    sign = -1 if gross < 0 else 1
+    unit = abs(unit_amount(gross, quantity))
+    amount = units * unit
+    remainder = abs(gross) - quantity * unit
+    if units and units == available and abs(left) - amount <= remainder:
+        amount = abs(left)
+    return sign * amount
 
 
 _WHAT_REMAINS = {

@@ -39,12 +39,14 @@ def order_created_summary(line_count: int, gross: int, currency: str) -> str:
 
 
 def operation_summary(data: Mapping[str, Any], currency: str, *, failed: bool = False) -> str:
-    """`Capture of 398,00 kr on line 1 (PID_123)`, or `Failed capture of …`."""
+    """`Capture of 398,00 kr on line 1 (PID_123)`, or `Failed capture of …`; and why, when a
+    reason was given: `Refund of 398,00 kr on line 1 (PID_123): damaged in transport`."""
     money = format_money(data["amount"], currency)
     line_ids = ", ".join(str(item["line_id"]) for item in data["items"])
     kind = str(data["kind"])
     what = f"Failed {kind}" if failed else kind.capitalize()
-    return f"{what} of {money} on line {line_ids} ({data['payment_id']})"
+    text = f"{what} of {money} on line {line_ids} ({data['payment_id']})"
+    return f"{text}: {data['reason']}" if data.get("reason") else text
 
 
 def order_cancelled_summary(reason: str) -> str:

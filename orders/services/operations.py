@@ -168,6 +168,8 @@ def _write(
         "payment_id": op.payment_id,
         "items": [{"line_id": item.line_number, "amount": item.amount} for item in op.items],
     }
+    if op.metadata.get("reason"):
+        data["reason"] = op.metadata["reason"]  # why staff refunded or cancelled, for the timeline
     if op.success:
         # The lines were read under the order's lock, so their figures are current: the new
         # ones are written in one statement, however many lines the operation names.

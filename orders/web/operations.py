@@ -11,7 +11,7 @@ from backoffice.errors import DomainError
 from backoffice.models import Account
 from backoffice.pages import UNPROCESSABLE, SignedInRequest, StaffRequest, done, page_or_partial
 from orders.forms import CancelForm, OperationForm
-from orders.holds import held_by_line, order_holds
+from orders.holds import Hold, held_by_line, order_holds
 from orders.models import OperationKind, Order, PaymentOperation
 from orders.money import format_money
 from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume, form_token_new
@@ -55,9 +55,16 @@ def _operation_record_page(
     lines = list(order.lines.all())
     holds = order_holds(order, kind)
     held = held_by_line(holds, kind)
+    template = "orders/operation_form.html"
     if request.method == "POST":
         form = OperationForm(request.POST, order=order, kind=kind, lines=lines, held=held)
+        if form.is_valid() and (form.cleaned_data["review"] or "change" in request.POST):
+            # The page without JavaScript shows the total before recording; "Change" goes back.
+            step = "form" if "change" in request.POST else "confirm"
+            context = _context(order, form, kind, action, label, holds)
+            return page_or_partial(request, template, step, {**context, "step": step}, 200)
         if form.is_valid():
+            reason = form.cleaned_data["reason"]
             try:
                 with transaction.atomic():
                     form_token_consume(token=form.cleaned_data["form_token"], user=request.user)
@@ -66,6 +73,7 @@ def _operation_record_page(
                         kind=kind,
                         items=form.cleaned_data["items"],
                         payment_id=form.cleaned_data["payment_id"],
+                        metadata={"reason": reason} if reason else None,
                         actor=staff_actor(request),
                     )
             except FormAlreadySubmitted as exc:
@@ -87,8 +95,14 @@ def _operation_record_page(
             initial={"payment_id": _suggested_payment_id(order, kind), "form_token": form_token_new()},
         )
         status = 200
-    context = {"order": order, "form": form, "kind": kind, "action": action, "label": label, "holds": holds}
-    return page_or_partial(request, "orders/operation_form.html", "form", context, status)
+    context = _context(order, form, kind, action, label, holds)
+    return page_or_partial(request, template, "form", context, status)
+
+
+def _context(
+    order: Order, form: OperationForm, kind: OperationKind, action: str, label: str, holds: list[Hold]
+) -> dict[str, object]:
+    return {"order": order, "form": form, "kind": kind, "action": action, "label": label, "holds": holds}
 
 
 @require_http_methods(["GET", "POST"])

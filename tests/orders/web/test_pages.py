@@ -114,21 +114,23 @@ def _operation_form(client, order, action):
 
 
 def _post_operation(
-    client, order, action, amounts: dict[int, str], payment_id="PID_123", token=None, **extra
+    client, order, action, amounts: dict[int, str], payment_id="PID_123", token=None, reason="", **extra
 ):
     form = _operation_form(client, order, action)
     data = {"payment_id": payment_id, "form_token": token or form.initial["form_token"]}
     data.update({f"line_{line}": amount for line, amount in amounts.items()})
+    if reason:
+        data["reason"] = reason
     return client.post(url(order, f"{action}/"), data, **extra)
 
 
-def test_operation_forms_are_prefilled_with_what_remains(account, login):
+def test_operation_forms_offer_what_remains_and_select_nothing(account, login):
     order = make_order(account, [item(1, 39800), item(2, 10000)])
     record(order, "authorization", [(1, 39800), (2, 10000)])
     record(order, "capture", [(1, 10000)])
     form = _operation_form(login(), order, "capture")
-    assert form.fields["line_1"].initial == "298,00"
-    assert form.fields["line_2"].initial == "100,00"
+    assert [(row.line.line_id, row.left) for row in form.line_rows] == [(1, 29800), (2, 10000)]
+    assert form.fields["line_1"].initial is None and form.fields["line_2"].initial is None
     assert form.initial["payment_id"] == "PID_123"
     partial = login().get(url(order, "capture/"), HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in partial and "298,00" in partial
@@ -191,7 +193,7 @@ def test_a_refused_operation_leaves_its_token_usable(account, login):
 def test_reversal_lines_take_negative_amounts_typed_without_sign(account, login):
     order = make_order(account, authorized=True, reversed=[1])  # line 2 reverses line 1
     form = _operation_form(login(), order, "authorize")
-    assert form.fields["line_2"].initial == "-398,00"
+    assert [(row.line.line_id, row.left) for row in form.line_rows] == [(2, -39800)]
     assert _post_operation(login(), order, "authorize", {2: "398"}).status_code == 302
     assert order.lines.get(line_id=2).authorized_amount == -39800
 
@@ -231,7 +233,8 @@ def test_unknown_action_is_404(account, login):
 
 def test_refund_records(account, login):
     order = make_order(account, captured=True)
-    assert _post_operation(login("Finance"), order, "refund", {1: "98"}).status_code == 302
+    refund = _post_operation(login("Finance"), order, "refund", {1: "98"}, reason="goodwill")
+    assert refund.status_code == 302
     order.refresh_from_db()
     assert order.refunded_amount == 9800 and order.payment_status == "PARTIALLY_REFUNDED"
 
