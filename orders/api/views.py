@@ -3,7 +3,8 @@
 from typing import cast
 
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +33,24 @@ from .inputs import DraftInputSerializer, DraftItemInputSerializer, OperationInp
 from .serializers import DraftSerializer, EventSerializer, OperationSerializer, OrderSerializer
 
 ERRORS = error_responses()
+
+
+def _list_parameters(filterset) -> list[OpenApiParameter]:
+    """A list's query: its filters (Dintero's values where it has them) and its paging."""
+    parameters = []
+    for name, field in filterset.base_filters.items():
+        choices = getattr(field, "extra", {}).get("choices")
+        kind = OpenApiTypes.DATETIME if "created_at" in name else OpenApiTypes.STR
+        enum = [value for value, _ in choices] if choices else None
+        parameters.append(OpenApiParameter(name, kind, enum=enum, description=field.label or ""))
+    return [
+        *parameters,
+        OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 1000; a page holds at most 100"),
+        OpenApiParameter(
+            "starting_after", OpenApiTypes.UUID, description="the `id` of the last object you have"
+        ),
+        OpenApiParameter("cursor", OpenApiTypes.STR, description="as the `next` and `previous` links"),
+    ]
 
 
 class EnvelopeCursorPagination(CheckedCursorPagination):
@@ -91,6 +110,7 @@ class DraftListView(AccountAPIView):
             **ERRORS,
         },
         operation_id="draft_orders_list",
+        parameters=_list_parameters(DraftFilter),
     )
     def get(self, request: Request, aid: str) -> Response:
         drafts = selectors.draft_list(account=self.account)
@@ -201,6 +221,7 @@ class OrderListView(AccountAPIView):
 
     @extend_schema(
         operation_id="orders_list",
+        parameters=_list_parameters(OrderFilter),
         responses={
             200: inline_serializer(
                 "OrderList",
