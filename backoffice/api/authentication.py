@@ -1,10 +1,10 @@
 from typing import cast
 
-from django.utils import timezone
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from backoffice.models import AccessToken, ApiClient, secret_hash
+from backoffice.api.tokens import TokenInvalid, token_read
+from backoffice.models import ApiClient
 
 
 def api_client(request: Request) -> ApiClient:
@@ -14,7 +14,8 @@ def api_client(request: Request) -> ApiClient:
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
-    """`Authorization: Bearer <token>` from the token endpoint; the user is the API client."""
+    """`Authorization: Bearer <JWT>` from the token endpoint (`backoffice.api.tokens`); the user is
+    the API client."""
 
     keyword = "Bearer"
 
@@ -28,13 +29,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("the token is not valid") from exc
-        token = (
-            AccessToken.objects.select_related("client__account").filter(token_hash=secret_hash(raw)).first()
-        )
-        if token is None or token.revoked_at or token.client.revoked_at:
-            raise exceptions.AuthenticationFailed("the token is not valid or was revoked")
-        if token.expires_at <= timezone.now():
-            raise exceptions.AuthenticationFailed("the token has expired: request a new one")
+        try:
+            token = token_read(raw)
+        except TokenInvalid as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from exc
         return token.client, token
 
     def authenticate_header(self, request) -> str:

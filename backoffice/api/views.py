@@ -1,11 +1,8 @@
 import base64
 import binascii
-import secrets
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import get_authorization_header
@@ -15,12 +12,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backoffice.errors import FieldError, InvalidInput
-from backoffice.models import AccessToken, Account, ApiClient, secret_hash
+from backoffice.models import Account, ApiClient
 
 from .authentication import api_client
 from .errors import error_responses
 from .idempotency import idempotent
 from .throttling import AtomicScopedRateThrottle
+from .tokens import token_issue
 
 
 class AccountAPIView(APIView):
@@ -107,7 +105,9 @@ class TokenView(APIView):
         request=inline_serializer(
             "TokenRequest",
             {
-                "grant_type": serializers.ChoiceField(choices=["client_credentials"]),
+                "grant_type": serializers.ChoiceField(
+                    choices=["client_credentials"], required=False, default="client_credentials"
+                ),
                 "audience": serializers.CharField(),
             },
         ),
@@ -139,18 +139,15 @@ class TokenView(APIView):
             raise exceptions.AuthenticationFailed("unknown client or wrong secret for this account")
         body = request.data if isinstance(request.data, dict) else {}
         errors = []
-        if body.get("grant_type") != "client_credentials":
+        # Dintero's Get Token example sends only `audience`
+        # (https://docs.dintero.com/api-reference/authenticate/get-token): the grant defaults.
+        if body.get("grant_type", "client_credentials") != "client_credentials":
             errors.append(FieldError("grant_type", 'must be "client_credentials"'))
         expected = f"{settings.PUBLIC_URL}/v1/accounts/{aid}"
         if not _is_audience(body.get("audience"), request, aid):
             errors.append(FieldError("audience", f"must be this account's URL: {expected}"))
         if errors:
             raise InvalidInput(errors)
-        raw = secrets.token_urlsafe(32)
         ttl = settings.API_TOKEN_TTL
-        AccessToken.objects.create(
-            client=client,
-            token_hash=secret_hash(raw),
-            expires_at=timezone.now() + timedelta(seconds=ttl),
-        )
+        raw = token_issue(client=client, audience=expected, ttl=ttl)
         return Response({"access_token": raw, "token_type": "Bearer", "expires_in": ttl})
