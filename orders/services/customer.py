@@ -16,7 +16,7 @@ from orders.models import EventKind, Order
 from orders.timeline import customer_updated_summary
 
 from .events import event_write
-from .fixes import field_diff
+from .fixes import changes_apply
 
 # Dintero's customer and address fields (Orders API: `customer`, `shipping_address`,
 # `billing_address`), the ones staff edit; other keys an integrator sent are kept as they are.
@@ -66,19 +66,14 @@ def order_customer_update(
         raise InvalidInput([FieldError("reason", f"a reason is at most {REASON_LIMIT} characters")])
     with transaction.atomic():
         locked = order_lock(order.pk)
-        new = {
-            "customer": _merged(locked.customer, customer, CUSTOMER_FIELDS),
-            "shipping_address": _merged(locked.shipping_address, shipping_address, ADDRESS_FIELDS),
-            "billing_address": _merged(locked.billing_address, billing_address, ADDRESS_FIELDS),
-        }
-        diff: list[dict[str, Any]] = []
-        changed = []
-        for name, value in new.items():
-            field_changes = field_diff(name, getattr(locked, name), value)
-            if field_changes:
-                diff += field_changes
-                changed.append(name)
-                setattr(locked, name, value)
+        changed, diff = changes_apply(
+            locked,
+            {
+                "customer": _merged(locked.customer, customer, CUSTOMER_FIELDS),
+                "shipping_address": _merged(locked.shipping_address, shipping_address, ADDRESS_FIELDS),
+                "billing_address": _merged(locked.billing_address, billing_address, ADDRESS_FIELDS),
+            },
+        )
         if not diff:
             return locked
         locked.save(update_fields=changed)

@@ -59,7 +59,7 @@ def _check_fields(changes: dict[str, Any], allowed: tuple[str, ...], what: str) 
             raise InvalidInput([FieldError(field, "must be a JSON object")])
 
 
-def _apply(obj, changes: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
+def changes_apply(obj, changes: dict[str, Any]) -> tuple[list[str], list[dict[str, Any]]]:
     """Set the changed fields on `obj`; return the fields that really changed and their diff."""
     changed, diff = [], []
     for field, value in changes.items():
@@ -78,7 +78,7 @@ def order_data_fix(*, order: Order, changes: dict[str, Any], actor: Actor, reaso
     _check_fields(changes, ORDER_FIXABLE, "an order")
     with transaction.atomic():
         locked = order_lock(order.pk)
-        changed, diff = _apply(locked, changes)
+        changed, diff = changes_apply(locked, changes)
         if not diff:
             return locked
         locked.save(update_fields=changed)
@@ -99,7 +99,7 @@ def line_data_fix(*, line: OrderLine, changes: dict[str, Any], actor: Actor, rea
     with transaction.atomic():
         order = order_lock(line.order_id)
         locked = OrderLine.objects.get(pk=line.pk)
-        changed, diff = _apply(locked, changes)
+        changed, diff = changes_apply(locked, changes)
         if not diff:
             return locked
         locked.save(update_fields=changed)

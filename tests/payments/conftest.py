@@ -1,5 +1,4 @@
 import pytest
-from django.test import Client
 
 from payments import gateways
 from payments.gateways import dintero
@@ -29,13 +28,3 @@ def emulator(settings, monkeypatch):
     monkeypatch.setattr(gateways, "dintero_transport", e.transport)
     yield e
     dintero.tokens_forget()
-
-
-@pytest.fixture
-def login(staff):
-    def make(role: str = "Administrator", **kwargs) -> Client:
-        client = Client(**kwargs)
-        client.force_login(staff[role])
-        return client
-
-    return make
