@@ -45,6 +45,8 @@ def attempt_summary(attempt: Attempt) -> dict[str, Any]:
         "attempt": attempt.number,
         "delivery_duration": attempt.duration_ms,
         "delivery_success": attempt.success,
+        # Added: where the event stands: pending (tries left), succeeded, failed, cancelled.
+        "state": attempt.delivery.state,
     }
 
 
@@ -61,5 +63,4 @@ def attempt_document(attempt: Attempt, body: Any) -> dict[str, Any]:
             "delivery_success": attempt.success,
         },
         "error": attempt.error or None,
-        "state": attempt.delivery.state,
     }

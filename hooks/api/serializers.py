@@ -35,6 +35,7 @@ class DeliverySerializer(serializers.Serializer):
     attempt = serializers.IntegerField()
     delivery_duration = serializers.IntegerField(help_text="milliseconds")
     delivery_success = serializers.BooleanField()
+    state = serializers.CharField(help_text="pending (tries left), succeeded, failed or cancelled")
 
 
 class _RequestSerializer(serializers.Serializer):
@@ -59,4 +60,3 @@ class DeliveryDetailSerializer(DeliverySerializer):
     response = _ResponseSerializer()
     details = _DetailsSerializer()
     error = serializers.CharField(allow_null=True)
-    state = serializers.CharField()

@@ -332,6 +332,7 @@ def test_deliveries_list_and_detail_after_an_attempt(account, hooks_api, setting
     assert len(listed) == 1
     entry = listed[0]
     assert entry["event_delivery"] == str(ping.event_delivery) and entry["status"] == 200
+    assert entry["state"] == "succeeded" and entry["event"] == "ping" and entry["attempt"] == 1
     detail = api.call("get", f"/{hid}/deliveries/{entry['id']}").json()
     assert detail["url"] == f"{receiver.url}/erp"
     assert detail["request"]["headers"]["event"] == "ping"
