@@ -13,9 +13,6 @@ from tests.support.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-# tests/payments/test_link_concurrency.py takes these from here.
-__all__ = ["at_once", "client_like", "statuses"]
-
 
 def test_twenty_captures_of_the_whole_remainder(api, account):
     order = make_order(account, [item(1, 39800)], authorized=True, captured=[(1, 800)])

@@ -6,10 +6,9 @@ import pytest
 
 from orders.inputs import COUNT_LIMIT
 from orders.models import DraftOrder, Event, Order, OrderLine
-from tests.support.api import assert_error, complete, draft_new, order_new, snapshot
+from tests.support.api import assert_error, client_like, complete, draft_new, order_new, snapshot, statuses
 from tests.support.orders import draft_body, line, reversal
-
-from .test_concurrency import at_once, client_like, statuses
+from tests.support.threads import at_once
 
 
 def unnumbered(item: dict) -> dict:

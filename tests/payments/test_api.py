@@ -5,7 +5,7 @@ import pytest
 from orders.models import PaymentStatus
 from payments.models import CallState, ProviderCall, SandboxFault
 from payments.sandbox.gateway import SandboxGateway
-from tests.factories import make_order
+from tests.support.orders import make_order
 
 from .helpers import BASE, sandbox_paid
 

@@ -9,8 +9,8 @@ import pytest
 
 from orders.models import OperationKind, PaymentOperation, PaymentStatus
 from payments.models import CallState, ProviderCall
-from tests.browser import go, sign_in
-from tests.factories import make_order
+from tests.support.browser import go, sign_in
+from tests.support.orders import make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

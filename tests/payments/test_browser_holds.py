@@ -6,8 +6,8 @@ import pytest
 from orders.models import OperationKind, PaymentOperation
 from payments.models import CallKind, CallState, ProviderCall, SandboxFault
 from payments.services.calls import provider_action
-from tests.browser import SCREENSHOTS, go, sign_in
-from tests.factories import make_order
+from tests.support.browser import SCREENSHOTS, go, sign_in
+from tests.support.orders import make_order
 
 from .helpers import STAFF, sandbox_paid
 

@@ -1,16 +1,15 @@
 """The provider's callback: never trusted, read back from the provider, recorded once."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from orders.models import OperationKind, PaymentOperation, PaymentStatus
 from payments.models import PaymentSession, SessionStatus
 from payments.sandbox.gateway import SandboxGateway
 from payments.services.sessions import session_create
-from tests.factories import AccountFactory, make_order
+from tests.support.factories import AccountFactory
+from tests.support.orders import make_order
+from tests.support.threads import at_once
 
 from .helpers import BASE, STAFF
 
@@ -114,21 +113,9 @@ def test_simultaneous_callbacks_record_one_authorization():
     order, session = _open_session(account)
     txn = SandboxGateway(BASE).session_pay(session.session_id)
     url = f"/payments/callback/{session.pk}?transaction_id={txn.id}"
-    barrier = threading.Barrier(6)
-    statuses = []
 
-    def hit():
-        try:
-            barrier.wait()
-            statuses.append(Client().get(url).status_code)
-        finally:
-            connection.close()
+    statuses = at_once(6, lambda i: Client().get(url).status_code)
 
-    threads = [threading.Thread(target=hit) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
     assert statuses == [200] * 6
     assert _authorizations(order) == 1
     assert PaymentSession.objects.get(pk=session.pk).status == SessionStatus.AUTHORIZED

@@ -10,7 +10,7 @@ from payments.items import ItemAmount
 from payments.models import CallKind, CallState, SessionStatus
 from payments.services.calls import provider_action
 from payments.services.sessions import session_authorize, session_create
-from tests.factories import make_order
+from tests.support.orders import make_order
 
 from . import dintero_emulator as emu
 from .helpers import BASE, STAFF

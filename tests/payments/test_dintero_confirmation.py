@@ -14,7 +14,7 @@ from payments.models import CallKind, CallState, ProviderCall
 from payments.services.calls import provider_action
 from payments.services.reconcile import reconcile
 from payments.services.sessions import session_authorize, session_create
-from tests.factories import make_order
+from tests.support.orders import make_order
 
 from .helpers import STAFF
 

@@ -12,7 +12,7 @@ from payments.items import ItemAmount
 from payments.models import CallKind, CallState, Mismatch, MismatchKind, SessionStatus
 from payments.services.reconcile import reconcile
 from payments.services.sessions import session_authorize, session_create, session_withdraw
-from tests.factories import item, make_order
+from tests.support.orders import item, make_order
 
 from .helpers import STAFF
 

@@ -16,7 +16,7 @@ from payments.models import CallKind, CallState, Mismatch, MismatchKind, Provide
 from payments.services.calls import provider_action
 from payments.services.reconcile import reconcile
 from payments.services.sessions import session_authorize, session_create
-from tests.factories import make_order, record
+from tests.support.orders import make_order, record
 
 from .helpers import STAFF
 

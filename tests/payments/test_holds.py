@@ -26,7 +26,8 @@ from payments.sandbox.gateway import SandboxGateway
 from payments.services.calls import provider_action
 from payments.services.reconcile import reconcile
 from payments.services.sessions import links_expire_at_provider, session_authorize, session_create
-from tests.factories import UserFactory, item, make_order
+from tests.support.factories import UserFactory
+from tests.support.orders import item, make_order
 
 from .helpers import BASE, STAFF, sandbox_paid
 

@@ -4,8 +4,9 @@ moment it is stored let at most one payable link cover any amount."""
 import pytest
 
 from payments.models import PAYABLE, PaymentSession
-from tests.factories import item, make_order
-from tests.orders.test_concurrency import at_once, client_like, statuses
+from tests.support.api import client_like, statuses
+from tests.support.orders import item, make_order
+from tests.support.threads import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -1,8 +1,7 @@
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from orders.models import OperationKind, PaymentOperation, PaymentStatus
 from payments.models import CallKind, CallState, ProviderCall, SessionStatus
@@ -10,7 +9,9 @@ from payments.sandbox.gateway import SandboxGateway
 from payments.services.calls import provider_action
 from payments.services.reconcile import reconcile
 from payments.services.sessions import session_create
-from tests.factories import AccountFactory, make_order
+from tests.support.factories import AccountFactory
+from tests.support.orders import make_order
+from tests.support.threads import at_once
 
 from .helpers import BASE, STAFF, sandbox_paid
 
@@ -58,24 +59,14 @@ def test_simultaneous_captures_capture_once():
     account = AccountFactory(aid="T12340002")
     order = make_order(account)
     sandbox_paid(order)
-    barrier = threading.Barrier(5)
-    outcomes = []
 
-    def capture():
-        try:
-            barrier.wait()
-            calls = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
-            outcomes.append([str(c.state) for c in calls])
-        except Exception as exc:
-            outcomes.append(type(exc).__name__)
-        finally:
-            connection.close()
+    def capture(_: int) -> list[str]:
+        calls = provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
+        return [str(c.state) for c in calls]
 
-    threads = [threading.Thread(target=capture) for _ in range(5)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = [
+        type(o).__name__ if isinstance(o, Exception) else o for o in at_once(5, capture, errors="return")
+    ]
     assert sorted(map(str, outcomes)) == sorted(["['succeeded']"] + ["Conflict"] * 4)
     assert PaymentOperation.objects.filter(kind=OperationKind.CAPTURE).count() == 1
     order.refresh_from_db()

@@ -7,7 +7,7 @@ from orders.models import OperationKind, PaymentOperation, PaymentStatus
 from payments.items import ItemAmount
 from payments.models import CallKind, CallState, ProviderCall, SandboxFault, SessionStatus
 from payments.services.calls import provider_action
-from tests.factories import item, make_order, record
+from tests.support.orders import item, make_order, record
 
 from .helpers import STAFF, sandbox_paid
 

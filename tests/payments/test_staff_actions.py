@@ -8,7 +8,8 @@ from django.test import Client
 from orders.models import OperationKind, PaymentOperation, PaymentStatus
 from payments.models import CallState, PaymentSession, ProviderCall, SandboxFault, SessionStatus
 from payments.services.sessions import session_create
-from tests.factories import UserFactory, make_order
+from tests.support.factories import UserFactory
+from tests.support.orders import make_order
 
 from .helpers import BASE, STAFF, sandbox_paid
 
