@@ -36,7 +36,8 @@ class _DateTimeField(IsoDateTimeField):
         value = super().to_python(value)
         if value is not None and not _storable(value):
             raise forms.ValidationError("is out of range")
-        return value
+        # In UTC: PostgreSQL takes offsets up to 15:59 only, Python's reach 23:59.
+        return value.astimezone(dt.UTC) if value is not None else None
 
 
 class BoundedIsoDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -141,3 +141,10 @@ def test_the_schema_documents_the_paging_and_dinteros_filters(client):
     assert enums["payment_status"] == {"pending", "partially_paid", "paid", "partially_refunded", "refunded"}
     assert enums["status"] == {"open", "closed", "cancelled"}
     assert "CAPTURED" in enums["ledger_status"]
+
+
+@pytest.mark.parametrize("name", ["created_at.gte", "created_at_lte"])
+def test_a_date_with_an_offset_beyond_the_databases_reads_in_utc(api, account, name):
+    make_order(account)
+    response = api.call("get", "orders", {name: "0461-12-02T08:25:48-19:02"})
+    assert response.status_code == 200, response.content
