@@ -266,7 +266,6 @@ class OperationForm(ServiceErrorsMixin, StaffForm):
                     choices=[(n, f"{n} of {line.quantity}") for n, _ in options],
                     coerce=int,
                     required=False,
-                    empty_value=0,
                 )
             self.fields[f"line_{line.line_id}"] = AmountField(
                 currency=order.currency, required=False, label=f"Other amount on line {line.line_id}"
