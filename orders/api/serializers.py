@@ -188,6 +188,17 @@ class OperationSerializer(serializers.ModelSerializer):
             "created_at",
             "created_by",
         ]
+        extra_kwargs = {"authorization_id": {"required": False}, "processed_at": {"required": False}}
+
+    # Dintero leaves these out of an operation unless they were set.
+    OMITTED_WHEN_UNSET = ("authorization_id", "processed_at", "processed_by")
+
+    def to_representation(self, instance: PaymentOperation) -> dict:
+        data = super().to_representation(instance)
+        for name in self.OMITTED_WHEN_UNSET:
+            if data.get(name) in (None, ""):
+                data.pop(name, None)
+        return data
 
 
 class EventSerializer(serializers.ModelSerializer):

@@ -155,3 +155,19 @@ def test_draft_status_answers_and_filters_in_dinteros_words(api, account):
 def test_the_staff_pages_keep_our_ledger_state(account):
     order = make_order(account, authorized=True)
     assert Order.objects.get(pk=order.pk).payment_status == PaymentStatus.AUTHORIZED
+
+
+def test_an_operation_leaves_out_what_was_not_set(api, account):
+    """Dintero answers `authorization_id`, `processed_at` and `processed_by` only when they were
+    set (docs.dintero.com, Orders API: the capture object)."""
+    from tests.support.orders import make_order
+
+    order = make_order(account)
+    body = {"items": [{"line_id": 1, "amount": 39800}], "payment_details": {"payment_id": "P1"}}
+    plain = api.call("post", f"orders/{order.order_id}/authorizations", body).json()
+    assert not {"authorization_id", "processed_at", "processed_by"} & set(plain)
+    full = {**body, "authorization_id": "A-1", "processed_at": "2026-01-02T03:04:05Z", "processed_by": "ERP"}
+    order2 = make_order(account)
+    shown = api.call("post", f"orders/{order2.order_id}/authorizations", full).json()
+    assert shown["authorization_id"] == "A-1" and shown["processed_by"] == "ERP"
+    assert shown["processed_at"].startswith("2026-01-02")
