@@ -46,7 +46,7 @@ def stale_days(value: str | None) -> int:
 def unknown_calls(*, account: Account, now: dt.datetime | None = None) -> QuerySet[ProviderCall]:
     """The account's provider calls whose outcome is unknown, or still pending or being sent
     after STUCK_AFTER, oldest first. Index: `provider_call_state` (state, created_at): calls
-    under way are few next to the settled ones."""
+    under way are few next to the settled ones (a table of a few rows is read whole)."""
     now = now or timezone.now()
     return (
         ProviderCall.objects.filter(order__account=account, state__in=IN_FLIGHT)
