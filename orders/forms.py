@@ -11,6 +11,7 @@ from orders.inputs import AMOUNT_LIMIT, COUNT_LIMIT, DraftDocument, DraftItem, D
 from orders.ledger import unit_amount, units_amount, units_available
 from orders.models import ItemAmount, OperationKind, Order, OrderLine, OrderStatus, PaymentStatus
 from orders.money import exponent, format_money, parse_amount, vat_contained
+from orders.queues import Queue, queue_orders, queue_title
 from orders.services.customer import ADDRESS_FIELDS, CUSTOMER_FIELDS
 from orders.timeline import FIELD_LABELS
 
@@ -108,9 +109,14 @@ class OrderFilterForm(StaffForm):
     )
     created_to = forms.DateField(label="to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
+    # A work queue (orders.queues), as the work page links to it; `days` for the old authorizations.
+    queue = forms.ChoiceField(required=False, choices=[("", "Any"), *Queue.choices], widget=forms.HiddenInput)
+    days = forms.IntegerField(required=False, min_value=0, max_value=3650, widget=forms.HiddenInput)
 
     def filter(self, queryset):
         data = self.cleaned_data
+        if data.get("queue"):
+            queryset = queue_orders(queryset, data["queue"], days=data.get("days"))
         if data.get("status"):
             queryset = queryset.filter(status=data["status"])
         if data.get("payment_status"):
@@ -126,6 +132,12 @@ class OrderFilterForm(StaffForm):
     @property
     def sort_key(self) -> str:
         return (self.cleaned_data.get("sort") if self.is_valid() else "") or "-created"
+
+    @property
+    def queue_label(self) -> str:
+        if not self.is_valid() or not self.cleaned_data["queue"]:
+            return ""
+        return queue_title(self.cleaned_data["queue"], days=self.cleaned_data["days"])
 
 
 class DraftStartForm(StaffForm):
