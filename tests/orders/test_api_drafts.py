@@ -268,7 +268,9 @@ def test_a_reversal_in_a_draft_for_a_new_order_is_400_at_completion(api):
     assert snapshot() == before
 
 
-@pytest.mark.parametrize("draft_id", ["not-a-uuid", str(uuid.uuid4()), "1", "%F0%9F%98%80"])
+@pytest.mark.parametrize(
+    "draft_id", ["not-a-uuid", "9b2e6f3a-1c4d-4e8f-a0b7-5d6c3e2f1a09", "1", "%F0%9F%98%80"]
+)
 def test_unknown_draft_ids_are_404(api, draft_id):
     for method, suffix in [("get", ""), ("put", ""), ("delete", ""), ("put", "/complete")]:
         body = SEED_DRAFT if (method, suffix) == ("put", "") else None

@@ -5,7 +5,6 @@ https://docs.dintero.com/api-reference/settlements/list-settlements; the order f
 (2019-05-01)."""
 
 import datetime as dt
-import uuid
 
 import pytest
 from django.utils import timezone
@@ -105,7 +104,7 @@ def test_drafts_page_the_same_way(api):
 
 
 @pytest.mark.parametrize("listing", ["orders", "draft_orders"])
-@pytest.mark.parametrize("value", ["nope", str(uuid.uuid4()), "", "%00"])
+@pytest.mark.parametrize("value", ["nope", "3f1c9a52-5d0e-4c57-9a53-2f6a3e7c1b9d", "", "%00"])
 def test_a_starting_after_that_is_no_id_of_the_list_is_a_400(api, account, listing, value):
     make_order(account)
     response = api.get(api.url(listing) + f"?starting_after={value}")
