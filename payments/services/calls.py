@@ -11,6 +11,7 @@ it.
 """
 
 import logging
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +23,7 @@ from orders.models import ItemAmount as OrderItemAmount
 from orders.models import Order
 from orders.services.operations import operation_record
 from payments.gateways import gateway_for, provider_required
-from payments.gateways.base import Declined, Gateway, OutcomeUnknown, Transaction
+from payments.gateways.base import Declined, Gateway, OutcomeUnknown, ProviderError, Transaction
 from payments.holds import OPERATION_KIND
 from payments.items import ItemAmount
 from payments.locks import call_lock
@@ -207,16 +208,38 @@ def call_succeed(
         return locked
 
 
-def call_settle_unrecorded(call: ProviderCall, *, actor: Actor, settled_by: str) -> ProviderCall:
-    """Settle a call that records nothing on the order (voiding what an expired payment link
-    took at the provider) as succeeded."""
+def call_settle_unrecorded(
+    call: ProviderCall,
+    *,
+    actor: Actor,
+    settled_by: str,
+    what: str = "succeeded: what the expired link took was given back",
+) -> ProviderCall:
+    """Settle a call that records nothing on the order (expiring a payment link, voiding what an
+    expired one took at the provider) as succeeded."""
     with transaction.atomic():
         settled = _settle(call, CallState.SUCCEEDED, settled_by=settled_by, error="")
         if settled:
             order, call = settled
-            call_event_write(order, call, actor, "succeeded: what the expired link took was given back")
+            call_event_write(order, call, actor, what)
     call.refresh_from_db()
     return call
+
+
+def call_send_unrecorded(call: ProviderCall, send: Callable[[], object], *, actor: Actor, what: str) -> bool:
+    """Send a call that records nothing on the order and settle it with the provider's answer:
+    unknown after a timeout, failed when refused, else succeeded with `what` in the timeline.
+    True when the provider did it."""
+    try:
+        send()
+    except OutcomeUnknown as exc:
+        call_unknown(call, actor=actor, error=exc.message, status=exc.status, body=exc.body)
+        return False
+    except ProviderError as exc:
+        call_fail(call, actor=actor, error=exc.message, status=exc.status, body=exc.body)
+        return False
+    call_settle_unrecorded(call, actor=actor, settled_by="response", what=what)
+    return True
 
 
 # The whole action

@@ -9,6 +9,7 @@ unique constraint on the transaction id behind it.
 
 import logging
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -49,7 +50,7 @@ from payments.models import (
     SessionStatus,
 )
 
-from .calls import call_fail, call_unknown
+from .calls import call_send_unrecorded
 from .journal import call_event_write, jsonable, trimmed
 
 logger = logging.getLogger(__name__)
@@ -323,22 +324,15 @@ def links_expire_at_provider(sessions: list[PaymentSession], *, actor: Actor) ->
                 request_body={"session_id": session.session_id},
                 **actor.fields(),
             )
-        try:
-            gateway_for(session.provider, public_url()).session_cancel(session.session_id)
-        except OutcomeUnknown as exc:
-            call_unknown(call, actor=actor, error=exc.message, status=exc.status, body=exc.body)
-            continue
-        except ProviderError as exc:
-            call_fail(call, actor=actor, error=exc.message, status=exc.status, body=exc.body)
-            continue
-        with transaction.atomic():
-            order = order_lock(session.order_id)
-            ProviderCall.objects.filter(pk=call.pk).update(
-                state=CallState.SUCCEEDED, settled_at=timezone.now(), settled_by="response"
-            )
+        gateway = gateway_for(session.provider, public_url())
+        done = call_send_unrecorded(
+            call,
+            partial(gateway.session_cancel, session.session_id),
+            actor=actor,
+            what="the provider will take no payment on it",
+        )
+        if done:
             PaymentSession.objects.filter(pk=session.pk).update(expired_at_provider=timezone.now())
-            call.refresh_from_db()
-            call_event_write(order, call, actor, "the provider will take no payment on it")
 
 
 def _check_belongs(session: PaymentSession, txn: Transaction) -> None:
@@ -633,18 +627,10 @@ def _expired_payment_void(session: PaymentSession, txn: Transaction, actor: Acto
             **actor.fields(),
         )
         call_event_write(order, call, actor, "requested: the link had expired when it was paid")
-    try:
-        gateway_for(locked.provider, public_url()).void(txn.id, reference=str(call.pk))
-    except OutcomeUnknown as exc:
-        call_unknown(call, actor=actor, error=exc.message, status=exc.status, body=exc.body)
-        return
-    except ProviderError as exc:
-        call_fail(call, actor=actor, error=exc.message, status=exc.status, body=exc.body)
-        return
-    with transaction.atomic():
-        order = order_lock(session.order_id)
-        ProviderCall.objects.filter(pk=call.pk).update(
-            state=CallState.SUCCEEDED, settled_at=timezone.now(), settled_by="response"
-        )
-        call.refresh_from_db()
-        call_event_write(order, call, actor, "succeeded: the payment on an expired link was given back")
+    gateway = gateway_for(locked.provider, public_url())
+    call_send_unrecorded(
+        call,
+        lambda: gateway.void(txn.id, reference=str(call.pk)),
+        actor=actor,
+        what="succeeded: the payment on an expired link was given back",
+    )
