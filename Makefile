@@ -30,9 +30,10 @@ run: install
 	echo "Back-office on http://$(HOST)/ (background worker: process $$worker)"; \
 	$(PY) manage.py runserver $(HOST)
 
-## The whole suite (SQLite unless DATABASE_URL is set)
+## The whole suite (SQLite unless DATABASE_URL is set), one process per core, a test file per
+## process at a time (each process has its own test database)
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 ## ruff (lint and format) and mypy with the Django and DRF plugins (settings: pyproject.toml)
 lint: install

@@ -3,13 +3,12 @@
 import os
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
 from backoffice.db_router import REPLICA, replica_configured
-from backoffice.roles import ADMINISTRATOR, ORDER_PERMISSIONS, ROLE_PERMISSIONS
+from tests.support import roles as roles_as_migrated
 from tests.support.api import ShoppingApi, token_for
 from tests.support.factories import AID, OTHER_AID, AccountFactory, UserFactory, api_client_for
 
@@ -33,15 +32,21 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(request):
-    """Rate limits live in the shared cache (the database): start every test with none counted."""
+def _fresh_database(request):
+    """Every test starts with the role groups the migrations made (a transactional test's flush
+    removes them) and with no rate limit counted (they live in the shared cache, the database)."""
     names = set(request.fixturenames)
-    if "transactional_db" in names or "live_server" in names:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(names & {"transactional_db", "live_server"}) or bool(
+        marker and marker.kwargs.get("transaction")
+    )
+    if transactional:
         request.getfixturevalue("transactional_db")
-    elif "db" in names:
+    elif "db" in names or marker:
         request.getfixturevalue("db")
-    elif not request.node.get_closest_marker("django_db"):
+    else:
         return
+    roles_as_migrated.restore_after_flush(transactional)
     cache.clear()
 
 
@@ -71,16 +76,18 @@ def api(account, make_api) -> ShoppingApi:
     return make_api(account)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The migrated test database, with its role groups remembered (tests/support/roles.py)."""
+    with django_db_blocker.unblock():
+        roles_as_migrated.remember()
+
+
 @pytest.fixture
 def roles(db):
-    """The role groups come from a data migration, and a transactional test's flush removes
-    them: make sure they are there, with their permissions."""
-    for name, codenames in {**ROLE_PERMISSIONS, ADMINISTRATOR: ORDER_PERMISSIONS}.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        if not group.permissions.exists():
-            group.permissions.set(
-                Permission.objects.filter(content_type__app_label="orders", codename__in=codenames)
-            )
+    """The role groups, with their permissions, as the migrations made them (every test has
+    them: this names the need)."""
+    return roles_as_migrated.AS_MIGRATED
 
 
 @pytest.fixture

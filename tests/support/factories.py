@@ -1,10 +1,11 @@
 """Accounts, staff users and API clients for tests."""
 
 import factory
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 
 from backoffice.models import Account
 from backoffice.services import api_client_create
+from tests.support import roles
 
 # The `account` and `other_account` fixtures' ids.
 AID = "T12345678"
@@ -37,7 +38,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         """`UserFactory(role="Finance", accounts=[account])`."""
         if create and extracted:
-            self.groups.add(Group.objects.get(name=extracted))
+            self.groups.add(roles.ensure(extracted))
             self.save()
 
     @factory.post_generation
