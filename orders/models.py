@@ -158,9 +158,20 @@ class Order(LedgerFigures):
     billing_address = models.JSONField(default=dict, blank=True)
     store = models.JSONField(default=dict, blank=True)
     merchant_reference = models.CharField(max_length=200, blank=True)
+    merchant_reference_2 = models.CharField(max_length=200, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Dintero's other documented order fields (`shipping_option`, …), kept as sent and answered
+    # as they are (orders.api.inputs.DINTERO_ORDER_FIELDS).
+    dintero = models.JSONField(default=dict, blank=True)
     gross_amount = models.BigIntegerField(default=0)
     tax_amount = models.BigIntegerField(default=0)
+    # Sums of the lines' discount lines, as Dintero answers them: all of them, and those of
+    # discount_type "manual". Discounts are already taken off each line's gross amount.
+    total_discount = models.BigIntegerField(default=0)
+    total_manual_discount_amount = models.BigIntegerField(default=0)
+    # Dintero's draft option: several authorizations may take the same line, each operation
+    # naming the authorization it moves (`authorization_id`).
+    multiple_authorizations = models.BooleanField(default=False)
     # The highest line_id ever used on the order: line ids are never reused.
     last_line_id = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
@@ -258,6 +269,16 @@ class OrderLine(LedgerFigures):
     )
     related_type = models.CharField(max_length=20, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+    # Dintero's other documented item fields (external_id, unit_gross_amount, discount_lines,
+    # eligible_for_discount, thumbnail_url, version, …), kept as sent and answered as they are.
+    dintero = models.JSONField(default=dict, blank=True)
+    # The sums of its discount lines (all, and those of discount_type "manual"), with the sign of
+    # the line's gross: what the order's total_discount and total_manual_discount_amount add up.
+    discount_amount = models.BigIntegerField(default=0)
+    manual_discount_amount = models.BigIntegerField(default=0)
+    # Why the line's VAT does not add up, when it does not (orders.vat.vat_warning): the line is
+    # taken as sent, shown with the warning and counted by the books check.
+    vat_warning = models.CharField(max_length=500, blank=True)
     draft = models.ForeignKey(DraftOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     # Not a column: the line's VAT rates as plain values, set by `selectors.order_page_get`.
@@ -274,6 +295,8 @@ class OrderLine(LedgerFigures):
                 condition=~Q(authorized_amount=F("captured_amount") + F("cancelled_amount")),
                 name="line_open_authorization",
             ),
+            # The few lines whose VAT does not add up: what the books check counts.
+            models.Index(fields=["order"], condition=~Q(vat_warning=""), name="line_vat_warning"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["order", "line_id"], name="line_id_unique_in_order"),
@@ -330,6 +353,9 @@ class TaxLine(models.Model):
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="tax_lines")
     amount = models.BigIntegerField()
     percentage = models.DecimalField(max_digits=5, decimal_places=2)
+    # Dintero's other documented tax line fields (tax_code, tax_group, exempt,
+    # included_in_price, tax_basis, amount_dwh, tax_basis_dwh), kept as sent.
+    dintero = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["line", "id"]
@@ -405,6 +431,8 @@ class OperationItem(models.Model):
     operation = models.ForeignKey(PaymentOperation, on_delete=models.PROTECT, related_name="items")
     line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="operation_items")
     amount = models.BigIntegerField()
+    # Dintero's `payout` of an operation item, kept as sent (empty: none).
+    payout = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["operation", "line__line_id"]
