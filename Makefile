@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1:8000
 
-.PHONY: install run test lint format demo browser
+.PHONY: install run test lint format demo browser messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,11 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## The Norwegian catalogue: collect every marked string of the code and templates into
+## locale/nb/LC_MESSAGES/django.po (translate what is new there), then compile it to the .mo,
+## which is committed too. Needs GNU gettext (apt install gettext).
+messages: install
+	$(PY) manage.py makemessages --locale nb --add-location file --no-obsolete \
+		--ignore ".venv/*" --ignore "staticfiles/*" --ignore "tests/*" --ignore "screenshots/*"
+	$(PY) manage.py compilemessages --locale nb --ignore ".venv/*"

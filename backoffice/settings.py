@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "backoffice.middleware.BadInputMiddleware",  # NUL, lone surrogates, oversized bodies
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After the session, before CommonMiddleware: the page's language (backoffice/locale.py).
+    "backoffice.locale.StaffLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -124,8 +126,17 @@ AXES_CLIENT_IP_CALLABLE = "backoffice.client_address.client_address"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
 
-# The pages and the API speak English; money is formatted for DISPLAY_LOCALE (nb-NO: 398,00 kr).
-LANGUAGE_CODE = "en-gb"
+# The staff pages speak Norwegian Bokmål or English: the user's choice (the header's switcher, kept
+# in the language cookie for a year), else the browser's Accept-Language, else Norwegian. The API
+# always speaks English (backoffice/locale.py). Money keeps DISPLAY_LOCALE (398,00 kr) in both.
+LANGUAGE_CODE = "nb"
+LANGUAGES = [("nb", "Norsk bokmål"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = not DEBUG
+# Dates and times in one format per language, 24-hour clock in both (backoffice/formats/).
+FORMAT_MODULE_PATH = ["backoffice.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Oslo")
 USE_I18N = True
 USE_TZ = True

@@ -16,3 +16,6 @@ PUBLIC_URL_FROM_REQUEST = False
 # Connections close after each request, as before: live servers' threads then hold none when the
 # test database is flushed or dropped.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# The suite's pages speak English unless a test asks for Norwegian (Accept-Language, the language
+# cookie): the default for people is Norwegian (backoffice/settings.py), and tests of it set it.
+LANGUAGE_CODE = "en"

@@ -35,6 +35,8 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("admin/", admin.site.urls),
+    # The header's language switcher posts here (Django's set_language: the language cookie).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("backoffice.web_urls")),
 ]
 

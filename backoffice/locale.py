@@ -1,0 +1,31 @@
+"""Which language a page speaks: the user's choice (the header's switcher, Django's `set_language`
+view and its cookie), else the browser's Accept-Language, else Norwegian Bokmål (LANGUAGE_CODE).
+The API and its schema always speak English: their messages are documented, and an integrator's
+Accept-Language does not change them."""
+
+from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+# The API, its token endpoint, and its schema and docs pages.
+ENGLISH_ONLY = ("/v1/", "/api/")
+
+
+def english_only(request: HttpRequest) -> bool:
+    return request.path_info.startswith(ENGLISH_ONLY)
+
+
+class StaffLocaleMiddleware(LocaleMiddleware):
+    """Django's LocaleMiddleware, except for the API, which is always English."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if english_only(request):
+            translation.activate("en")
+            request.LANGUAGE_CODE = "en"
+            return
+        super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if english_only(request):
+            return response
+        return super().process_response(request, response)
