@@ -97,7 +97,12 @@ class DraftOrder(models.Model):
 
 
 class OrderStatus(models.TextChoices):
+    """Answered on the API in Dintero's words (open, closed, cancelled: orders.api.vocabulary).
+    A closed order takes no new update drafts, authorizations, captures or payment links; what
+    is left may still be refunded or cancelled (orders.services.status)."""
+
     ACTIVE = "ACTIVE"
+    CLOSED = "CLOSED"
     CANCELLED = "CANCELLED"
 
 
@@ -176,7 +181,14 @@ class Order(LedgerFigures):
     last_line_id = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Dintero's Order: `cancelled_at/_by/_reason` and `closed_at/_by`
+    # (https://docs.dintero.com/api-reference/draft/complete-a-draft-order); `_by` is the actor's
+    # label, as `created_by`. Opening a closed order clears its closed fields.
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.CharField(max_length=200, blank=True)
+    cancelled_reason = models.CharField(max_length=500, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.CharField(max_length=200, blank=True)
     created_by = models.CharField(max_length=200)
     # Not a column: the lines that reverse each line, which `selectors.reversed_by` indexes once
     # per loaded order.
@@ -210,6 +222,8 @@ class Order(LedgerFigures):
             models.Index(fields=["merchant_reference"], name="order_merchant_reference"),
             models.Index(fields=["account", "-created_at"], name="order_account_created"),
             models.Index(fields=["account", "payment_status", "-created_at"], name="order_account_paystatus"),
+            # A store's orders (`GET …/shopping/stores/{store_id}/orders`): the order's `store.id`.
+            models.Index(F("account"), KT("store__id"), F("created_at").desc(), name="order_account_store"),
         ]
 
     def __str__(self) -> str:
@@ -218,6 +232,10 @@ class Order(LedgerFigures):
     @property
     def is_cancelled(self) -> bool:
         return self.status == OrderStatus.CANCELLED
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == OrderStatus.CLOSED
 
     @property
     def customer_name(self) -> str:
@@ -493,6 +511,10 @@ class EventKind(models.TextChoices):
     DATA_FIXED = "data_fixed", "Data fixed in admin"
     CUSTOMER_UPDATED = "customer_updated", "Customer details changed"
     PROVIDER_CALL = "provider_call", "Payment provider call"
+    ORDER_CLOSED = "order_closed", "Order closed"
+    ORDER_OPENED = "order_opened", "Order opened"
+    ORDER_DETAILS_UPDATED = "order_details_updated", "Order details changed"
+    STATUS_REPORTED = "status_reported", "Order status event"
 
 
 class Event(ActorFields):
@@ -500,9 +522,14 @@ class Event(ActorFields):
     change it describes."""
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
+    # The event's `id` on the API, a UUID as Dintero's; the integer primary key stays ours.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=30, choices=EventKind.choices)
     summary = models.CharField(max_length=500)
     data = models.JSONField(default=dict, blank=True)
+    # Dintero's `request {path, method, body}`: the API request that made the change, when one
+    # did (orders.services.events.api_request); empty for staff pages, admin and the system.
+    request = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # Not a column: what the event says in the order page's timeline (`orders.timeline`).
     text: str
