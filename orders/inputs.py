@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from orders.money import vat_contained
+
 # Line ids and quantities are stored as 32-bit integers.
 COUNT_LIMIT = 2**31 - 1
 # Every amount, and every order's total, stays below this (9 999 999 999 999,99 kr): far below
@@ -20,6 +22,8 @@ AMOUNT_LIMIT = 10**15
 TEXT_LIMIT = 500
 # Item ids, store ids, merchant references, payment ids and the like.
 ID_LIMIT = 200
+# An item's thumbnail_url.
+URL_LIMIT = 2000
 # The order a draft updates, as the client names it.
 ORDER_ID_LIMIT = 64
 # `generate_order_id`; matched whole (fullmatch): `$` would also match before a trailing newline.
@@ -34,8 +38,46 @@ def percentage_number(percentage: Decimal) -> int | float:
 
 @dataclass(frozen=True)
 class TaxLine:
+    """`dintero` holds Dintero's other documented fields of the tax line, as sent (tax_code,
+    tax_group, exempt, included_in_price, tax_basis, amount_dwh, tax_basis_dwh)."""
+
     amount: int
     percentage: Decimal
+    dintero: dict[str, Any] = field(default_factory=dict)
+
+
+# Dintero's documented fields of an item and of a tax line beyond ours: kept as sent, answered
+# when sent (https://docs.dintero.com/api-reference/draftitems/add-item-to-draft).
+ITEM_DINTERO_FIELDS = (
+    "external_id",
+    "unit_gross_amount",
+    "eligible_for_discount",
+    "thumbnail_url",
+    "version",
+)
+TAX_LINE_DINTERO_FIELDS = (
+    "tax_code",
+    "tax_group",
+    "exempt",
+    "included_in_price",
+    "tax_basis",
+    "amount_dwh",
+    "tax_basis_dwh",
+)
+
+# Dintero's discount types; a "manual" discount also counts in total_manual_discount_amount.
+DISCOUNT_TYPES = ("customer", "periodic", "manual", "loyalty", "total", "employee", "external")
+
+
+@dataclass(frozen=True)
+class DiscountLine:
+    """What a discount took off its line's gross amount (gross amounts are after discounts), with
+    the sign of the line; `dintero` holds its other fields as sent (percentage, discount_id,
+    description, line_id)."""
+
+    amount: int
+    discount_type: str = ""
+    dintero: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,15 +96,35 @@ class DraftItem:
     reversed_reason: str = ""
     reverses: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    discount_lines: list[DiscountLine] = field(default_factory=list)
+    # Dintero's other documented item fields, as sent: external_id, unit_gross_amount,
+    # eligible_for_discount, thumbnail_url, version.
+    dintero: dict[str, Any] = field(default_factory=dict)
+    # Why its VAT does not add up (orders.vat), or empty: the line is kept as sent.
+    vat_warning: str = ""
+
+    @property
+    def discount_amount(self) -> int:
+        return sum(d.amount for d in self.discount_lines)
+
+    @property
+    def manual_discount_amount(self) -> int:
+        return sum(d.amount for d in self.discount_lines if d.discount_type == "manual")
 
 
 @dataclass(frozen=True)
 class DraftOptions:
     """`generate_order_id` (e.g. ALPHANUMERIC_9) for a new order, or the `order_id` of the
-    existing order the draft adds its lines to."""
+    existing order the draft adds its lines to. Dintero's other options, each left out (None)
+    unless sent: `split_draft` (false lets the order take the draft's own `order.order_id`),
+    `replace` (an update draft holds all the lines the order keeps: the others are reversed)
+    and `multiple_authorizations` (the new order's operations each name their authorization)."""
 
     generate_order_id: str | None = None
     order_id: str | None = None
+    split_draft: bool | None = None
+    replace: bool | None = None
+    multiple_authorizations: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -77,3 +139,37 @@ class DraftDocument:
     store: dict[str, Any] = field(default_factory=dict)
     merchant_reference: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
+    merchant_reference_2: str = ""
+    # The order's own order_id (with options.split_draft false), or None: generated.
+    order_id: str | None = None
+    # Dintero's other documented order fields, as sent (shipping_option).
+    dintero: dict[str, Any] = field(default_factory=dict)
+
+
+def vat_warning(gross: int, quantity: int, taxes: list[TaxLine]) -> str:
+    """Why a line's VAT does not add up, or "": the line is taken as sent all the same, and
+    the warning kept on it (shown on the order page, counted by the books check).
+
+    The VAT of a line with one rate is what its gross contains at that rate, give or take one
+    minor unit per unit (shops round VAT per unit); with a `tax_basis`, it is also the rate of
+    that basis, as closely; where `exempt`, it is 0. Dintero's own examples break these (its
+    add-item example has 5584 VAT in 39800 at 25 %), so none is a reason to refuse a line.
+    The sign of VAT and VAT beyond the gross are errors, not warnings: the ledger holds them.
+    """
+    found = []
+    for tax in taxes:
+        rate = percentage_number(tax.percentage)
+        if tax.dintero.get("exempt") and tax.amount != 0:
+            found.append(f"VAT {tax.amount} on a line exempt from VAT")
+        basis = tax.dintero.get("tax_basis")
+        if basis is not None:
+            expected = round(Decimal(basis) * tax.percentage / 100)
+            if abs(tax.amount - expected) > quantity:
+                found.append(f"VAT {tax.amount} is not {rate} % of its tax_basis {basis} ({expected})")
+    if len(taxes) == 1 and not taxes[0].dintero.get("exempt"):
+        tax = taxes[0]
+        expected = vat_contained(gross, tax.percentage)
+        if abs(tax.amount - expected) > quantity:
+            rate = percentage_number(tax.percentage)
+            found.append(f"{gross} at {rate} % contains {expected} VAT, not {tax.amount}")
+    return "; ".join(found)

@@ -9,8 +9,16 @@ Valid bodies become the typed values of `orders.inputs` that the services take.
 
 Dintero clients send `null` for what they leave out: `null` reads as the field left out, except
 where a value is required.
+
+Every field Dintero documents for a draft, its order, items, tax lines and options is taken
+(https://docs.dintero.com/api-reference/draftitems/add-item-to-draft,
+https://docs.dintero.com/api-reference/draft/complete-a-draft-order,
+https://docs.dintero.com/orders-api.html for the options); a field that is not is a 400 naming
+it, never dropped. A line's VAT that does not add up is no error: it is kept with a warning
+(`orders.inputs.vat_warning`).
 """
 
+from collections.abc import Mapping
 from datetime import UTC
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -22,19 +30,25 @@ from rest_framework.fields import empty
 from orders.inputs import (
     AMOUNT_LIMIT,
     COUNT_LIMIT,
+    DISCOUNT_TYPES,
     ID_LIMIT,
+    ITEM_DINTERO_FIELDS,
     ORDER_ID_FORMAT,
     ORDER_ID_LENGTHS,
     ORDER_ID_LIMIT,
+    TAX_LINE_DINTERO_FIELDS,
     TEXT_LIMIT,
+    URL_LIMIT,
+    DiscountLine,
     DraftDocument,
     DraftItem,
     DraftOptions,
     TaxLine,
     percentage_number,
+    vat_warning,
 )
 from orders.models import REVERSED, ItemAmount
-from orders.money import is_currency, vat_contained
+from orders.money import is_currency
 
 # Fields ------------------------------------------------------------------------------------------
 
@@ -90,6 +104,28 @@ class CountField(serializers.IntegerField):
 
 class OptionalCountField(NullAsAbsent, CountField):
     pass
+
+
+class OptionalMinorUnitsField(NullAsAbsent, MinorUnitsField):
+    """An amount in minor units that may be left out (or null)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
+class VersionField(NullAsAbsent, serializers.IntegerField):
+    """An item's `version`: a whole number from 0, as the client counts them."""
+
+    default_error_messages = {"invalid": f"must be a whole number from 0 to {COUNT_LIMIT}"}
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def to_internal_value(self, data) -> int:
+        if isinstance(data, bool) or not isinstance(data, int) or not 0 <= data <= COUNT_LIMIT:
+            self.fail("invalid")
+        return data
 
 
 class TextField(NullAsAbsent, serializers.CharField):
@@ -210,6 +246,48 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class OptionalBooleanField(NullAsAbsent, StrictBooleanField):
+    """true or false, or left out (null reads as left out)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+
+class DecimalTextField(TextField):
+    """A decimal number written as text, kept as sent: Dintero's `amount_dwh` ("5584.0440")."""
+
+    default_error_messages = {"invalid": 'must be a decimal number as text, e.g. "5584.0440"'}
+
+    def __init__(self, **kwargs):
+        super().__init__(50, default=empty, required=False, **kwargs)
+
+    def to_internal_value(self, data) -> str:
+        text = super().to_internal_value(data)
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            self.fail("invalid")
+        if not number.is_finite():
+            self.fail("invalid")
+        return text
+
+
+def _optional_text(max_length: int = TEXT_LIMIT, **kwargs) -> TextField:
+    """Text that is answered only when it was sent."""
+    return TextField(max_length, default=empty, required=False, **kwargs)
+
+
+class DiscountTypeField(NullAsAbsent, serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        message = "must be one of " + ", ".join(DISCOUNT_TYPES)
+        super().__init__(
+            choices=DISCOUNT_TYPES,
+            required=False,
+            error_messages={"invalid_choice": message, "null": message},
+            **kwargs,
+        )
+
+
 class DateTimeInputField(NullAsAbsent, serializers.DateTimeField):
     """ISO 8601; without an offset, UTC."""
 
@@ -241,11 +319,24 @@ class InputSerializer(serializers.Serializer):
     # of input serializers are their descriptions in the schema.)
 
     default_error_messages = {"invalid": "must be an object"}
+    # What the object is, for the message naming a field it does not have; None keeps
+    # whatever else the object holds (payment_details).
+    unknown_fields: str | None = "this object"
 
     def validate_empty_values(self, data):
         if data is None:
             return (False, None)  # to_internal_value refuses it as it refuses any non-object
         return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        checked = super().to_internal_value(data)  # first: it refuses what is no object
+        if self.unknown_fields is not None and isinstance(data, Mapping):
+            unknown = [name for name in data if name not in self.fields]
+            if unknown:
+                raise serializers.ValidationError(
+                    {str(name): [f"is not a field of {self.unknown_fields} that we take"] for name in unknown}
+                )
+        return checked
 
 
 def _raise_if_any(errors: dict[str, list[str]]) -> None:
@@ -256,16 +347,55 @@ def _raise_if_any(errors: dict[str, list[str]]) -> None:
 
 @extend_schema_serializer(component_name="TaxLine")
 class TaxLineInputSerializer(InputSerializer):
+    """The VAT in a line's gross amount at one rate. `tax_basis`, `exempt` and the rest are
+    Dintero's and kept as sent; the amount is checked against them only for a warning."""
+
+    unknown_fields = "a tax line"
+
     amount = MinorUnitsField()
     percentage = PercentageField()
+    tax_code = _optional_text(ID_LIMIT)
+    tax_group = _optional_text(ID_LIMIT)
+    exempt = OptionalBooleanField()
+    included_in_price = OptionalBooleanField()
+    tax_basis = OptionalMinorUnitsField()
+    amount_dwh = DecimalTextField()
+    tax_basis_dwh = DecimalTextField()
 
     def validate(self, data: dict[str, Any]) -> TaxLine:
-        return TaxLine(amount=data["amount"], percentage=data["percentage"])
+        dintero = {name: data[name] for name in TAX_LINE_DINTERO_FIELDS if name in data}
+        return TaxLine(amount=data["amount"], percentage=data["percentage"], dintero=dintero)
+
+
+@extend_schema_serializer(component_name="DiscountLine")
+class DiscountLineInputSerializer(InputSerializer):
+    """What one discount took off the line: its gross amount is after every discount."""
+
+    unknown_fields = "a discount line"
+
+    amount = MinorUnitsField(error_messages={"required": "is required"})
+    percentage = PercentageField(required=False)
+    discount_type = DiscountTypeField()
+    discount_id = _optional_text(ID_LIMIT)
+    description = _optional_text()
+    line_id = OptionalCountField(required=False)
+
+    def validate(self, data: dict[str, Any]) -> DiscountLine:
+        dintero = {
+            name: percentage_number(data[name]) if name == "percentage" else data[name]
+            for name in ("percentage", "discount_id", "description", "line_id")
+            if name in data
+        }
+        return DiscountLine(
+            amount=data["amount"], discount_type=data.get("discount_type", ""), dintero=dintero
+        )
 
 
 @extend_schema_serializer(component_name="RelatedItem")
 class RelatedItemInputSerializer(NullAsAbsent, InputSerializer):
     """Only reversals: `{"type": "reversed", "line_id": <the line reversed>}`."""
+
+    unknown_fields = "related_item"
 
     # The type first: an error names it before the line.
     type = ReversedField()
@@ -291,21 +421,33 @@ class DraftItemListSerializer(serializers.ListSerializer):
 
 
 class DraftItemInputSerializer(InputSerializer):
-    """One order line. A reversal line has a `related_item` and a negative gross amount; its
-    VAT has the sign of its gross and, with one rate, is what the gross contains at that rate,
-    give or take one minor unit per unit (shops round VAT per unit)."""
+    """One order line; its gross amount is what the customer pays for it, VAT included and
+    discounts taken off. A reversal line has a `related_item` and a negative gross amount. Its
+    VAT and discounts have the sign of its gross, and its VAT is at most its gross. VAT that is
+    not what the gross contains at the rate (give or take one minor unit per unit), or not the
+    rate of its `tax_basis`, or not 0 where `exempt`, is taken with a `vat_warning`."""
+
+    unknown_fields = "an order item"
 
     line_id = OptionalCountField(required=False)
     id = TextField(ID_LIMIT)
+    external_id = _optional_text(ID_LIMIT)
     description = TextField()
     description_alias = TextField()
     quantity = CountField(what="a positive whole number", default=1)
     gross_amount = MinorUnitsField(error_messages={"required": "is required"})
+    unit_gross_amount = OptionalMinorUnitsField()
     related_item = RelatedItemInputSerializer(required=False)
     reversed_reason = TextField()
     tax_lines = TaxLineInputSerializer(
         many=True, default=list, error_messages={"not_a_list": "must be a list", "null": "must be a list"}
     )
+    discount_lines = DiscountLineInputSerializer(
+        many=True, default=list, error_messages={"not_a_list": "must be a list", "null": "must be a list"}
+    )
+    eligible_for_discount = OptionalBooleanField()
+    thumbnail_url = _optional_text(URL_LIMIT)
+    version = VersionField()
     metadata = ObjectField()
 
     class Meta:
@@ -324,18 +466,20 @@ class DraftItemInputSerializer(InputSerializer):
         elif related is None and gross < 0:
             add("gross_amount", f'only reversal lines (related_item.type "{REVERSED}") may be negative')
         taxes: list[TaxLine] = data["tax_lines"]
+        # The sign and the bound are the ledger's (the database holds them too): errors.
         for t, tax in enumerate(taxes):
             if (gross < 0 < tax.amount) or (tax.amount < 0 <= gross):
                 add(f"tax_lines[{t}].amount", "must have the same sign as the line's gross_amount")
-        if taxes:
-            total = sum(tax.amount for tax in taxes)
-            if abs(total) > abs(gross):
-                add("tax_lines", f"VAT {total} exceeds the gross amount {gross}")
-            elif len(taxes) == 1:
-                expected = vat_contained(gross, taxes[0].percentage)
-                if abs(total - expected) > data["quantity"]:
-                    rate = percentage_number(taxes[0].percentage)
-                    add("tax_lines[0].amount", f"{gross} at {rate} % contains {expected} VAT, not {total}")
+        total = sum(tax.amount for tax in taxes)
+        if abs(total) > abs(gross):
+            add("tax_lines", f"VAT {total} exceeds the gross amount {gross}")
+        discounts: list[DiscountLine] = data["discount_lines"]
+        for d, discount in enumerate(discounts):
+            if (gross < 0 < discount.amount) or (discount.amount < 0 <= gross):
+                add(f"discount_lines[{d}].amount", "must have the same sign as the line's gross_amount")
+        unit = data.get("unit_gross_amount")
+        if unit is not None and ((gross < 0 < unit) or (unit < 0 <= gross)):
+            add("unit_gross_amount", "must have the same sign as the line's gross_amount")
         _raise_if_any(errors)
         return DraftItem(
             line_id=data.get("line_id"),
@@ -348,6 +492,9 @@ class DraftItemInputSerializer(InputSerializer):
             reversed_reason=data["reversed_reason"],
             tax_lines=taxes,
             metadata=data["metadata"],
+            discount_lines=discounts,
+            dintero={name: data[name] for name in ITEM_DINTERO_FIELDS if name in data},
+            vat_warning=vat_warning(gross, data["quantity"], taxes),
         )
 
 
@@ -361,6 +508,18 @@ class DraftOptionsSerializer(NullAsAbsent, InputSerializer):
         error_messages={"blank": "must name an existing order"},
         help_text="update this existing order when completed",
     )
+    split_draft = OptionalBooleanField(
+        help_text="false: the order takes the draft's own `order.order_id` (one order per draft)"
+    )
+    replace = OptionalBooleanField(
+        help_text="with `order_id`: the draft holds every line the order keeps; the others are reversed"
+    )
+    multiple_authorizations = OptionalBooleanField(
+        help_text="a new order whose authorizations each have an authorization_id, which its "
+        "captures, refunds and cancellations name"
+    )
+
+    unknown_fields = "the draft's options"
 
     def validate(self, data: dict[str, Any]) -> DraftOptions:
         return DraftOptions(**data)
@@ -376,12 +535,51 @@ class DraftOrderBodySerializer(InputSerializer):
     store = ObjectField()
     store_id = TextField(ID_LIMIT, default=empty, required=False)
     merchant_reference = TextField(ID_LIMIT)
+    merchant_reference_2 = TextField(ID_LIMIT)
+    shipping_option = ObjectField(default=empty, required=False)
+    order_id = TextField(
+        ORDER_ID_LIMIT,
+        default=empty,
+        required=False,
+        allow_blank=False,
+        error_messages={"blank": "must not be empty"},
+        help_text="the order's own id, with options.split_draft false",
+    )
+    # The totals Dintero answers, taken when a client sends its draft back: they must be what
+    # the items add up to.
+    gross_amount = OptionalMinorUnitsField()
+    net_amount = OptionalMinorUnitsField()
+    total_discount = OptionalMinorUnitsField()
+    total_manual_discount_amount = OptionalMinorUnitsField()
+
+    unknown_fields = "a draft's order"
 
     def run_validation(self, data=empty):
         # A null order reads as an empty one, so the error names what it lacks.
         return super().run_validation({} if data is None else data)
 
+    def validate_order_id(self, order_id: str) -> str:
+        if any(c.isspace() or c in "/?#%" for c in order_id):
+            raise serializers.ValidationError(
+                "must have no spaces, /, ?, # or %: it is part of the order's URL"
+            )
+        return order_id
+
     def validate(self, data: dict[str, Any]) -> DraftDocument:
+        items: list[DraftItem] = data["items"]
+        sums = {
+            "gross_amount": sum(i.gross_amount for i in items),
+            "net_amount": sum(i.gross_amount - sum(t.amount for t in i.tax_lines) for i in items),
+            "total_discount": sum(i.discount_amount for i in items),
+            "total_manual_discount_amount": sum(i.manual_discount_amount for i in items),
+        }
+        _raise_if_any(
+            {
+                name: [f"is {data[name]}, but the items add up to {total}"]
+                for name, total in sums.items()
+                if name in data and data[name] != total
+            }
+        )
         store = data["store"]
         if "store_id" in data:
             store = {**store, "id": data["store_id"]}
@@ -394,6 +592,9 @@ class DraftOrderBodySerializer(InputSerializer):
             store=store,
             merchant_reference=data["merchant_reference"],
             metadata=data["metadata"],
+            merchant_reference_2=data["merchant_reference_2"],
+            order_id=data.get("order_id"),
+            dintero={"shipping_option": data["shipping_option"]} if "shipping_option" in data else {},
         )
 
 
@@ -404,11 +605,42 @@ class DraftInputSerializer(InputSerializer):
 
     default_error_messages = {"invalid": "the body must be a JSON object"}
 
+    unknown_fields = "a draft"
+
     options = DraftOptionsSerializer(required=False)
     order = DraftOrderBodySerializer(source="document", error_messages={"required": "is required"})
 
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        return {"options": data.get("options") or DraftOptions(), "document": data["document"]}
+        options: DraftOptions = data.get("options") or DraftOptions()
+        document: DraftDocument = data["document"]
+        _raise_if_any(draft_option_errors(options, document))
+        return {"options": options, "document": document}
+
+
+def draft_option_errors(options: DraftOptions, document: DraftDocument) -> dict[str, list[str]]:
+    """The options against the order they complete, by path. A custom `order.order_id` needs
+    `split_draft: false` (Dintero, 2020-08-01); `replace` needs the order it replaces."""
+    errors: dict[str, list[str]] = {}
+    if document.order_id is not None:
+        if options.split_draft is not False:
+            errors["order.order_id"] = [
+                "needs options.split_draft false: a draft that may split names no order"
+            ]
+        elif options.order_id is not None and options.order_id != document.order_id:
+            errors["order.order_id"] = [f"an update draft's order is options.order_id {options.order_id}"]
+        if options.generate_order_id is not None:
+            errors["options.generate_order_id"] = ["must be left out: order.order_id names the order"]
+    if options.replace and options.order_id is None:
+        errors["options.replace"] = ["replaces the lines of an existing order: set options.order_id"]
+    if options.replace:
+        for i, item in enumerate(document.items):
+            if item.reverses is not None:
+                errors[f"order.items[{i}].related_item"] = [
+                    "a replace draft lists the lines the order keeps; the others are reversed for it"
+                ]
+    if options.multiple_authorizations is not None and options.order_id is not None:
+        errors["options.multiple_authorizations"] = ["is chosen when the order is created, not by an update"]
+    return errors
 
 
 class OperationItemListSerializer(serializers.ListSerializer):
@@ -434,6 +666,7 @@ class OperationItemInputSerializer(InputSerializer):
     """A non-zero amount on one line, with the sign of the line's gross amount."""
 
     default_error_messages = {"invalid": "must be an object with line_id and amount"}
+    unknown_fields = "an operation item"
 
     line_id = CountField()
     amount = MinorUnitsField()
@@ -453,6 +686,7 @@ class OperationItemInputSerializer(InputSerializer):
 class PaymentDetailsSerializer(InputSerializer):
     """The payment at the provider; whatever else it holds is kept as sent."""
 
+    unknown_fields = None
     payment_id = PaymentIdField()
 
     def run_validation(self, data=empty):
@@ -470,6 +704,7 @@ class OperationInputSerializer(InputSerializer):
     # Validated: the keyword arguments of `operation_record`.
 
     default_error_messages = {"invalid": "the body must be a JSON object"}
+    unknown_fields = "an operation"
 
     items = OperationItemInputSerializer(many=True, allow_empty=False)
     payment_details = PaymentDetailsSerializer()

@@ -1,4 +1,13 @@
-"""Drafts: editable until completed; completing one creates an order or appends to one."""
+"""Drafts: editable until completed; completing one creates an order or appends to one.
+
+A draft stores its order as the API shows it, in Dintero's shape: the fields Dintero documents
+that we keep as sent (an item's external_id, discount_lines, …; a tax line's tax_code, …) are in
+it only when they were sent, as answers leave them out when unset. Dintero's options:
+`split_draft: false` lets a new order take the draft's own `order.order_id`; `replace` makes an
+update draft hold every line the order keeps, and the lines it leaves out are reversed for what
+is left of them (lines never change); `multiple_authorizations` marks the new order.
+https://docs.dintero.com/orders-api.html (changelog: custom order_id with split_draft, 2020-08-01)
+"""
 
 import secrets
 import string
@@ -17,6 +26,9 @@ from backoffice.models import Account
 from orders.inputs import (
     AMOUNT_LIMIT,
     COUNT_LIMIT,
+    ITEM_DINTERO_FIELDS,
+    TAX_LINE_DINTERO_FIELDS,
+    DiscountLine,
     DraftDocument,
     DraftItem,
     DraftOptions,
@@ -35,7 +47,11 @@ from orders.models import (
 from orders.timeline import lines_added_summary, order_created_summary
 
 from .events import DraftChange, draft_changed, event_write
+from .status import order_closed_check
 from .totals import order_totals_refresh
+
+# The order's fields Dintero documents that we keep as sent, beside the columns.
+ORDER_DINTERO_FIELDS = ("shipping_option",)
 
 # Marks a line whose line_id the client left to us. Until the draft is completed its number is
 # provisional: another draft may complete onto the same order first and take it. Shown on the
@@ -49,28 +65,49 @@ NO_OPTIONS = DraftOptions()
 READABLE_ALPHANUMERIC = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1I")
 
 
+def _stored_discount(discount: DiscountLine) -> dict:
+    stored: dict = {"amount": discount.amount}
+    if discount.discount_type:
+        stored["discount_type"] = discount.discount_type
+    return stored | discount.dintero
+
+
 def _stored_item(item: DraftItem) -> dict:
     """A line as the draft's document holds it: as the API shows it (Dintero's shape)."""
     stored: dict = {} if item.line_id is None else {"line_id": item.line_id}
+    stored["id"] = item.id
+    if "external_id" in item.dintero:
+        stored["external_id"] = item.dintero["external_id"]
     stored |= {
-        "id": item.id,
         "description": item.description,
         "description_alias": item.description_alias,
         "quantity": item.quantity,
         "gross_amount": item.gross_amount,
     }
+    if "unit_gross_amount" in item.dintero:
+        stored["unit_gross_amount"] = item.dintero["unit_gross_amount"]
     if item.reverses is not None:
         stored["related_item"] = {"line_id": item.reverses, "type": REVERSED}
     stored["reversed_reason"] = item.reversed_reason
     stored["tax_lines"] = [
-        {"amount": tax.amount, "percentage": percentage_number(tax.percentage)} for tax in item.tax_lines
+        {"amount": tax.amount, "percentage": percentage_number(tax.percentage)} | tax.dintero
+        for tax in item.tax_lines
     ]
+    if item.discount_lines:
+        stored["discount_lines"] = [_stored_discount(d) for d in item.discount_lines]
+    stored |= {
+        name: item.dintero[name]
+        for name in ITEM_DINTERO_FIELDS
+        if name in item.dintero and name not in stored
+    }
     stored["metadata"] = item.metadata
+    if item.vat_warning:
+        stored["vat_warning"] = item.vat_warning
     return stored
 
 
 def _stored_document(document: DraftDocument) -> dict:
-    return {
+    stored = {
         "currency": document.currency,
         "items": [_stored_item(item) for item in document.items],
         "customer": document.customer,
@@ -80,15 +117,16 @@ def _stored_document(document: DraftDocument) -> dict:
         "store": document.store,
         "merchant_reference": document.merchant_reference,
     }
+    if document.merchant_reference_2:
+        stored["merchant_reference_2"] = document.merchant_reference_2
+    if document.order_id is not None:
+        stored["order_id"] = document.order_id
+    return stored | document.dintero
 
 
 def _stored_options(options: DraftOptions) -> dict:
-    stored = {}
-    if options.generate_order_id is not None:
-        stored["generate_order_id"] = options.generate_order_id
-    if options.order_id is not None:
-        stored["order_id"] = options.order_id
-    return stored
+    names = ("generate_order_id", "order_id", "split_draft", "replace", "multiple_authorizations")
+    return {name: getattr(options, name) for name in names if getattr(options, name) is not None}
 
 
 def _target_order(account: Account, options: DraftOptions) -> Order | None:
@@ -254,9 +292,26 @@ def _order_create(draft: DraftOrder, actor: Actor) -> Order:
         billing_address=doc.get("billing_address") or {},
         store=doc.get("store") or {},
         merchant_reference=doc.get("merchant_reference") or "",
+        merchant_reference_2=doc.get("merchant_reference_2") or "",
+        dintero={name: doc[name] for name in ORDER_DINTERO_FIELDS if name in doc},
+        multiple_authorizations=bool(draft.options.get("multiple_authorizations")),
         metadata=doc.get("metadata") or {},
         created_by=actor.label,
     )
+    custom = doc.get("order_id")
+    if custom:
+        # The draft's own order_id (options.split_draft false): Dintero's custom order id.
+        order = Order(**fields, order_id=custom)
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+        except IntegrityError:
+            raise Conflict(
+                f"order_id {custom} is taken by another order",
+                ErrorCode.CONFLICT,
+                [FieldError("order.order_id", f"order_id {custom} is taken by another order")],
+            ) from None
+        return order
     fmt = draft.options.get("generate_order_id")
     for _attempt in range(10):
         order = Order(**fields)
@@ -271,12 +326,13 @@ def _order_create(draft: DraftOrder, actor: Actor) -> Order:
     raise Conflict(f"could not find a free order id of format {fmt}; use a longer format")
 
 
-def _check_update(draft: DraftOrder, order: Order) -> None:
-    """The draft's lines against the order they will join, under the order's lock."""
+def _check_target(draft: DraftOrder, order: Order) -> None:
+    """An update draft against the order it updates, under the order's lock."""
     if order.is_cancelled:
         raise Conflict(
             f"order {order.order_id} is cancelled and cannot be updated", ErrorCode.ORDER_CANCELLED
         )
+    order_closed_check(order, "update draft")
     if draft.currency != order.currency:
         raise InvalidInput(
             [
@@ -286,6 +342,11 @@ def _check_update(draft: DraftOrder, order: Order) -> None:
                 )
             ]
         )
+
+
+def _check_update(draft: DraftOrder, order: Order) -> None:
+    """The draft's lines against the order they will join, under the order's lock."""
+    _check_target(draft, order)
     existing = {line.line_id: line for line in order.lines.all()}
     errors = []
     for i, item in enumerate(draft.items):
@@ -385,6 +446,150 @@ def _check_reversals(draft: DraftOrder, order: Order, existing: dict[int, OrderL
             )
 
 
+# What a line kept by a replace draft must repeat of it, as the draft's item names it.
+_SAME_LINE = (
+    ("id", "item_id"),
+    ("description", "description"),
+    ("quantity", "quantity"),
+    ("gross_amount", "gross_amount"),
+)
+REPLACED = "replaced"
+
+
+def _kept(item: dict, line: OrderLine) -> bool:
+    return not line.is_reversal and all(item.get(key, "") == getattr(line, name) for key, name in _SAME_LINE)
+
+
+def _signed_share(amount: int, part: int, whole: int) -> int:
+    return int(Decimal(amount) * part / whole)
+
+
+def _reversal_of(line: OrderLine, reversals: list[OrderLine], line_id: int) -> dict | None:
+    """The reversal of what is left of `line` (after its earlier reversals), as a draft item;
+    None when nothing is left. A line whose quantity is used up while an amount is left cannot
+    be reversed again: a conflict (the ledger takes a reversal's quantity from the line's)."""
+    gross_left = line.gross_amount + sum(r.gross_amount for r in reversals)
+    if gross_left == 0:
+        return None
+    quantity_left = line.quantity - sum(r.quantity for r in reversals)
+    if quantity_left < 1:
+        raise Conflict(
+            f"line {line.line_id}: {gross_left} is left to reverse but none of its quantity "
+            f"{line.quantity}: a replace cannot reverse it",
+            ErrorCode.REVERSAL,
+        )
+    tax_left = line.tax_amount + sum(r.tax_amount for r in reversals)
+    taxes = list(line.tax_lines.all())
+    amounts = [_signed_share(t.amount, gross_left, line.gross_amount) for t in taxes]
+    if amounts:
+        amounts[-1] += tax_left - sum(amounts)
+    discount_left = line.discount_amount + sum(r.discount_amount for r in reversals)
+    manual_left = line.manual_discount_amount + sum(r.manual_discount_amount for r in reversals)
+    discounts = []
+    if discount_left - manual_left:
+        discounts.append({"amount": -(discount_left - manual_left)})
+    if manual_left:
+        discounts.append({"amount": -manual_left, "discount_type": "manual"})
+    item = {
+        "line_id": line_id,
+        "id": line.item_id,
+        "description": line.description,
+        "description_alias": line.description_alias,
+        "quantity": quantity_left,
+        "gross_amount": -gross_left,
+        "related_item": {"line_id": line.line_id, "type": REVERSED},
+        "reversed_reason": REPLACED,
+        "tax_lines": [
+            {"amount": -amount, "percentage": percentage_number(t.percentage)}
+            for t, amount in zip(taxes, amounts, strict=True)
+        ],
+        "metadata": {},
+    }
+    if discounts:
+        item["discount_lines"] = discounts
+    return item
+
+
+def _replacement_items(draft: DraftOrder, order: Order) -> list[dict]:
+    """A replace draft against its order, under the order's lock: the lines to create.
+
+    The draft lists every line the order keeps. An item with the line_id of one of the order's
+    lines keeps that line, and must repeat it (id, description, quantity, gross_amount): lines
+    never change, so a changed one is a conflict (give the new line a new line_id). The other
+    items are new lines. Every line of the order the draft leaves out is reversed for what is
+    left of it (reason "replaced"). The draft keeps what it did: the kept lines, the new ones
+    and the reversals, with their line ids.
+    """
+    _check_target(draft, order)
+    existing = list(order.lines.prefetch_related("tax_lines"))
+    by_line_id = {line.line_id: line for line in existing}
+    reversals_of: dict[int, list[OrderLine]] = {}
+    for line in existing:
+        if line.related_line_id is not None:
+            reversals_of.setdefault(line.related_line_id, []).append(line)
+    items = [dict(item) for item in draft.items]
+    marks = [bool(item.pop(PROVISIONAL, False)) for item in items]
+    kept: list[dict] = []
+    new: list[tuple[int, dict, bool]] = []
+    errors = []
+    for i, (item, mark) in enumerate(zip(items, marks, strict=True)):
+        if item.get("related_item"):
+            raise InvalidInput(
+                [
+                    FieldError(
+                        f"order.items[{i}].related_item",
+                        "a replace draft lists the lines the order keeps; the others are reversed for it",
+                    )
+                ]
+            )
+        line = None if mark else by_line_id.get(item["line_id"])
+        if line is None:
+            new.append((i, item, mark))
+        elif _kept(item, line):
+            kept.append(item)
+        else:
+            errors.append(
+                FieldError(
+                    f"order.items[{i}].line_id",
+                    f"line {line.line_id} is on order {order.order_id} and lines never change: "
+                    "repeat it as it is to keep it, or give the new line a new line_id",
+                )
+            )
+    chosen = [item["line_id"] for _, item, mark in new if not mark]
+    start = order.last_line_id + 1
+    errors += [
+        FieldError(
+            f"order.items[{i}].line_id",
+            f"line_id {item['line_id']} is taken on order {order.order_id}: new lines start at {start}",
+        )
+        for i, item, mark in new
+        if not mark and item["line_id"] < start
+    ]
+    if errors:
+        raise Conflict("; ".join(e.message for e in errors), ErrorCode.CONFLICT, errors)
+    next_id = max([order.last_line_id, *chosen])
+    provisional = [item for _, item, mark in new if mark]
+    if any(item["line_id"] <= order.last_line_id for item in provisional):
+        for item in provisional:
+            next_id += 1
+            item["line_id"] = next_id
+    next_id = max([next_id, *(item["line_id"] for _, item, _ in new)])
+    kept_ids = {item["line_id"] for item in kept}
+    reversals = []
+    for line in existing:
+        if line.is_reversal or line.line_id in kept_ids:
+            continue
+        reversal = _reversal_of(line, reversals_of.get(line.pk, []), next_id + 1)
+        if reversal is not None:
+            next_id += 1
+            reversals.append(reversal)
+    if next_id > COUNT_LIMIT:
+        raise Conflict(f"order {order.order_id} has no line id left after {COUNT_LIMIT}")
+    created = [item for _, item, _ in new] + reversals
+    draft.document = {**draft.document, "items": kept + created}
+    return created
+
+
 def _order_total_check(total: int) -> None:
     """An order's lines may not add up to more than one amount may be: thousands of lines at the
     largest amount would overflow the order's 64-bit totals."""
@@ -394,11 +599,19 @@ def _order_total_check(total: int) -> None:
         )
 
 
-def _lines_create(draft: DraftOrder, order: Order) -> list[OrderLine]:
+def _line_dintero(item: dict) -> dict:
+    kept = {name: item[name] for name in ITEM_DINTERO_FIELDS if name in item}
+    if item.get("discount_lines"):
+        kept["discount_lines"] = item["discount_lines"]
+    return kept
+
+
+def _lines_create(draft: DraftOrder, order: Order, items: list[dict]) -> list[OrderLine]:
     by_line_id = {line.line_id: line for line in order.lines.all()}
     lines = []
-    for item in draft.items:
+    for item in items:
         related = item.get("related_item")
+        discounts = item.get("discount_lines") or []
         lines.append(
             OrderLine(
                 order=order,
@@ -413,13 +626,24 @@ def _lines_create(draft: DraftOrder, order: Order) -> list[OrderLine]:
                 related_line=by_line_id[related["line_id"]] if related else None,
                 related_type=REVERSED if related else "",
                 metadata=item.get("metadata") or {},
+                dintero=_line_dintero(item),
+                discount_amount=sum(d["amount"] for d in discounts),
+                manual_discount_amount=sum(
+                    d["amount"] for d in discounts if d.get("discount_type") == "manual"
+                ),
+                vat_warning=item.get("vat_warning", ""),
                 draft=draft,
             )
         )
     OrderLine.objects.bulk_create(lines)
     TaxLine.objects.bulk_create(
-        TaxLine(line=line, amount=t["amount"], percentage=Decimal(str(t["percentage"])))
-        for line, item in zip(lines, draft.items, strict=True)
+        TaxLine(
+            line=line,
+            amount=t["amount"],
+            percentage=Decimal(str(t["percentage"])),
+            dintero={name: t[name] for name in TAX_LINE_DINTERO_FIELDS if name in t},
+        )
+        for line, item in zip(lines, items, strict=True)
         for t in item.get("tax_lines", [])
     )
     order.last_line_id = max([order.last_line_id, *(line.line_id for line in lines)])
@@ -440,12 +664,17 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
             f"draft {draft.pk} was already completed as order {completed.order_id}",
             ErrorCode.DRAFT_COMPLETED,
         )
-    if not draft.items:
+    replacing = bool(draft.options.get("replace")) and bool(draft.target_order_id)
+    if not draft.items and not replacing:
         raise InvalidInput([FieldError("order.items", "add at least one line before completing")])
+    created = None
     if draft.target_order_id:
         order = order_lock(draft.target_order_id)
-        _final_numbers(draft, order)
-        _check_update(draft, order)
+        if replacing:
+            created = _replacement_items(draft, order)
+        else:
+            _final_numbers(draft, order)
+            _check_update(draft, order)
     else:
         reversal = next((i for i, item in enumerate(draft.items) if item.get("related_item")), None)
         if reversal is not None:
@@ -459,8 +688,10 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
             )
         order = _order_create(draft, actor)
         _final_numbers(draft, order)
-    _order_total_check(order.gross_amount + sum(item["gross_amount"] for item in draft.items))
-    lines = _lines_create(draft, order)
+    if created is None:
+        created = draft.items
+    _order_total_check(order.gross_amount + sum(item["gross_amount"] for item in created))
+    lines = _lines_create(draft, order, created)
     order_totals_refresh(order)
     added = sum(line.gross_amount for line in lines)
     if draft.target_order_id:
@@ -478,6 +709,7 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
             "draft_id": str(draft.pk),
             "line_ids": [line.line_id for line in lines],
             "gross_amount": added,
+            **({"replace": True} if replacing else {}),
         },
     )
     draft.status = DraftStatus.COMPLETED

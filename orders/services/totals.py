@@ -13,6 +13,10 @@ _FIELDS = (
     "refunded_amount",
     "cancelled_amount",
 )
+# Dintero's discount totals, the sums of the lines' discount lines (all, and the manual ones):
+# https://docs.dintero.com/api-reference/draft/complete-a-draft-order (`total_discount`,
+# `total_manual_discount_amount`). The lines' gross amounts are already after their discounts.
+_DISCOUNTS = {"total_discount": "discount_amount", "total_manual_discount_amount": "manual_discount_amount"}
 
 
 def order_totals_refresh(order: Order) -> Order:
@@ -20,10 +24,13 @@ def order_totals_refresh(order: Order) -> Order:
 
     Call it under the order's lock, after any change to its lines or their ledger figures.
     """
-    sums = order.lines.aggregate(**{f: Coalesce(Sum(f), 0) for f in _FIELDS})
+    sums = order.lines.aggregate(
+        **{f: Coalesce(Sum(f), 0) for f in _FIELDS},
+        **{total: Coalesce(Sum(f), 0) for total, f in _DISCOUNTS.items()},
+    )
     for field, value in sums.items():
         setattr(order, field, value)
-    return _save(order, _FIELDS)
+    return _save(order, (*_FIELDS, *_DISCOUNTS))
 
 
 def order_totals_add(order: Order, field: str, amount: int) -> Order:
