@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 from backoffice.errors import DomainError
 from orders.inputs import AMOUNT_LIMIT, COUNT_LIMIT, DraftDocument, DraftItem, DraftOptions, TaxLine
@@ -36,8 +37,33 @@ def amount_input(minor: int, currency: str) -> str:
     return text.replace(".", ",")
 
 
+# The statuses staff read (orders, drafts, the ledger's payment status) and the operation kinds,
+# in the page's language; the filters' choices and the pages' badges (orders_ui's `label`).
+STATUS_LABELS = {
+    "PENDING": pgettext_lazy("payment status", "Pending"),
+    "PARTIALLY_AUTHORIZED": gettext_lazy("Partially authorized"),
+    "AUTHORIZED": gettext_lazy("Authorized"),
+    "PARTIALLY_CAPTURED": gettext_lazy("Partially captured"),
+    "CAPTURED": gettext_lazy("Captured"),
+    "PARTIALLY_REFUNDED": gettext_lazy("Partially refunded"),
+    "REFUNDED": gettext_lazy("Refunded"),
+    "CANCELLED": pgettext_lazy("status", "Cancelled"),
+    "ACTIVE": pgettext_lazy("order status", "Active"),
+    "CLOSED": pgettext_lazy("order status", "Closed"),
+    "OPEN": pgettext_lazy("draft status", "Open"),
+    "COMPLETED": pgettext_lazy("draft status", "Completed"),
+    "DELETED": pgettext_lazy("draft status", "Deleted"),
+    "authorization": gettext_lazy("Authorization"),
+    "capture": gettext_lazy("Capture"),
+    "refund": gettext_lazy("Refund"),
+    "cancellation": gettext_lazy("Cancellation"),
+}
+
+
 def status_label(value: str) -> str:
-    return value.replace("_", " ").capitalize()
+    """`PARTIALLY_CAPTURED` -> `Partially captured` (`Delvis trukket` in Norwegian)."""
+    known = STATUS_LABELS.get(value)
+    return str(known) if known else value.replace("_", " ").capitalize()
 
 
 class AmountField(forms.CharField):
@@ -58,7 +84,7 @@ class AmountField(forms.CharField):
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
         if abs(minor) >= AMOUNT_LIMIT:
-            raise forms.ValidationError(f"{minor} is out of range")
+            raise forms.ValidationError(gettext("%(amount)s is out of range") % {"amount": minor})
         return minor
 
 
@@ -89,28 +115,47 @@ class ServiceErrorsMixin(forms.Form):
 
 class OrderFilterForm(StaffForm):
     q = forms.CharField(
-        label="Search",
+        label=gettext_lazy("Search"),
         required=False,
         widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": "Order id, customer, e-mail, SKU or payment id"}
+            attrs={
+                "type": "search",
+                "placeholder": gettext_lazy("Order id, customer, e-mail, SKU or payment id"),
+            }
         ),
     )
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any"), *OrderStatus.choices])
-    payment_status = forms.ChoiceField(
-        label="Payment status",
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
         required=False,
-        choices=[("", "Any")] + [(v, status_label(v)) for v in PaymentStatus.values],
+        choices=[("", gettext_lazy("Any")), *((v, STATUS_LABELS.get(v, n)) for v, n in OrderStatus.choices)],
+    )
+    payment_status = forms.ChoiceField(
+        label=gettext_lazy("Payment status"),
+        required=False,
+        choices=[("", gettext_lazy("Any"))] + [(v, STATUS_LABELS.get(v, v)) for v in PaymentStatus.values],
     )
     currency = forms.ChoiceField(
-        label="Currency", required=False, choices=[("", "Any")] + [(c, c) for c in CURRENCIES]
+        label=gettext_lazy("Currency"),
+        required=False,
+        choices=[("", gettext_lazy("Any"))] + [(c, c) for c in CURRENCIES],
     )
+    # <input type="date"> reads and sends ISO dates, whatever the language; the browser shows them
+    # in its own locale's format.
     created_from = forms.DateField(
-        label="Created from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Created from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    created_to = forms.DateField(label="to", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(
+        label=pgettext_lazy("date range", "to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
     # A work queue (orders.queues), as the work page links to it; `days` for the old authorizations.
-    queue = forms.ChoiceField(required=False, choices=[("", "Any"), *Queue.choices], widget=forms.HiddenInput)
+    queue = forms.ChoiceField(
+        required=False, choices=[("", gettext_lazy("Any")), *Queue.choices], widget=forms.HiddenInput
+    )
     days = forms.IntegerField(required=False, min_value=0, max_value=3650, widget=forms.HiddenInput)
 
     def filter(self, queryset):
@@ -142,10 +187,12 @@ class OrderFilterForm(StaffForm):
 
 class DraftStartForm(StaffForm):
     currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCIES], initial="NOK")
-    first_name = forms.CharField(label="Customer first name", required=False, max_length=100)
-    last_name = forms.CharField(label="Customer last name", required=False, max_length=100)
-    email = forms.EmailField(label="Customer e-mail", required=False)
-    merchant_reference = forms.CharField(label="Merchant reference", required=False, max_length=200)
+    first_name = forms.CharField(label=gettext_lazy("Customer first name"), required=False, max_length=100)
+    last_name = forms.CharField(label=gettext_lazy("Customer last name"), required=False, max_length=100)
+    email = forms.EmailField(label=gettext_lazy("Customer e-mail"), required=False)
+    merchant_reference = forms.CharField(
+        label=gettext_lazy("Merchant reference"), required=False, max_length=200
+    )
 
     options = DraftOptions(generate_order_id="ALPHANUMERIC_9")
 
@@ -160,27 +207,28 @@ class DraftStartForm(StaffForm):
 class LineItemForm(ServiceErrorsMixin, StaffForm):
     """One line: SKU, description, quantity, line total including VAT and the VAT rate."""
 
-    sku = forms.CharField(label="SKU", required=False, max_length=200)
-    description = forms.CharField(max_length=500)
+    sku = forms.CharField(label=gettext_lazy("SKU"), required=False, max_length=200)
+    description = forms.CharField(label=gettext_lazy("Description"), max_length=500)
     quantity = forms.IntegerField(
         min_value=1,
         max_value=COUNT_LIMIT,
         initial=1,
         widget=forms.NumberInput(attrs={"min": 1}),
-        error_messages={"max_value": "must be a positive whole number up to %(limit_value)s"},
+        label=gettext_lazy("Quantity"),
+        error_messages={"max_value": gettext_lazy("must be a positive whole number up to %(limit_value)s")},
     )
-    amount = forms.CharField(label="Line total incl. VAT")
-    vat_rate = forms.ChoiceField(label="VAT rate", choices=VAT_PRESETS, initial="25")
+    amount = forms.CharField(label=gettext_lazy("Line total incl. VAT"))
+    vat_rate = forms.ChoiceField(label=gettext_lazy("VAT rate"), choices=VAT_PRESETS, initial="25")
 
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.currency = currency
-        self.fields["amount"] = AmountField(currency=currency, label="Line total incl. VAT")
+        self.fields["amount"] = AmountField(currency=currency, label=gettext("Line total incl. VAT"))
 
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         if amount is not None and amount <= 0:
-            raise forms.ValidationError("a line total must be more than zero")
+            raise forms.ValidationError(gettext("a line total must be more than zero"))
         return amount
 
     @property
@@ -245,8 +293,8 @@ class OperationForm(ServiceErrorsMixin, StaffForm):
     asks for the confirmation step first. Carries a one-time token so that a double click
     records once."""
 
-    payment_id = forms.CharField(label="Payment id", max_length=200)
-    reason = forms.CharField(label="Reason", max_length=300, required=False)
+    payment_id = forms.CharField(label=gettext_lazy("Payment id"), max_length=200)
+    reason = forms.CharField(label=gettext_lazy("Reason"), max_length=300, required=False)
     review = forms.BooleanField(required=False, widget=forms.HiddenInput)
     form_token = forms.CharField(widget=forms.HiddenInput)
 
@@ -274,13 +322,18 @@ class OperationForm(ServiceErrorsMixin, StaffForm):
             options = [(n, units_amount(line.gross_amount, line.quantity, left, n)) for n in range(units + 1)]
             if units:
                 self.fields[f"qty_{line.line_id}"] = forms.TypedChoiceField(
-                    label=f"Quantity on line {line.line_id}",
-                    choices=[(n, f"{n} of {line.quantity}") for n, _ in options],
+                    label=gettext("Quantity on line %(line)s") % {"line": line.line_id},
+                    choices=[
+                        (n, gettext("%(units)s of %(quantity)s") % {"units": n, "quantity": line.quantity})
+                        for n, _ in options
+                    ],
                     coerce=int,
                     required=False,
                 )
             self.fields[f"line_{line.line_id}"] = AmountField(
-                currency=order.currency, required=False, label=f"Other amount on line {line.line_id}"
+                currency=order.currency,
+                required=False,
+                label=gettext("Other amount on line %(line)s") % {"line": line.line_id},
             )
             self.lines.append((line, left, units, options))
         self.order_fields(["reason", "payment_id"])
@@ -318,7 +371,7 @@ class OperationForm(ServiceErrorsMixin, StaffForm):
             units = data.get(qty_name) or 0
             amount = data.get(amount_name)
             if units and amount:
-                self.add_error(amount_name, "choose a quantity or type another amount, not both")
+                self.add_error(amount_name, gettext("choose a quantity or type another amount, not both"))
                 continue
             if units:
                 amount = options[units][1]
@@ -332,7 +385,7 @@ class OperationForm(ServiceErrorsMixin, StaffForm):
             self.service_fields[f"items[{len(items)}].amount"] = amount_name
             items.append(ItemAmount(line.line_id, amount))
         if not items and not self.errors:
-            raise forms.ValidationError("choose a quantity or type an amount on at least one line")
+            raise forms.ValidationError(gettext("choose a quantity or type an amount on at least one line"))
         data["items"] = items
         return data
 
@@ -364,17 +417,21 @@ def money_parts(currency: str, locale: str = "nb_NO") -> dict[str, str]:
 
 
 class NoteForm(StaffForm):
-    text = forms.CharField(label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=gettext_lazy("Add a note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CancelForm(StaffForm):
-    reason = forms.CharField(label="Reason (optional)", required=False, max_length=300)
+    reason = forms.CharField(label=gettext_lazy("Reason (optional)"), required=False, max_length=300)
 
 
 class ReplaceForm(StaffForm):
     """Which lines to reverse, how many of each, and why."""
 
-    reason = forms.CharField(label="Reason", max_length=300, initial="Replace item")
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=300, initial=gettext_lazy("Replace item")
+    )
 
     def __init__(self, *args, reversible, **kwargs):
         super().__init__(*args, **kwargs)
@@ -382,7 +439,7 @@ class ReplaceForm(StaffForm):
         for line, gross_left, quantity_left in reversible:
             name = f"reverse_{line.line_id}"
             self.fields[name] = forms.IntegerField(
-                label=f"Quantity of line {line.line_id} to reverse",
+                label=gettext("Quantity of line %(line)s to reverse") % {"line": line.line_id},
                 min_value=0,
                 max_value=quantity_left,
                 required=False,
@@ -413,8 +470,10 @@ class ReplacementLineForm(LineItemForm):
 
 
 class ExtraAuthorizationForm(StaffForm):
-    payment_id = forms.CharField(label="New payment id", max_length=200)
-    capture = forms.BooleanField(label="The extra amount is captured as well", required=False, initial=True)
+    payment_id = forms.CharField(label=gettext_lazy("New payment id"), max_length=200)
+    capture = forms.BooleanField(
+        label=gettext_lazy("The extra amount is captured as well"), required=False, initial=True
+    )
     form_token = forms.CharField(widget=forms.HiddenInput)
 
 
@@ -426,9 +485,9 @@ class CustomerForm(StaffForm):
     """The customer's details and addresses as staff edit them, with the reason for the change."""
 
     GROUPS = (
-        ("customer", "Customer", CUSTOMER_FIELDS),
-        ("shipping_address", "Shipping address", ADDRESS_FIELDS),
-        ("billing_address", "Billing address", ADDRESS_FIELDS),
+        ("customer", gettext_lazy("Customer"), CUSTOMER_FIELDS),
+        ("shipping_address", gettext_lazy("Shipping address"), ADDRESS_FIELDS),
+        ("billing_address", gettext_lazy("Billing address"), ADDRESS_FIELDS),
     )
 
     def __init__(self, *args, order: Order, **kwargs):
@@ -444,7 +503,7 @@ class CustomerForm(StaffForm):
                 label = FIELD_LABELS[name].capitalize()
                 self.fields[f"{group}-{name}"] = field(label=label, required=False, max_length=200)
         self.fields["reason"] = forms.CharField(
-            label="Reason for the change", max_length=300, widget=forms.TextInput(attrs={"size": 50})
+            label=gettext("Reason for the change"), max_length=300, widget=forms.TextInput(attrs={"size": 50})
         )
 
     def groups(self):

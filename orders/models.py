@@ -7,7 +7,7 @@ constraints below hold the ledger rules even if a service were wrong.
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,6 +17,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy
 
 from backoffice.models import Account, ApiClient
 
@@ -433,16 +434,18 @@ class PaymentOperation(ActorFields):
         """What it moved on each line, in line order. The selectors that list operations read
         these for all of them in one query, and `operation_record` sets those it wrote; an
         operation loaded otherwise reads its own here."""
-        rows = self.items.order_by("line__line_id").values_list("line__line_id", "amount")
-        return [ItemAmount(line_number, amount) for line_number, amount in rows]
+        rows = self.items.order_by("line__line_id").values_list("line__line_id", "amount", "payout")
+        return [ItemAmount(line_number, amount, payout) for line_number, amount, payout in rows]
 
 
 @dataclass(frozen=True, slots=True)
 class ItemAmount:
-    """An operation item as shown and answered: the line's number and the amount on it."""
+    """An operation item as shown and answered: the line's number and the amount on it, and
+    Dintero's `payout` of the item as sent (empty: none), which equality ignores."""
 
     line_number: int
     amount: int
+    payout: dict = field(default_factory=dict, compare=False)
 
 
 class OperationItem(models.Model):
@@ -499,22 +502,26 @@ class FinanceDay(models.Model):
 
 
 class EventKind(models.TextChoices):
-    DRAFT_COMPLETED = "draft_completed", "Order created"
-    ORDER_UPDATED = "order_updated", "Order updated by a draft"
-    AUTHORIZATION_RECORDED = "authorization_recorded", "Authorization recorded"
-    CAPTURE_RECORDED = "capture_recorded", "Capture recorded"
-    REFUND_RECORDED = "refund_recorded", "Refund recorded"
-    CANCELLATION_RECORDED = "cancellation_recorded", "Cancellation recorded"
-    OPERATION_FAILED = "operation_failed", "Failed operation recorded"
-    ORDER_CANCELLED = "order_cancelled", "Order cancelled"
-    NOTE_ADDED = "note_added", "Note"
-    DATA_FIXED = "data_fixed", "Data fixed in admin"
-    CUSTOMER_UPDATED = "customer_updated", "Customer details changed"
-    PROVIDER_CALL = "provider_call", "Payment provider call"
-    ORDER_CLOSED = "order_closed", "Order closed"
-    ORDER_OPENED = "order_opened", "Order opened"
-    ORDER_DETAILS_UPDATED = "order_details_updated", "Order details changed"
-    STATUS_REPORTED = "status_reported", "Order status event"
+    DRAFT_COMPLETED = "draft_completed", gettext_lazy("Order created")
+    ORDER_UPDATED = "order_updated", gettext_lazy("Order updated by a draft")
+    AUTHORIZATION_RECORDED = "authorization_recorded", gettext_lazy("Authorization recorded")
+    CAPTURE_RECORDED = "capture_recorded", gettext_lazy("Capture recorded")
+    REFUND_RECORDED = "refund_recorded", gettext_lazy("Refund recorded")
+    CANCELLATION_RECORDED = "cancellation_recorded", gettext_lazy("Cancellation recorded")
+    OPERATION_FAILED = "operation_failed", gettext_lazy("Failed operation recorded")
+    ORDER_CANCELLED = "order_cancelled", gettext_lazy("Order cancelled")
+    NOTE_ADDED = "note_added", gettext_lazy("Note")
+    DATA_FIXED = "data_fixed", gettext_lazy("Data fixed in admin")
+    CUSTOMER_UPDATED = "customer_updated", gettext_lazy("Customer details changed")
+    PROVIDER_CALL = "provider_call", gettext_lazy("Payment provider call")
+    ORDER_CLOSED = "order_closed", gettext_lazy("Order closed")
+    ORDER_OPENED = "order_opened", gettext_lazy("Order opened")
+    ORDER_DETAILS_UPDATED = "order_details_updated", gettext_lazy("Order details changed")
+    STATUS_REPORTED = "status_reported", gettext_lazy("Order status event")
+    # Written by customer_mail's worker: what was e-mailed to the customer, or why not.
+    CUSTOMER_EMAIL_SENT = "customer_email_sent", gettext_lazy("E-mail to the customer")
+    CUSTOMER_EMAIL_FAILED = "customer_email_failed", gettext_lazy("E-mail to the customer failed")
+    CUSTOMER_EMAIL_SKIPPED = "customer_email_skipped", gettext_lazy("No e-mail to the customer")
 
 
 class Event(ActorFields):

@@ -14,6 +14,7 @@ from babel.numbers import (
     get_group_symbol,
     list_currencies,
 )
+from django.utils.translation import gettext
 
 _KNOWN_CURRENCIES = frozenset(list_currencies())
 
@@ -66,15 +67,18 @@ def parse_amount(text: str, currency: str) -> int:
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", str(text)).replace("kr", "")
     match = _AMOUNT.match(cleaned)
     if not match:
-        raise ValueError(f"“{text}” is not an amount")
+        raise ValueError(gettext("“%(text)s” is not an amount") % {"text": text})
     digits = exponent(currency)
     frac = match["frac"] or ""
     if len(frac) > digits:
-        raise ValueError(f"{currency} has {digits} decimals; “{text}” has {len(frac)}")
+        raise ValueError(
+            gettext("%(currency)s has %(digits)s decimals; “%(text)s” has %(typed)s")
+            % {"currency": currency, "digits": digits, "text": text, "typed": len(frac)}
+        )
     try:
         value = Decimal(f"{match['int']}.{frac or '0'}").scaleb(digits)
     except InvalidOperation as exc:  # pragma: no cover - the regex already rules this out
-        raise ValueError(f"“{text}” is not an amount") from exc
+        raise ValueError(gettext("“%(text)s” is not an amount") % {"text": text}) from exc
     minor = int(value)
     return -minor if match["sign"] else minor
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 
 from orders.models import (
     DraftOrder,
@@ -30,10 +31,10 @@ from orders.services.replacement import AUTHORIZED, CAPTURED, REFUND_PURPOSE
 
 
 class Queue(models.TextChoices):
-    TO_CAPTURE = "to_capture", "To capture"
-    STALE_AUTHORIZATIONS = "stale_authorizations", "Authorizations getting old"
-    REPLACEMENTS_TO_SETTLE = "replacements_to_settle", "Replacements to settle"
-    REPLACEMENTS_FOR_FINANCE = "replacements_for_finance", "Replacements waiting for finance"
+    TO_CAPTURE = "to_capture", gettext_lazy("To capture")
+    STALE_AUTHORIZATIONS = "stale_authorizations", gettext_lazy("Authorizations getting old")
+    REPLACEMENTS_TO_SETTLE = "replacements_to_settle", gettext_lazy("Replacements to settle")
+    REPLACEMENTS_FOR_FINANCE = "replacements_for_finance", gettext_lazy("Replacements waiting for finance")
 
 
 def stale_after_days() -> int:
@@ -46,7 +47,9 @@ def queue_title(queue: Queue | str, *, days: int | None = None) -> str:
     queue = Queue(queue)
     if queue == Queue.STALE_AUTHORIZATIONS:
         days = stale_after_days() if days is None else days
-        return f"Authorizations older than {days} day{'' if days == 1 else 's'}"
+        return ngettext(
+            "Authorizations older than %(days)d day", "Authorizations older than %(days)d days", days
+        ) % {"days": days}
     return str(queue.label)
 
 

@@ -10,6 +10,7 @@ import uuid
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput
 from orders.models import FormToken
@@ -17,7 +18,10 @@ from orders.models import FormToken
 
 class FormAlreadySubmitted(Conflict):
     def __init__(self) -> None:
-        super().__init__("this form was already submitted: nothing was recorded twice", ErrorCode.CONFLICT)
+        # Staff pages only (the API has Idempotency-Key): said in the page's language.
+        super().__init__(
+            gettext("this form was already submitted: nothing was recorded twice"), ErrorCode.CONFLICT
+        )
 
 
 def form_token_new() -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from backoffice.actor import Actor
 from backoffice.errors import FieldError, InvalidInput
@@ -342,7 +343,7 @@ def replacement_settlement(*, order: Order, draft: DraftOrder) -> Settlement:
         steps.append(
             SettlementStep(
                 key="swap",
-                title=f"Swap the lines under {payment_id}",
+                title=gettext("Swap the lines under %(payment_id)s") % {"payment_id": payment_id},
                 permission="orders.record_operation",
                 operations=operations,
                 done=swap_done,
@@ -352,7 +353,7 @@ def replacement_settlement(*, order: Order, draft: DraftOrder) -> Settlement:
             steps.append(
                 SettlementStep(
                     key="refund",
-                    title="Refund the price difference",
+                    title=gettext("Refund the price difference"),
                     permission="orders.record_refund",
                     operations=[(OperationKind.REFUND, _items([(refund_line, refund_line.gross_amount)]))],
                     done=refund_line.refunded_amount == refund_line.gross_amount,
@@ -364,7 +365,7 @@ def replacement_settlement(*, order: Order, draft: DraftOrder) -> Settlement:
             steps.append(
                 SettlementStep(
                     key="extra",
-                    title="Authorize the extra amount under a new payment id",
+                    title=gettext("Authorize the extra amount under a new payment id"),
                     permission="orders.record_operation",
                     operations=[(OperationKind.AUTHORIZATION, _items(extra))],
                     done=extra_done,

@@ -7,7 +7,9 @@ from django import template
 from django.conf import settings
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
+from orders.forms import status_label
 from orders.models import OrderLine, PaymentOperation
 from orders.money import format_money
 from orders.selectors import reversed_by
@@ -43,8 +45,8 @@ def money(amount, currency: str) -> str:
 
 @register.filter
 def label(value) -> str:
-    """`PARTIALLY_CAPTURED` -> `Partially captured`."""
-    return str(value or "").replace("_", " ").capitalize()
+    """`PARTIALLY_CAPTURED` -> `Partially captured` (`Delvis trukket` in Norwegian)."""
+    return status_label(str(value or ""))
 
 
 @register.filter
@@ -100,10 +102,14 @@ _LINE_ROW = (
     '<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>'
     '<td class="num">{}</td></tr>'
 )
-_REFUND_LINE = mark_safe(
-    '<br><span class="badge badge--warning">Refund line</span> '
-    '<span class="muted small">money going back to the customer</span>'
-)
+
+
+def _refund_line() -> SafeString:
+    return format_html(
+        '<br><span class="badge badge--warning">{}</span> <span class="muted small">{}</span>',
+        _("Refund line"),
+        _("money going back to the customer"),
+    )
 
 
 def _percent(value: Decimal) -> str:
@@ -112,7 +118,7 @@ def _percent(value: Decimal) -> str:
 
 
 def _line_link(line: OrderLine) -> SafeString:
-    return format_html('<a href="#line-{}">line {}</a>', line.line_id, line.line_id)
+    return format_html('<a href="#line-{}">{}</a>', line.line_id, _("line %(line)s") % {"line": line.line_id})
 
 
 def _line_item(line: OrderLine) -> SafeString:
@@ -121,18 +127,21 @@ def _line_item(line: OrderLine) -> SafeString:
     if line.item_id:
         parts.append(format_html(' <span class="muted small mono">{}</span>', line.item_id))
     if line.is_refund_line:
-        parts.append(_REFUND_LINE)
+        parts.append(_refund_line())
     if line.related_line is not None:
         reason = format_html(" · {}", line.reversed_reason) if line.reversed_reason else ""
         parts.append(
             format_html(
-                '<br><span class="relation">Reverses {}{}</span>', _line_link(line.related_line), reason
+                '<br><span class="relation">{}{}</span>',
+                format_html(_("Reverses {line}"), line=_line_link(line.related_line)),
+                reason,
             )
         )
     reversals = reversed_by(line)
     if reversals:
         links = format_html_join(", ", "{}", ((_line_link(r),) for r in reversals))
-        parts.append(format_html('<br><span class="relation">Reversed by {}</span>', links))
+        reversed_by_text = format_html(_("Reversed by {lines}"), lines=links)
+        parts.append(format_html('<br><span class="relation">{}</span>', reversed_by_text))
     return mark_safe("".join(parts))  # each part is format_html's
 
 

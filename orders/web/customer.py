@@ -3,6 +3,7 @@ customer's details and addresses with a reason."""
 
 from django.contrib import messages
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from backoffice.access import staff_page
@@ -35,7 +36,7 @@ def customer_edit(request: StaffRequest, account: Account, order_id: str) -> Htt
                 for error in exc.errors:
                     form.add_error(error.field if error.field in form.fields else None, error.for_staff)
             else:
-                messages.success(request, "Customer details saved.")
+                messages.success(request, _("Customer details saved."))
                 return done(request, order_url(order))
         status = UNPROCESSABLE
     context = {"order": order, "form": form}

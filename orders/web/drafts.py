@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backoffice.access import staff_page
@@ -175,8 +176,10 @@ def draft_complete_page(request: StaffRequest, account: Account, draft_id: str) 
         draft.refresh_from_db()
         context = {**_draft_context(draft), "complete_errors": [exc.for_staff]}
         return page_or_partial(request, "orders/draft_detail.html", "editor", context, UNPROCESSABLE)
-    verb = "updated" if draft.target_order_id else "created"
-    messages.success(request, f"Order {order.order_id} {verb}.")
+    if draft.target_order_id:
+        messages.success(request, _("Order %(order_id)s updated.") % {"order_id": order.order_id})
+    else:
+        messages.success(request, _("Order %(order_id)s created.") % {"order_id": order.order_id})
     return done(request, order_url(order))
 
 
@@ -185,7 +188,7 @@ def draft_complete_page(request: StaffRequest, account: Account, draft_id: str) 
 def draft_discard(request: StaffRequest, account: Account, draft_id: str) -> HttpResponse:
     draft = _open_draft(account, draft_id)
     draft_delete(draft=draft, actor=staff_actor(request))
-    messages.success(request, "Draft discarded.")
+    messages.success(request, _("Draft discarded."))
     return done(request, reverse("order-list", args=[account.aid]))
 
 
@@ -198,5 +201,5 @@ def vat_preview(request: StaffRequest, account: Account) -> HttpResponse:
     form = LineItemForm(request.GET, currency=currency if currency.isalpha() else "NOK", prefix=prefix)
     form.is_valid()
     vat = form.vat_amount
-    text = f"contains {format_money(vat, form.currency)} VAT" if vat is not None else ""
+    text = _("contains %(vat)s VAT") % {"vat": format_money(vat, form.currency)} if vat is not None else ""
     return render(request, "orders/includes/vat.html", {"text": text, "prefix": prefix})

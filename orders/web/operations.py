@@ -4,13 +4,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from backoffice.access import staff_page
 from backoffice.errors import DomainError
 from backoffice.models import Account
 from backoffice.pages import UNPROCESSABLE, SignedInRequest, StaffRequest, done, page_or_partial
-from orders.forms import CancelForm, OperationForm
+from orders.forms import CancelForm, OperationForm, status_label
 from orders.holds import Hold, held_by_line, order_holds
 from orders.models import OperationKind, Order, PaymentOperation
 from orders.money import format_money
@@ -20,10 +22,17 @@ from orders.web.common import order_or_404, order_url, staff_actor
 
 # URL word -> (operation kind, permission, button label)
 OPERATIONS = {
-    "authorize": (OperationKind.AUTHORIZATION, "orders.record_operation", "Authorize"),
-    "capture": (OperationKind.CAPTURE, "orders.record_operation", "Capture"),
-    "refund": (OperationKind.REFUND, "orders.record_refund", "Refund"),
-    "cancellation": (OperationKind.CANCELLATION, "orders.record_operation", "Cancel amounts"),
+    "authorize": (OperationKind.AUTHORIZATION, "orders.record_operation", gettext_lazy("Authorize")),
+    "capture": (OperationKind.CAPTURE, "orders.record_operation", gettext_lazy("Capture")),
+    "refund": (OperationKind.REFUND, "orders.record_refund", gettext_lazy("Refund")),
+    "cancellation": (OperationKind.CANCELLATION, "orders.record_operation", gettext_lazy("Cancel amounts")),
+}
+# What is done to the items, as the form's sentences say it ("items to capture", "left to capture").
+VERBS = {
+    OperationKind.AUTHORIZATION: pgettext_lazy("items to …", "authorize"),
+    OperationKind.CAPTURE: pgettext_lazy("items to …", "capture"),
+    OperationKind.REFUND: pgettext_lazy("items to …", "refund"),
+    OperationKind.CANCELLATION: pgettext_lazy("items to …", "cancel"),
 }
 
 
@@ -83,7 +92,10 @@ def _operation_record_page(
                 form.add_service_error(exc)
             else:
                 money = format_money(operation.amount, order.currency)
-                messages.success(request, f"{kind.capitalize()} of {money} recorded.")
+                messages.success(
+                    request,
+                    _("%(what)s of %(amount)s recorded.") % {"what": status_label(kind), "amount": money},
+                )
                 return done(request, order_url(order))
         status = UNPROCESSABLE
     else:
@@ -102,7 +114,15 @@ def _operation_record_page(
 def _context(
     order: Order, form: OperationForm, kind: OperationKind, action: str, label: str, holds: list[Hold]
 ) -> dict[str, object]:
-    return {"order": order, "form": form, "kind": kind, "action": action, "label": label, "holds": holds}
+    return {
+        "order": order,
+        "form": form,
+        "kind": kind,
+        "verb": VERBS[kind],
+        "action": action,
+        "label": label,
+        "holds": holds,
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,7 +138,7 @@ def order_cancel_page(request: StaffRequest, account: Account, order_id: str) ->
             except DomainError as exc:
                 form.add_error(None, exc.for_staff)
             else:
-                messages.success(request, f"Order {order.order_id} cancelled.")
+                messages.success(request, _("Order %(order_id)s cancelled.") % {"order_id": order.order_id})
                 return done(request, order_url(order))
         status = UNPROCESSABLE
     return page_or_partial(

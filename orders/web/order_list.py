@@ -5,6 +5,7 @@ from django.core import signing
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from backoffice.access import staff_page
@@ -89,11 +90,11 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
         "is_later_page": bool(request.GET.get("cursor")),
         "open_drafts": drafts,
         "columns": [
-            ("order_id", "Order"),
-            ("created", "Created"),
-            (None, "Customer"),
-            ("gross", "Total"),
-            ("payment_status", "Payment"),
+            ("order_id", _("Order")),
+            ("created", _("Created")),
+            (None, _("Customer")),
+            ("gross", _("Total")),
+            ("payment_status", _("Payment")),
         ],
     }
     return page_or_partial(request, "orders/order_list.html", "results", context)

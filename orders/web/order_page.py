@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import staff_page
@@ -51,8 +52,8 @@ def _order_context(request: StaffRequest, order: Order) -> dict:
         "can": _order_actions(request, order, lines, holds),
         "customer": customer_summary(order),
         "addresses": [
-            ("Shipping address", order.shipping_address),
-            ("Billing address", order.billing_address),
+            (_("Shipping address"), order.shipping_address),
+            (_("Billing address"), order.billing_address),
         ],
         "payment_ids": sorted({op.payment_id for op in operations if op.payment_id}),
     }
@@ -107,7 +108,7 @@ def note_create(request: StaffRequest, account: Account, order_id: str) -> HttpR
             form.add_error("text", exc.for_staff)
         else:
             if not request.htmx:
-                messages.success(request, "Note added.")
+                messages.success(request, _("Note added."))
                 return redirect(order_url(order))
             context = _order_context(request, order)
             return render(request, "orders/order_detail.html#timeline", context)

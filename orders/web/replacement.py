@@ -6,13 +6,14 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from backoffice.access import staff_page
 from backoffice.errors import DomainError
 from backoffice.models import Account
 from backoffice.pages import UNPROCESSABLE, StaffRequest, done
-from orders.forms import ExtraAuthorizationForm, ReplaceForm, ReplacementLineForm, SettleForm
+from orders.forms import ExtraAuthorizationForm, ReplaceForm, ReplacementLineForm, SettleForm, status_label
 from orders.models import DraftOrder, Order
 from orders.services.form_tokens import FormAlreadySubmitted, form_token_consume, form_token_new
 from orders.services.replacement import (
@@ -85,7 +86,11 @@ def replace_page(request: StaffRequest, account: Account, order_id: str) -> Http
         except DomainError as exc:
             form.add_error(None, exc.for_staff)
         else:
-            messages.success(request, f"Order {order.order_id} updated: the replacement lines are on it.")
+            messages.success(
+                request,
+                _("Order %(order_id)s updated: the replacement lines are on it.")
+                % {"order_id": order.order_id},
+            )
             return done(request, reverse("replacement-detail", args=[account.aid, order.order_id, draft.pk]))
     context = {"order": order, "form": form, "rows": rows, "quote": quote}
     return render(request, "orders/replace.html", context, status=UNPROCESSABLE)
@@ -169,8 +174,10 @@ def replacement_settle_step(
             if not exc.errors:
                 form.add_error(None, exc.for_staff)
         else:
-            kinds = ", ".join(op.kind for op in recorded)
-            messages.success(request, f"{plan.title}: recorded {kinds}.")
+            kinds = ", ".join(status_label(op.kind).lower() for op in recorded)
+            messages.success(
+                request, _("%(step)s: recorded %(kinds)s.") % {"step": plan.title, "kinds": kinds}
+            )
             return done(request, url)
     order = order_or_404(account, order_id)
     context = {
