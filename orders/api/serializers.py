@@ -1,12 +1,13 @@
 """What the Orders API answers. The request bodies it validates are in `orders.api.inputs`."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from orders.ledger import DinteroPaymentStatus, PaymentStatus, dintero_payment_status
-from orders.models import DraftOrder, Event, Order, OrderLine, PaymentOperation
+from orders.models import DraftOrder, Event, EventKind, Order, OrderLine, PaymentOperation
 from orders.selectors import reversed_by
+from orders.services.status import STATUS_EVENT_STATES, events_state
 
 from .vocabulary import DRAFT_STATUS, ORDER_STATUS, DinteroDraftStatus, DinteroOrderStatus
 
@@ -133,7 +134,29 @@ class OrderSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "created_by",
+            "cancelled_at",
+            "cancelled_by",
+            "cancelled_reason",
+            "closed_at",
+            "closed_by",
         ]
+
+    # Dintero's Order answers these only once they are set
+    # (https://docs.dintero.com/api-reference/draft/complete-a-draft-order).
+    OMITTED_WHEN_UNSET = ("cancelled_at", "cancelled_by", "cancelled_reason", "closed_at", "closed_by")
+
+    def to_representation(self, instance: Order) -> dict:
+        data = super().to_representation(instance)
+        for name in self.OMITTED_WHEN_UNSET:
+            if data.get(name) in (None, ""):
+                data.pop(name, None)
+        # `include_events` (Dintero's changelog, 2019-07-01, https://docs.dintero.com/orders-api.html):
+        # the order's events and their combined state.
+        if self.context.get("include_events"):
+            events = order_events(instance)
+            data["events"] = EventSerializer(events, many=True, context={"versions": versions(events)}).data
+            data["events_state"] = events_state(events)
+        return data
 
 
 class DraftSerializer(serializers.ModelSerializer):
@@ -201,9 +224,71 @@ class OperationSerializer(serializers.ModelSerializer):
         return data
 
 
-class EventSerializer(serializers.ModelSerializer):
-    type = serializers.CharField(source="kind")
+class EventRequestSerializer(serializers.Serializer):
+    path = serializers.CharField()
+    method = serializers.CharField()
+    body = serializers.CharField(help_text="the request's body as sent (JSON text)")
 
-    class Meta:
-        model = Event
-        fields = ["id", "type", "summary", "data", "created_at", "created_by"]
+
+def order_events(order: Order) -> list[Event]:
+    """The order's events in their order: prefetched with the order (`include_events` on a
+    list) or read now."""
+    cached = getattr(order, "_prefetched_objects_cache", {}).get("events")
+    events = list(cached) if cached is not None else list(order.events.order_by("created_at", "id"))
+    return sorted(events, key=lambda e: (e.created_at, e.pk))
+
+
+def versions(events: list[Event]) -> dict[int, int]:
+    """Each event's `version`: the order's version when the request was made, counted as the
+    changes the order had had then, the event's own included (1 for the first)."""
+    return {event.pk: n for n, event in enumerate(events, start=1)}
+
+
+@extend_schema_serializer(component_name="OrderEvent")
+class EventSerializer(serializers.Serializer):
+    """An order event as Dintero models one
+    (https://docs.dintero.com/api-reference/orderlist/order-events-collection): an api-event
+    (`request`, `draft_id` when a draft made the change) or a service-event, an order status
+    event (`state`, `service`, `service_status`, `description`, `metadata`:
+    https://docs.dintero.com/api-reference/orderevents/create-an-order-event). `type`, `summary`
+    and `data` are ours: what happened, in words and as stored."""
+
+    id = serializers.UUIDField(source="uuid")
+    event_type = serializers.ChoiceField(choices=["api-event", "service-event"])
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField()
+    version = serializers.IntegerField()
+    request = EventRequestSerializer(required=False)
+    draft_id = serializers.CharField(required=False)
+    state = serializers.ChoiceField(choices=list(STATUS_EVENT_STATES), required=False)
+    service = serializers.CharField(required=False)
+    service_status = serializers.CharField(required=False)
+    description = serializers.CharField(required=False)
+    metadata = serializers.DictField(required=False)
+    type = serializers.CharField(source="kind")
+    summary = serializers.CharField()
+    data = serializers.DictField()
+
+    def to_representation(self, instance: Event) -> dict:
+        versions_known = self.context.get("versions") or {}
+        version = versions_known.get(instance.pk)
+        if version is None:
+            version = Event.objects.filter(order_id=instance.order_id, pk__lte=instance.pk).count()
+        reported = instance.kind == EventKind.STATUS_REPORTED
+        body: dict = {
+            "id": str(instance.uuid),
+            "event_type": "service-event" if reported else "api-event",
+            "created_at": serializers.DateTimeField().to_representation(instance.created_at),
+            "created_by": instance.created_by,
+            "version": version,
+        }
+        if instance.request:
+            body["request"] = instance.request
+        if instance.data.get("draft_id"):
+            body["draft_id"] = str(instance.data["draft_id"])
+        if reported:
+            for name in ("state", "service", "service_status", "description", "metadata"):
+                if instance.data.get(name) not in (None, ""):
+                    body[name] = instance.data[name]
+        body |= {"type": instance.kind, "summary": instance.summary, "data": instance.data}
+        return body

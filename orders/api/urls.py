@@ -12,7 +12,11 @@ urlpatterns = [
     path("orders", views.OrderListView.as_view()),
     path("orders/<str:order_id>", views.OrderDetailView.as_view()),
     path("orders/<str:order_id>/cancel", views.OrderCancelView.as_view()),
+    path("orders/<str:order_id>/open", views.OrderOpenView.as_view()),
+    path("orders/<str:order_id>/close", views.OrderCloseView.as_view()),
     path("orders/<str:order_id>/events", views.OrderEventsView.as_view()),
+    path("stores/<str:store_id>/orders", views.StoreOrderListView.as_view()),
+    path("stores/<str:store_id>/orders/<str:order_id>", views.StoreOrderDetailView.as_view()),
 ]
 
 for key in views.OPERATION_PATHS:

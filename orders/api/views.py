@@ -1,7 +1,10 @@
 """The Orders API (`/v1/accounts/{aid}/shopping/`): thin views over the orders services."""
 
+import json
+from contextlib import contextmanager
 from typing import cast
 
+from django.db.models.fields.json import KT
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -13,9 +16,10 @@ from backoffice.actor import Actor
 from backoffice.api.authentication import api_client
 from backoffice.api.errors import error_responses, validated
 from backoffice.api.views import AccountAPIView
+from backoffice.errors import NotFound
 from backoffice.models import Account
 from orders import selectors
-from orders.inputs import DraftItem
+from orders.inputs import DraftItem, DraftOptions
 from orders.models import OperationKind
 from orders.services.drafts import (
     draft_complete,
@@ -26,13 +30,72 @@ from orders.services.drafts import (
     draft_item_update,
     draft_replace,
 )
+from orders.services.events import api_request
 from orders.services.operations import operation_record, order_cancel
+from orders.services.status import (
+    events_state,
+    order_close,
+    order_create,
+    order_details_update,
+    order_open,
+    status_event_add,
+)
 
 from .filters import CheckedCursorPagination, DraftFilter, OrderFilter
-from .inputs import DraftInputSerializer, DraftItemInputSerializer, OperationInputSerializer
-from .serializers import DraftSerializer, EventSerializer, OperationSerializer, OrderSerializer
+from .inputs import (
+    DraftInputSerializer,
+    DraftItemInputSerializer,
+    DraftOrderBodySerializer,
+    OperationInputSerializer,
+)
+from .serializers import (
+    DraftSerializer,
+    EventSerializer,
+    OperationSerializer,
+    OrderSerializer,
+    order_events,
+    versions,
+)
+from .status_inputs import CancelInputSerializer, OrderUpdateInputSerializer, StatusEventInputSerializer
 
 ERRORS = error_responses()
+REQUEST_BODY_LIMIT = 10_000
+
+
+@contextmanager
+def _request_recorded(request: Request):
+    """The request, as Dintero's events show it (`request {path, method, body}`,
+    https://docs.dintero.com/api-reference/orderlist/order-events-collection), for every event
+    the write makes; the body as the JSON it was, cut at `REQUEST_BODY_LIMIT` characters."""
+    # A body DRF cannot parse raises its 400 here, before anything is written.
+    body = json.dumps(request.data, separators=(",", ":"), ensure_ascii=False, default=str)
+    token = api_request.set(
+        {"path": request.path, "method": request.method or "", "body": body[:REQUEST_BODY_LIMIT]}
+    )
+    try:
+        yield
+    finally:
+        api_request.reset(token)
+
+
+class ShoppingAPIView(AccountAPIView):
+    """An endpoint of the Shopping API: its writes record their request on the events they make."""
+
+    def write(self, request: Request, action) -> Response:
+        with _request_recorded(request):
+            return super().write(request, action)
+
+
+INCLUDE_EVENTS = OpenApiParameter(
+    "include_events",
+    OpenApiTypes.BOOL,
+    description="answer the order's `events` and their combined `events_state` too",
+)
+
+
+def _include_events(request: Request) -> bool:
+    """`include_events` (Dintero's changelog, 2019-07-01): true, 1 or yes; anything else, no."""
+    return request.query_params.get("include_events", "").lower() in ("true", "1", "yes")
 
 
 def _list_parameters(filterset) -> list[OpenApiParameter]:
@@ -89,11 +152,11 @@ def _item_input(data, line_id: int | None = None) -> DraftItem:
     return validated(DraftItemInputSerializer(data=data), prefix="item")
 
 
-def _order_response(order, code=status.HTTP_200_OK) -> Response:
-    return Response(OrderSerializer(order).data, status=code)
+def _order_response(order, code=status.HTTP_200_OK, *, include_events: bool = False) -> Response:
+    return Response(OrderSerializer(order, context={"include_events": include_events}).data, status=code)
 
 
-class DraftListView(AccountAPIView):
+class DraftListView(ShoppingAPIView):
     filter_backends = [DjangoFilterBackend]
     filterset_class = DraftFilter
 
@@ -144,7 +207,7 @@ class OrderMixin:
         return selectors.order_ref(account=self.account, order_id=order_id)
 
 
-class DraftDetailView(DraftMixin, AccountAPIView):
+class DraftDetailView(DraftMixin, ShoppingAPIView):
     @extend_schema(responses={200: DraftSerializer, **ERRORS})
     def get(self, request: Request, aid: str, draft_id: str) -> Response:
         return Response(DraftSerializer(self._draft(draft_id)).data)
@@ -167,7 +230,7 @@ class DraftDetailView(DraftMixin, AccountAPIView):
         return self.write(request, delete)
 
 
-class DraftCompleteView(DraftMixin, AccountAPIView):
+class DraftCompleteView(DraftMixin, ShoppingAPIView):
     @extend_schema(
         request=None,
         responses={
@@ -184,7 +247,7 @@ class DraftCompleteView(DraftMixin, AccountAPIView):
         return self.write(request, complete)
 
 
-class DraftItemsView(DraftMixin, AccountAPIView):
+class DraftItemsView(DraftMixin, ShoppingAPIView):
     @extend_schema(request=DraftItemInputSerializer, responses={201: DraftSerializer, **ERRORS})
     def post(self, request: Request, aid: str, draft_id: str) -> Response:
         def add():
@@ -195,7 +258,7 @@ class DraftItemsView(DraftMixin, AccountAPIView):
         return self.write(request, add)
 
 
-class DraftItemDetailView(DraftMixin, AccountAPIView):
+class DraftItemDetailView(DraftMixin, ShoppingAPIView):
     @extend_schema(request=DraftItemInputSerializer, responses={200: DraftSerializer, **ERRORS})
     def put(self, request: Request, aid: str, draft_id: str, line_id: int) -> Response:
         def update():
@@ -215,16 +278,13 @@ class DraftItemDetailView(DraftMixin, AccountAPIView):
         return self.write(request, delete)
 
 
-class OrderListView(AccountAPIView):
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = OrderFilter
-
-    @extend_schema(
-        operation_id="orders_list",
-        parameters=_list_parameters(OrderFilter),
+def _order_list_schema(name: str, operation_id: str, extra: list[OpenApiParameter] | None = None):
+    return extend_schema(
+        operation_id=operation_id,
+        parameters=[*_list_parameters(OrderFilter), INCLUDE_EVENTS, *(extra or [])],
         responses={
             200: inline_serializer(
-                "OrderList",
+                name,
                 {
                     "orders": OrderSerializer(many=True),
                     "next": serializers.CharField(allow_null=True),
@@ -234,43 +294,201 @@ class OrderListView(AccountAPIView):
             **ERRORS,
         },
     )
+
+
+def _orders_page(view: ShoppingAPIView, request: Request, queryset) -> Response:
+    queryset = DjangoFilterBackend().filter_queryset(request, queryset, view)
+    include = _include_events(request)
+    if include:
+        queryset = queryset.prefetch_related("events")
+    paginator = EnvelopeCursorPagination()
+    paginator.key = "orders"
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    data = OrderSerializer(page, many=True, context={"include_events": include}).data
+    return paginator.get_paginated_response(data)
+
+
+class OrderListView(ShoppingAPIView):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderFilter
+
+    @_order_list_schema("OrderList", "orders_list")
     def get(self, request: Request, aid: str) -> Response:
-        queryset = DjangoFilterBackend().filter_queryset(
-            request, selectors.order_list(account=self.account).select_related("account"), self
-        )
-        return _paginate(self, request, queryset, OrderSerializer, "orders")
+        orders = selectors.order_list(account=self.account).select_related("account")
+        return _orders_page(self, request, orders)
+
+    @extend_schema(
+        operation_id="orders_create",
+        request=DraftOrderBodySerializer,
+        responses={201: OrderSerializer, **ERRORS},
+        description="An order without a draft (Dintero's changelog, 2020-05-01): the body is a "
+        "draft's `order`; completing it follows every rule of completing a draft.",
+    )
+    def post(self, request: Request, aid: str) -> Response:
+        def create():
+            document = validated(DraftOrderBodySerializer(data=request.data))
+            order = order_create(
+                account=self.account, document=document, options=DraftOptions(), actor=_actor(request)
+            )
+            return _order_response(self._order(order.order_id), status.HTTP_201_CREATED)
+
+        return self.write(request, create)
+
+    def _order(self, order_id: str):
+        return selectors.order_get(account=self.account, order_id=order_id)
 
 
-class OrderDetailView(OrderMixin, AccountAPIView):
-    @extend_schema(responses={200: OrderSerializer, **ERRORS})
+class OrderDetailView(OrderMixin, ShoppingAPIView):
+    @extend_schema(parameters=[INCLUDE_EVENTS], responses={200: OrderSerializer, **ERRORS})
     def get(self, request: Request, aid: str, order_id: str) -> Response:
-        return _order_response(self._order(order_id))
+        return _order_response(self._order(order_id), include_events=_include_events(request))
+
+    @extend_schema(
+        operation_id="orders_update",
+        request=OrderUpdateInputSerializer,
+        responses={200: OrderSerializer, **ERRORS},
+    )
+    def put(self, request: Request, aid: str, order_id: str) -> Response:
+        """The order's customer, addresses, store, references and metadata; never money or
+        lines, which change by an update draft."""
+
+        def update():
+            order = self._order_ref(order_id)
+            changes = validated(OrderUpdateInputSerializer(data=request.data, context={"store": order.store}))
+            order_details_update(order=order, changes=changes, actor=_actor(request))
+            return _order_response(self._order(order_id))
+
+        return self.write(request, update)
 
 
-class OrderCancelView(OrderMixin, AccountAPIView):
-    @extend_schema(request=None, responses={200: OrderSerializer, **ERRORS})
+class OrderStatusView(OrderMixin, ShoppingAPIView):
+    def _close(self, request: Request, order_id: str) -> Response:
+        def close():
+            order_close(order=self._order_ref(order_id), actor=_actor(request))
+            return _order_response(self._order(order_id))
+
+        return self.write(request, close)
+
+
+class OrderOpenView(OrderStatusView):
+    """`POST …/orders/{order_id}/open` opens a closed order
+    (https://docs.dintero.com/api-reference/orderstatus/open-order); `DELETE` on the same path
+    closes an open one, as Dintero's order status endpoints pair them."""
+
+    @extend_schema(operation_id="orders_open", request=None, responses={200: OrderSerializer, **ERRORS})
+    def post(self, request: Request, aid: str, order_id: str) -> Response:
+        def open_():
+            order_open(order=self._order_ref(order_id), actor=_actor(request))
+            return _order_response(self._order(order_id))
+
+        return self.write(request, open_)
+
+    @extend_schema(operation_id="orders_close", request=None, responses={200: OrderSerializer, **ERRORS})
+    def delete(self, request: Request, aid: str, order_id: str) -> Response:
+        return self._close(request, order_id)
+
+
+class OrderCloseView(OrderStatusView):
+    """`POST …/orders/{order_id}/close`: the same as `DELETE …/open`, under a verb of its own."""
+
+    @extend_schema(operation_id="orders_close_post", request=None, responses={200: OrderSerializer, **ERRORS})
+    def post(self, request: Request, aid: str, order_id: str) -> Response:
+        return self._close(request, order_id)
+
+
+class OrderCancelView(OrderMixin, ShoppingAPIView):
+    @extend_schema(request=CancelInputSerializer, responses={200: OrderSerializer, **ERRORS})
     def post(self, request: Request, aid: str, order_id: str) -> Response:
         def cancel():
-            reason = request.data.get("reason", "") if isinstance(request.data, dict) else ""
-            order_cancel(order=self._order_ref(order_id), actor=_actor(request), reason=str(reason))
+            # No body (or an empty one): no reason given.
+            body = {} if request.data in (None, "", b"") else request.data
+            reason = validated(CancelInputSerializer(data=body))
+            order_cancel(order=self._order_ref(order_id), actor=_actor(request), reason=reason)
             return _order_response(self._order(order_id))
 
         return self.write(request, cancel)
 
 
-class OrderEventsView(OrderMixin, AccountAPIView):
+class OrderEventsView(OrderMixin, ShoppingAPIView):
     @extend_schema(
         responses={
-            200: inline_serializer("EventList", {"events": EventSerializer(many=True)}),
+            200: inline_serializer(
+                "EventList",
+                {
+                    "events": EventSerializer(many=True),
+                    "state": serializers.ChoiceField(choices=["failure", "pending", "success"]),
+                },
+            ),
             **ERRORS,
         }
     )
     def get(self, request: Request, aid: str, order_id: str) -> Response:
-        events = selectors.event_list(order=self._order_ref(order_id))
-        return Response({"events": EventSerializer(events, many=True).data})
+        """The order's events and their combined `state`
+        (https://docs.dintero.com/api-reference/orderlist/order-events-collection)."""
+        events = order_events(self._order_ref(order_id))
+        return Response(
+            {
+                "events": EventSerializer(events, many=True, context={"versions": versions(events)}).data,
+                "state": events_state(events),
+            }
+        )
+
+    @extend_schema(
+        operation_id="orders_events_create",
+        request=StatusEventInputSerializer,
+        responses={201: EventSerializer, **ERRORS},
+    )
+    def post(self, request: Request, aid: str, order_id: str) -> Response:
+        """An order status event: what a service reports on the order
+        (https://docs.dintero.com/api-reference/orderevents/create-an-order-event)."""
+
+        def add():
+            data = validated(StatusEventInputSerializer(data=request.data))
+            event = status_event_add(order=self._order_ref(order_id), **data, actor=_actor(request))
+            return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+        return self.write(request, add)
 
 
-class OperationListView(OrderMixin, AccountAPIView):
+STORE_ID = OpenApiParameter(
+    "store_id", OpenApiTypes.STR, OpenApiParameter.PATH, description="the order's `store.id`"
+)
+
+
+def _store_orders(account: Account, store_id: str):
+    """The account's orders whose `store.id` is `store_id`, as text (index
+    `order_account_store`)."""
+    orders = selectors.order_list(account=account).alias(store_key=KT("store__id"))
+    return orders.filter(store_key=store_id)
+
+
+class StoreOrderListView(ShoppingAPIView):
+    """A store's orders: those whose `store.id` is `store_id` (Dintero's store orders,
+    https://docs.dintero.com/api-reference/storeorder/get-order), filtered and paged as all
+    orders are."""
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrderFilter
+
+    @_order_list_schema("StoreOrderList", "stores_orders_list", [STORE_ID])
+    def get(self, request: Request, aid: str, store_id: str) -> Response:
+        return _orders_page(self, request, _store_orders(self.account, store_id))
+
+
+class StoreOrderDetailView(ShoppingAPIView):
+    @extend_schema(
+        operation_id="stores_orders_retrieve",
+        parameters=[STORE_ID, INCLUDE_EVENTS],
+        responses={200: OrderSerializer, **ERRORS},
+    )
+    def get(self, request: Request, aid: str, store_id: str, order_id: str) -> Response:
+        order = _store_orders(self.account, store_id).filter(order_id=order_id).first()
+        if order is None:
+            raise NotFound(f"store {store_id} has no order {order_id}")
+        return _order_response(order, include_events=_include_events(request))
+
+
+class OperationListView(OrderMixin, ShoppingAPIView):
     """`authorizations`, `captures`, `refunds` and `cancellations` of an order."""
 
     kind: OperationKind
@@ -294,7 +512,7 @@ class OperationListView(OrderMixin, AccountAPIView):
         return self.write(request, record)
 
 
-class OperationDetailView(OrderMixin, AccountAPIView):
+class OperationDetailView(OrderMixin, ShoppingAPIView):
     kind: OperationKind
 
     def get(self, request: Request, aid: str, order_id: str, operation_id: str) -> Response:

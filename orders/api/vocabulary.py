@@ -14,7 +14,6 @@ from orders.models import DraftStatus, OrderStatus
 
 class DinteroOrderStatus(models.TextChoices):
     OPEN = "open"
-    # Dintero closes an order; we have no closed state yet, so the filter finds none.
     CLOSED = "closed"
     CANCELLED = "cancelled"
 
@@ -28,6 +27,7 @@ class DinteroDraftStatus(models.TextChoices):
 
 ORDER_STATUS = {
     OrderStatus.ACTIVE: DinteroOrderStatus.OPEN,
+    OrderStatus.CLOSED: DinteroOrderStatus.CLOSED,
     OrderStatus.CANCELLED: DinteroOrderStatus.CANCELLED,
 }
 DRAFT_STATUS = {

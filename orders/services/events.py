@@ -1,3 +1,4 @@
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -32,6 +33,10 @@ class EventSink(Protocol):
 
 _sinks: list[EventSink] = []
 
+# The API request being served, as Dintero's events show it (`{path, method, body}`): set by the
+# API views around their write (orders.api.views), stored on every event that write makes.
+api_request: ContextVar[dict[str, str] | None] = ContextVar("api_request", default=None)
+
 
 def event_sink_register(sink: EventSink) -> None:
     if not any(type(s) is type(sink) for s in _sinks):
@@ -43,7 +48,12 @@ def event_write(
 ) -> Event:
     """Append one event to the order's timeline. Call it inside the transaction of the change."""
     event = Event.objects.create(
-        order=order, kind=kind, summary=summary[:500], data=data or {}, **actor.fields()
+        order=order,
+        kind=kind,
+        summary=summary[:500],
+        data=data or {},
+        request=api_request.get() or {},
+        **actor.fields(),
     )
     for sink in _sinks:
         sink.event_written(event)

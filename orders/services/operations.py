@@ -38,6 +38,7 @@ from orders.timeline import operation_summary, order_cancelled_summary
 
 from .events import event_write
 from .finance_rollup import finance_days_add
+from .status import order_closed_check
 from .totals import order_totals_add, order_totals_refresh
 
 _LEDGER_FIELD = {
@@ -240,6 +241,9 @@ def operation_record(
                 f"order {order.order_id} is cancelled: no {kind} can be recorded",
                 ErrorCode.ORDER_CANCELLED,
             )
+        # A closed order takes nothing new; what is left may still be refunded or cancelled.
+        if kind in (OperationKind.AUTHORIZATION, OperationKind.CAPTURE):
+            order_closed_check(order, f"new {kind}")
         lines = _lines_for(order, kind, op.items)
         if op.success:
             holds = order_holds(order, kind, exclude=[settling])
@@ -332,7 +336,9 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
         order_cancelling(order, actor)
         order.status = OrderStatus.CANCELLED
         order.cancelled_at = timezone.now()
-        order.save(update_fields=["status", "cancelled_at"])
+        order.cancelled_by = actor.label
+        order.cancelled_reason = reason[:500]
+        order.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancelled_reason"])
         order_totals_refresh(order)
         event_write(
             order=order,

@@ -22,6 +22,7 @@ from orders.locks import order_lock
 from orders.models import ItemAmount as OrderItemAmount
 from orders.models import Order
 from orders.services.operations import operation_record
+from orders.services.status import order_closed_check
 from payments.gateways import gateway_for, provider_required
 from payments.gateways.base import Declined, Gateway, OutcomeUnknown, ProviderError, Transaction
 from payments.holds import OPERATION_KIND
@@ -44,6 +45,8 @@ def calls_create(
         order = order_lock(order.pk)
         if order.is_cancelled and kind != CallKind.REFUND:
             raise Conflict(f"order {order.order_id} is cancelled", ErrorCode.ORDER_CANCELLED)
+        if kind == CallKind.CAPTURE:
+            order_closed_check(order, "new capture")
         plan = calls_plan(order, kind, items or None, provider)
         calls = []
         for pid, per_line in plan.items():

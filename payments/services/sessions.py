@@ -26,6 +26,7 @@ from orders.models import ItemAmount as OrderItemAmount
 from orders.money import format_money, vat_contained
 from orders.services.events import event_write
 from orders.services.operations import operation_record
+from orders.services.status import order_closed_check
 from payments.gateways import gateway_for, provider_required
 from payments.gateways.base import (
     NOT_AUTHORIZED_STATUSES,
@@ -180,6 +181,7 @@ def session_create(
         order = order_lock(order.pk)
         if order.is_cancelled:
             raise Conflict(f"order {order.order_id} is cancelled", ErrorCode.ORDER_CANCELLED)
+        order_closed_check(order, "new payment link")
         payable = list(PaymentSession.objects.filter(order=order, status__in=PAYABLE))
         wanted, same = _session_items(order, cleaned, payable)
         if same is not None:
