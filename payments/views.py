@@ -95,9 +95,19 @@ def panel_context(request: StaffRequest, order: Order) -> dict:
             "can_refund": user.has_perm(REFUND),
             "notices": _notices_take(request, order),
             "tokens": {name: form_token_new() for name in PANEL_FORMS},
-            "next": request.get_full_path(),
+            "next": _page_shown(request, order),
         },
     }
+
+
+def _page_shown(request: StaffRequest, order: Order) -> str:
+    """Where a form of the panel sends the user back to without script: the page the panel is
+    shown on. The panel alone (what the order page loads into itself) is no page to land on."""
+    panel = reverse("payments:panel", args=[order.account.aid, order.order_id])
+    shown = request.htmx.current_url_abs_path if request.htmx else request.get_full_path()
+    if not shown or shown.split("?")[0] == panel:
+        return reverse("order-detail", args=[order.account.aid, order.order_id])
+    return shown
 
 
 @require_GET

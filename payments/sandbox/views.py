@@ -77,6 +77,14 @@ def _sandbox_render(
     )
 
 
+# What the panel's choice says the next call will do, as its form words it.
+_WILL = {
+    SandboxFaultOutcome.DECLINE: "be declined",
+    SandboxFaultOutcome.TIMEOUT: "time out after doing it",
+    SandboxFaultOutcome.TIMEOUT_UNDONE: "time out without doing it",
+}
+
+
 @require_POST
 @staff_page(OPERATE)
 def sandbox_fault(request: StaffRequest, account: Account, order_id: str) -> HttpResponse:
@@ -90,7 +98,7 @@ def sandbox_fault(request: StaffRequest, account: Account, order_id: str) -> Htt
             raise Conflict("choose a call and a failure")
         # Only this order's account's payments are affected.
         SandboxFault.objects.create(account=order.account.aid, kind=kind, outcome=outcome)
-        label = SandboxFaultOutcome(outcome).label.lower()
-        panel_notice(request, order, messages.INFO, f"The sandbox's next {kind} will {label}.")
+        call = {"void": "cancel"}.get(kind, kind)
+        panel_notice(request, order, messages.INFO, f"The sandbox's next {call} will {_WILL[outcome]}.")
 
     return staff_action(request, account, order_id, act)

@@ -28,7 +28,7 @@ def test_a_refund_held_at_the_provider_is_not_offered_again(page, roles, staff, 
     page.get_by_label("Next").select_option("refund")
     page.get_by_label("will").select_option("timeout")
     page.get_by_role("button", name="Set").click()
-    page.wait_for_load_state("networkidle")
+    page.get_by_test_id("payments-notice").filter(has_text="next refund will").wait_for()
     assert SandboxFault.objects.filter(account=account.aid, kind="refund").exists()
     go(page, order_page)
     page.get_by_role("button", name="Refund at provider").click()

@@ -1,0 +1,110 @@
+"""Corners of the staff pages, as staff see them in Chromium: each test proves one works."""
+
+import re
+
+import pytest
+
+from payments.models import CallKind, SandboxFault
+from payments.services.calls import provider_action
+from tests.payments.helpers import STAFF, sandbox_paid
+from tests.support.browser import SCREENSHOTS, go, sign_in
+from tests.support.orders import make_order
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def sandbox(settings):
+    settings.PAYMENTS_SANDBOX = True
+    settings.DINTERO_ACCOUNT_ID = ""
+    settings.DINTERO_CLIENT_ID = ""
+    settings.DINTERO_CLIENT_SECRET = ""
+
+
+def styled(page) -> bool:
+    """The page has the back-office's stylesheet applied (not the browser's default look)."""
+    return page.evaluate("getComputedStyle(document.body).fontFamily").startswith("system-ui")
+
+
+def shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_setting_a_sandbox_fault_stays_on_the_order_page_and_refund_still_asks_first(
+    page, sandbox, staff, account
+):
+    order = make_order(account)
+    sandbox_paid(order)
+    provider_action(order=order, kind=CallKind.CAPTURE, items=None, actor=STAFF)
+    order_page = f"/{account.aid}/orders/{order.order_id}/"
+    sign_in(page, staff["Administrator"])
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+
+    go(page, order_page)
+    panel = page.get_by_test_id("payments-panel")
+    panel.get_by_text("Sandbox: make the next call fail").click()
+    page.get_by_label("Next").select_option("refund")
+    page.get_by_label("will").select_option("decline")
+    page.get_by_role("button", name="Set").click()
+    panel.get_by_test_id("payments-notice").filter(has_text="next refund will be declined").wait_for()
+    assert SandboxFault.objects.filter(account=account.aid, kind="refund").exists()
+    # Still the whole order page, styled, with its way back to the list.
+    assert page.url.endswith(order_page)
+    assert styled(page)
+    assert page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Orders").count() == 1
+
+    # Refund asks before it sends anything; dismissed, nothing is sent.
+    page.get_by_role("button", name=re.compile("Refund at provider")).click()
+    page.wait_for_load_state("networkidle")
+    assert dialogs and "Refund 398,00" in dialogs[0]
+    assert SandboxFault.objects.filter(account=account.aid, kind="refund").exists()
+    shot(page, "corner_sandbox_fault_on_the_order_page")
+
+
+def test_the_payments_page_without_script_is_the_styled_staff_page(page, sandbox, staff, account):
+    order = make_order(account)
+    sandbox_paid(order)
+    sign_in(page, staff["Administrator"])
+    page.context.set_extra_http_headers({})
+    go(page, f"/{account.aid}/orders/{order.order_id}/payments/")
+    assert styled(page)
+    assert page.get_by_test_id("payment-status").inner_text() == "Authorized"
+    page.get_by_role("link", name="Back to the order").click()
+    page.wait_for_url(f"**/orders/{order.order_id}/")
+
+
+@pytest.fixture
+def no_script_page(browser, live_server, settings, request):
+    """A page in a browser with script turned off, as a customer's may be."""
+    settings.PUBLIC_URL = live_server.url
+    context = browser.new_context(
+        viewport={"width": 1024, "height": 768}, base_url=live_server.url, java_script_enabled=False
+    )
+    page = context.new_page()
+    page.base_url = live_server.url
+    yield page
+    shot(page, request.node.name)
+    context.close()
+
+
+def test_the_customers_payment_page_is_styled_without_script(no_script_page, sandbox, account):
+    from payments.services.sessions import session_create
+
+    page = no_script_page
+    order = make_order(account)
+    session = session_create(order=order, items=None, actor=STAFF)
+    page.goto(session.url)
+    assert styled(page)
+    pay = page.get_by_role("button", name="Pay 398,00 kr")
+    assert pay.evaluate("b => getComputedStyle(b).backgroundColor") != "rgb(239, 239, 239)"
+    shot(page, "corner_sandbox_payment_page_without_script")
+    pay.click()
+    page.get_by_test_id("payment-result").filter(has_text="Payment authorized").wait_for()
+    assert styled(page)
