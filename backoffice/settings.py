@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "hooks",
+    "customer_mail",
 ]
 
 MIDDLEWARE = [
@@ -219,7 +220,7 @@ PUBLIC_URL_FROM_REQUEST = DEBUG and not _public_url_set
 # The background worker (`python manage.py worker`): Django's Tasks framework (the django-tasks
 # backport) with its database backend, so tasks are rows in this database, written in the same
 # transaction as the change that needs them. Periodic tasks: WORKER_SCHEDULE (backoffice/worker.py).
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "hooks"]}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "hooks", "mail"]}}
 # Authorizations neither captured nor cancelled for this many days are listed as getting old (the
 # work queues and the books check; a page's `?days=` overrides it).
 STALE_AUTHORIZATION_DAYS = env.int("STALE_AUTHORIZATION_DAYS", default=7)
@@ -232,9 +233,36 @@ HOOKS_TIMEOUT_SECONDS = env.float("HOOKS_TIMEOUT_SECONDS", default=15.0)
 HOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("HOOKS_ALLOW_PRIVATE_NETWORKS", default=False)
 # How often a worker looks for deliveries a crashed worker left behind.
 HOOKS_SWEEP_SECONDS = env.int("HOOKS_SWEEP_SECONDS", default=30)
+# E-mail to customers (customer_mail/), sent by the background worker with Django's mail
+# framework: printed to the console in development, through SMTP from these settings otherwise.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+# Seconds each exchange with the mail server may take; a claimed e-mail is held four times that.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Order back-office <orders@localhost>")
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Where customers' answers go (empty: to the sender).
+CUSTOMER_MAIL_REPLY_TO = env.list("CUSTOMER_MAIL_REPLY_TO", default=[])
+# The language of customers whose order says none (customer_mail/language.py): nb or en.
+CUSTOMER_MAIL_DEFAULT_LANGUAGE = env.str("CUSTOMER_MAIL_DEFAULT_LANGUAGE", default="nb")
+# A failed send is tried again after this many seconds, each later time twice as long; the
+# sweep looks for lost tasks and stopped sends this often.
+CUSTOMER_MAIL_RETRY_BASE_SECONDS = env.float("CUSTOMER_MAIL_RETRY_BASE_SECONDS", default=60.0)
+CUSTOMER_MAIL_SWEEP_SECONDS = env.int("CUSTOMER_MAIL_SWEEP_SECONDS", default=30)
 WORKER_SCHEDULE = {
     "reconcile": ("payments.tasks.reconcile_scheduled", RECONCILE_EVERY_SECONDS),
     "hooks-sweep": ("hooks.tasks.deliveries_sweep", HOOKS_SWEEP_SECONDS),
+    "mail-sweep": ("customer_mail.tasks.emails_sweep", CUSTOMER_MAIL_SWEEP_SECONDS),
 }
 
 # Content-Security-Policy (django-csp): scripts and styles from this origin, inline ones only
