@@ -6,6 +6,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
+from django.utils import translation
 
 from backoffice.api.errors import error_body
 from backoffice.views import not_found
@@ -142,6 +143,8 @@ class BadInputMiddleware:
             errors = [{"field": refused.field, "message": refused.message}] if refused.field else []
             return JsonResponse(error_body(refused.code, refused.message, errors), status=refused.status)
         template = "413.html" if refused.status == 413 else "400.html"
+        # This runs before the locale middleware: the page speaks the user's language all the same.
+        translation.activate(translation.get_language_from_request(request))
         return render(request, template, {"message": refused.message}, status=refused.status)
 
 

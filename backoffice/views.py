@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from backoffice.api.errors import api_not_found, api_server_error
 
@@ -29,9 +30,10 @@ def login_locked_out(request, original_response=None, credentials=None):
     context = {
         "form": AuthenticationForm(request, initial={"username": username}),
         "next": request.POST.get("next") or request.GET.get("next", ""),
-        "locked_out": (
+        "locked_out": _(
             "Too many failed sign-ins for this user or from this address: signing in is locked "
-            f"for {minutes} minutes. An administrator can unlock it sooner."
-        ),
+            "for %(minutes)s minutes. An administrator can unlock it sooner."
+        )
+        % {"minutes": minutes},
     }
     return render(request, "registration/login.html", context, status=429)

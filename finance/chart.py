@@ -7,6 +7,8 @@ already aggregated per bucket; this only scales them to pixels."""
 import datetime as dt
 from collections.abc import Callable
 
+from django.utils.translation import pgettext_lazy
+
 from orders.money import format_money
 
 WIDTH = 760
@@ -16,6 +18,10 @@ RIGHT = 8
 TOP = 12
 BOTTOM = 34
 SERIES = (("captured", "capture"), ("refunded", "refund"))
+SERIES_LABELS = {
+    "captured": pgettext_lazy("chart", "captured"),
+    "refunded": pgettext_lazy("chart", "refunded"),
+}
 
 
 def _nice_step(span: int) -> int:
@@ -72,7 +78,7 @@ def chart_for(
                     "w": round(bar_w - 1, 2),
                     "h": round(max(y_bottom - y_top, 0), 2),
                     "series": name,
-                    "title": f"{s['label']}: {name} {format_money(value, currency)}",
+                    "title": f"{s['label']}: {SERIES_LABELS[name]} {format_money(value, currency)}",
                     "url": link(s["day"], kind),
                     "empty": value == 0,
                 }

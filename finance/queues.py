@@ -15,7 +15,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.http import urlencode
+from django.utils.translation import gettext, gettext_lazy, npgettext
 
 from backoffice.models import Account
 from backoffice.roles import CUSTOMER_SERVICE, FINANCE
@@ -85,42 +87,53 @@ class WorkQueue:
 
     @property
     def units(self) -> str:
-        return self.unit if self.count == 1 and not self.more else f"{self.unit}s"
+        """`order`, `orders` (`ordre` in Norwegian), as many as `shown` says."""
+        n = self.limit + 1 if self.more else self.count
+        if self.unit == "call":
+            return npgettext("work queue", "call", "calls", n)
+        if self.unit == "finding":
+            return npgettext("work queue", "finding", "findings", n)
+        return npgettext("work queue", "order", "orders", n)
 
 
 # Who acts on each queue: it is shown to users holding all of these permissions (and so, with the
 # roles of backoffice.roles, to the role named in `_QUEUES` and to administrators).
-_QUEUES: list[tuple[str, str, tuple[str, ...], str]] = [
-    (Queue.TO_CAPTURE, CUSTOMER_SERVICE, ("orders.record_operation",), "Authorized and not yet captured."),
+_QUEUES: list[tuple[str, str, tuple[str, ...], Promise]] = [
+    (
+        Queue.TO_CAPTURE,
+        CUSTOMER_SERVICE,
+        ("orders.record_operation",),
+        gettext_lazy("Authorized and not yet captured."),
+    ),
     (
         Queue.REPLACEMENTS_TO_SETTLE,
         CUSTOMER_SERVICE,
         ("orders.record_operation",),
-        "Replaced items whose swap or extra payment is not recorded yet.",
+        gettext_lazy("Replaced items whose swap or extra payment is not recorded yet."),
     ),
     (
         Queue.STALE_AUTHORIZATIONS,
         CUSTOMER_SERVICE,
         ("orders.record_operation",),
-        "Capture or cancel them before the hold at the provider lapses.",
+        gettext_lazy("Capture or cancel them before the hold at the provider lapses."),
     ),
     (
         Queue.REPLACEMENTS_FOR_FINANCE,
         FINANCE,
         ("orders.record_refund",),
-        "Cheaper replacements: the price difference is to be refunded.",
+        gettext_lazy("Cheaper replacements: the price difference is to be refunded."),
     ),
     (
         UNKNOWN_CALLS,
         FINANCE,
         ("orders.view_finance", "orders.reconcile"),
-        "Calls to the payment provider with no known outcome: reconcile them.",
+        gettext_lazy("Calls to the payment provider with no known outcome: reconcile them."),
     ),
     (
         MISMATCHES,
         FINANCE,
         ("orders.view_finance",),
-        "Orders whose books do not add up with the provider's.",
+        gettext_lazy("Orders whose books do not add up with the provider's."),
     ),
 ]
 
@@ -151,8 +164,8 @@ def work_queues(
         if key == UNKNOWN_CALLS:
             queue = WorkQueue(
                 key,
-                "Provider calls unknown",
-                what,
+                gettext("Provider calls unknown"),
+                str(what),
                 role,
                 _count(unknown_calls(account=account, now=now), BOOKS_ROWS),
                 BOOKS_ROWS,
@@ -162,8 +175,8 @@ def work_queues(
         elif key == MISMATCHES:
             queue = WorkQueue(
                 key,
-                "Books that do not add up",
-                what,
+                gettext("Books that do not add up"),
+                str(what),
                 role,
                 _count(open_mismatches(account=account), BOOKS_ROWS),
                 BOOKS_ROWS,
@@ -177,7 +190,7 @@ def work_queues(
             queue = WorkQueue(
                 str(key),
                 queue_title(key, days=days),
-                what,
+                str(what),
                 role,
                 _count(queue_orders(orders, key, days=days, now=now), COUNT_LIMIT),
                 COUNT_LIMIT,

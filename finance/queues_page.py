@@ -2,6 +2,7 @@
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from backoffice.access import staff_page
@@ -18,7 +19,8 @@ def work_queues_page(request: StaffRequest, account: Account) -> HttpResponse:
     days = stale_days(request.GET.get("days"))
     # Read from the primary, as the lists it links to are: a queue just worked on counts right.
     queues = work_queues(account=account, user=request.user, days=days)
-    groups = [(role, [q for q in queues if q.role == role]) for role in (CUSTOMER_SERVICE, FINANCE)]
+    headings = {CUSTOMER_SERVICE: _("For customer service"), FINANCE: _("For finance")}
+    groups = [(headings[role], [q for q in queues if q.role == role]) for role in (CUSTOMER_SERVICE, FINANCE)]
     context = {
         "account": account,
         "days": days,

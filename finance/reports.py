@@ -42,6 +42,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Abs, Coalesce, Trunc
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from backoffice.models import Account
 from orders.models import (
@@ -63,11 +66,11 @@ KINDS = [k.value for k in OperationKind]
 NET = "net"
 GROUPINGS = ("day", "week", "month")
 PRESETS = {
-    "today": "Today",
-    "this_week": "This week",
-    "this_month": "This month",
-    "last_month": "Last month",
-    "custom": "Custom",
+    "today": gettext_lazy("Today"),
+    "this_week": gettext_lazy("This week"),
+    "this_month": gettext_lazy("This month"),
+    "last_month": gettext_lazy("Last month"),
+    "custom": gettext_lazy("Custom"),
 }
 # Order of the columns: net is what stayed with the merchant.
 FIGURES = ("authorized", "captured", "refunded", "cancelled", "net")
@@ -102,9 +105,13 @@ class Period:
 
     @property
     def label(self) -> str:
+        """The dates in the page's language: `01.12.2026 to 31.12.2026` (`1 Dec 2026 to …`)."""
         if self.first == self.last:
-            return f"{self.first:%d.%m.%Y}"
-        return f"{self.first:%d.%m.%Y} to {self.last:%d.%m.%Y}"
+            return date_format(self.first, "DATE_FORMAT")
+        return _("%(first)s to %(last)s") % {
+            "first": date_format(self.first, "DATE_FORMAT"),
+            "last": date_format(self.last, "DATE_FORMAT"),
+        }
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:

@@ -16,7 +16,10 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from backoffice.access import staff_page
@@ -67,23 +70,63 @@ class CountedPaginator(Paginator):
         return self._count
 
 
+# What staff read for the report's groupings, figures and kinds, in the page's language.
+GROUPING_LABELS = {"day": gettext_lazy("Day"), "week": gettext_lazy("Week"), "month": gettext_lazy("Month")}
+FIGURE_LABELS = {
+    "authorized": gettext_lazy("Authorized"),
+    "captured": gettext_lazy("Captured"),
+    "refunded": gettext_lazy("Refunded"),
+    "cancelled": pgettext_lazy("status", "Cancelled"),
+    "net": gettext_lazy("Net"),
+}
+KIND_LABELS = {
+    "authorization": gettext_lazy("authorization"),
+    "capture": gettext_lazy("capture"),
+    "refund": gettext_lazy("refund"),
+    "cancellation": gettext_lazy("cancellation"),
+    NET: gettext_lazy("capture and refund"),
+}
+_LONGEST = {
+    "day": gettext_lazy(
+        "a custom period grouped by day spans at most %(most)s days, not %(count)s: "
+        "choose a shorter period or group by a longer unit"
+    ),
+    "week": gettext_lazy(
+        "a custom period grouped by week spans at most %(most)s weeks, not %(count)s: "
+        "choose a shorter period or group by a longer unit"
+    ),
+    "month": gettext_lazy(
+        "a custom period grouped by month spans at most %(most)s months, not %(count)s: "
+        "choose a shorter period or group by a longer unit"
+    ),
+}
+
 # A VAT rate narrowing: "25", "12.5", or the range of a line taxed at several rates, "12-25".
 _RATE = re.compile(r"(?P<low>\d{1,3}(?:\.\d{1,2})?)(?:-(?P<high>\d{1,3}(?:\.\d{1,2})?))?")
 
 
 class FinanceFilter(forms.Form):
     period = forms.ChoiceField(choices=list(PRESETS.items()), required=False)
-    group = forms.ChoiceField(choices=[(g, g.capitalize()) for g in GROUPINGS], required=False)
-    first = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    last = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    group = forms.ChoiceField(choices=[(g, GROUPING_LABELS[g]) for g in GROUPINGS], required=False)
+    first = forms.DateField(
+        required=False, label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    last = forms.DateField(
+        required=False, label=gettext_lazy("To"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     currency = forms.CharField(required=False, max_length=3)
     # Drill-down narrowing: a kind, a bucket's dates, a VAT rate ("25" or "12-25"), a payment id.
     kind = forms.ChoiceField(
-        choices=[("", "all"), *[(k, k) for k in KINDS], (NET, "capture and refund")], required=False
+        choices=[
+            ("", gettext_lazy("all")),
+            *[(k, k) for k in KINDS],
+            (NET, gettext_lazy("capture and refund")),
+        ],
+        required=False,
     )
-    start = forms.DateField(required=False)
-    end = forms.DateField(required=False)
-    rate = forms.CharField(required=False, max_length=20, label="VAT rate")
+    start = forms.DateField(required=False, label=gettext_lazy("Start"))
+    end = forms.DateField(required=False, label=gettext_lazy("End"))
+    rate = forms.CharField(required=False, max_length=20, label=gettext_lazy("VAT rate"))
     payment_id = forms.CharField(required=False, max_length=200)
 
     def clean_rate(self) -> tuple[Decimal, Decimal] | None:
@@ -94,7 +137,7 @@ class FinanceFilter(forms.Form):
         match = _RATE.fullmatch(text)
         rate = (Decimal(match["low"]), Decimal(match["high"] or match["low"])) if match else None
         if rate is None or not all(0 <= r <= 100 for r in rate):
-            raise forms.ValidationError("must be a percentage from 0 to 100, or a range such as 12-25")
+            raise forms.ValidationError(_("must be a percentage from 0 to 100, or a range such as 12-25"))
         return rate
 
     def clean(self) -> dict[str, Any]:
@@ -103,7 +146,14 @@ class FinanceFilter(forms.Form):
         for name in ("first", "last", "start", "end"):
             day = data.get(name)
             if day is not None and not EARLIEST <= day <= LATEST:
-                self.add_error(name, f"must be between {EARLIEST:%d.%m.%Y} and {LATEST:%d.%m.%Y}")
+                self.add_error(
+                    name,
+                    _("must be between %(earliest)s and %(latest)s")
+                    % {
+                        "earliest": date_format(EARLIEST, "DATE_FORMAT"),
+                        "latest": date_format(LATEST, "DATE_FORMAT"),
+                    },
+                )
         first, last = data.get("first"), data.get("last")
         grouping = data.get("group") or "day"
         if data.get("period") == "custom" and first and last and not {"first", "last"} & set(self.errors):
@@ -111,8 +161,7 @@ class FinanceFilter(forms.Form):
             if count > MAX_BUCKETS[grouping]:
                 self.add_error(
                     "last",
-                    f"a custom period grouped by {grouping} spans at most {MAX_BUCKETS[grouping]} "
-                    f"{grouping}s, not {count}: choose a shorter period or group by a longer unit",
+                    _LONGEST[grouping] % {"most": MAX_BUCKETS[grouping], "count": count},
                 )
         return data
 
@@ -222,10 +271,11 @@ _FIGURE_KIND = {
 def _bucket_label(grouping: str, day: dt.date) -> str:
     if grouping == "month":
         return f"{day:%Y-%m}"
+    # Django date formats, per language: `tir. 01.12` and `Tue 1 Dec`.
     if grouping == "week":
-        year, week, _ = day.isocalendar()
-        return f"{year}-W{week:02d} ({day:%d.%m})"
-    return f"{day:%a %d.%m}"
+        year, week, _weekday = day.isocalendar()
+        return f"{year}-W{week:02d} ({date_format(day, pgettext('week start, a Django date format', 'j M'))})"
+    return date_format(day, pgettext("day in the finance report, a Django date format", "D j M"))
 
 
 def _with_display(chart: dict) -> dict:
@@ -339,12 +389,14 @@ def finance_report(request: StaffRequest, account: Account) -> HttpResponse:
         "groupings": [
             {
                 "key": g,
+                "label": GROUPING_LABELS[g],
                 "url": f"{links.report}?{urlencode(links.base | {'group': g})}",
                 "current": g == grouping,
             }
             for g in GROUPINGS
         ],
-        "figures": figures,
+        "figures": [FIGURE_LABELS[f] for f in figures],
+        "grouping_label": GROUPING_LABELS[grouping],
         "bucket_rows": bucket_rows,
         "currency_rows": currency_rows,
         "vat_rows": vat_rows,
@@ -379,7 +431,7 @@ def finance_operations(request: StaffRequest, account: Account) -> HttpResponse:
             "order_url": _order_url(account.aid, item.operation.order.order_id),
             "line_id": item.line.line_id,
             "sku": item.line.item_id,
-            "kind": item.operation.kind,
+            "kind": KIND_LABELS.get(item.operation.kind, item.operation.kind),
             "amount": format_money(item.amount, item.operation.order.currency),
             "vat": format_money(item.vat, item.operation.order.currency),
             "rate": rate_label(item.rate_min, item.rate_max),
@@ -392,13 +444,8 @@ def finance_operations(request: StaffRequest, account: Account) -> HttpResponse:
     # on the report instead.
     summary_items = []
     if scope.currency:
-        for key, label in (
-            ("captured", "Captured"),
-            ("refunded", "Refunded"),
-            ("net", "Net"),
-            ("authorized", "Authorized"),
-            ("cancelled", "Cancelled"),
-        ):
+        for key in ("captured", "refunded", "net", "authorized", "cancelled"):
+            label = FIGURE_LABELS[key]
             if summary[key] or key in ("captured", "refunded", "net"):
                 summary_items.append(
                     {
@@ -411,7 +458,7 @@ def finance_operations(request: StaffRequest, account: Account) -> HttpResponse:
         summary_items.append(
             {
                 "key": "net_vat",
-                "label": "VAT on net",
+                "label": _("VAT on net"),
                 "amount": summary["net_vat"],
                 "display": format_money(summary["net_vat"], scope.currency),
             }
@@ -420,15 +467,19 @@ def finance_operations(request: StaffRequest, account: Account) -> HttpResponse:
     if scope.currency:
         narrowing.append(scope.currency)
     if scope.kind:
-        narrowing.append(scope.kind)
+        narrowing.append(str(KIND_LABELS.get(scope.kind, scope.kind)))
     if scope.first or scope.last:
         narrowing.append(
-            f"{(scope.first or scope.period.first):%d.%m.%Y} to {(scope.last or scope.period.last):%d.%m.%Y}"
+            _("%(first)s to %(last)s")
+            % {
+                "first": date_format(scope.first or scope.period.first, "DATE_FORMAT"),
+                "last": date_format(scope.last or scope.period.last, "DATE_FORMAT"),
+            }
         )
     if scope.rate:
-        narrowing.append("VAT " + rate_label(*scope.rate))
+        narrowing.append(_("VAT %(rate)s") % {"rate": rate_label(*scope.rate)})
     if scope.payment_id:
-        narrowing.append(f"payment id {scope.payment_id}")
+        narrowing.append(_("payment id %(payment_id)s") % {"payment_id": scope.payment_id})
     context = {
         "account": account,
         "period": scope.period,

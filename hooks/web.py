@@ -6,6 +6,7 @@ from django.db.models import Count, Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import staff_page
@@ -71,7 +72,11 @@ def delivery_redeliver_page(request: StaffRequest, account: Account, delivery_id
         raise Http404(str(exc)) from exc
     try:
         delivery_redeliver(delivery=delivery, actor=Actor(user=request.user))
-        messages.success(request, f"{delivery.event} {delivery.event_delivery} will be sent again.")
+        messages.success(
+            request,
+            _("%(event)s %(delivery)s will be sent again.")
+            % {"event": delivery.event, "delivery": delivery.event_delivery},
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect(reverse("hooks-subscription", args=[account.aid, delivery.subscription_id]))
@@ -82,5 +87,5 @@ def delivery_redeliver_page(request: StaffRequest, account: Account, delivery_id
 def subscription_activate_page(request: StaffRequest, account: Account, hid: str) -> HttpResponse:
     subscription = _subscription(account, hid)
     subscription_activate(subscription=subscription, actor=Actor(user=request.user))
-    messages.success(request, "The subscription is on again; what it is owed is being sent.")
+    messages.success(request, _("The subscription is on again; what it is owed is being sent."))
     return redirect(reverse("hooks-subscription", args=[account.aid, subscription.pk]))
