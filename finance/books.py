@@ -2,8 +2,9 @@
 
 From the orders' own ledger, authorizations left open (neither captured nor cancelled) for
 more than N days; from the payments side, provider calls whose outcome is still unknown, and
-the per-payment-id mismatches that reconciliation found and that are still open. Each row links
-to its order. This page lives in `payments/` because it reads both apps (orders never import
+the per-payment-id mismatches that reconciliation found and that are still open; and the lines
+taken with VAT that does not add up (their VAT warning, `orders.inputs.vat_warning`). Each row
+links to its order. This page lives in `payments/` because it reads both apps (orders never import
 payments)."""
 
 from typing import Any
@@ -13,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import staff_page
@@ -21,10 +23,21 @@ from backoffice.models import Account
 from backoffice.pages import StaffRequest
 from finance.queues import BOOKS_ROWS, open_mismatches, stale_days, unknown_calls
 from finance.reports import stale_authorizations
-from orders.models import Order
+from orders.models import Order, OrderLine
 from orders.money import format_money
 from payments.models import ReconciliationRun
 from payments.services.reconcile import reconcile
+
+
+def vat_warning_lines(account):
+    """The account's lines with a VAT warning, by order and line (the `line_vat_warning` index
+    holds exactly them)."""
+    return (
+        OrderLine.objects.filter(order__account=account)
+        .exclude(vat_warning="")
+        .select_related("order__account")
+        .order_by("order__order_id", "line_id")
+    )
 
 
 def _order_url(order: Order) -> str:
@@ -73,6 +86,15 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
             .select_related("order__account", "last_run")
             .order_by("order__order_id", "payment_id", "kind")[:BOOKS_ROWS]
         ]
+        vat: list[dict[str, Any]] = [
+            {
+                "line": line,
+                "url": _order_url(line.order),
+                "gross": format_money(line.gross_amount, line.order.currency),
+                "vat": format_money(line.tax_amount, line.order.currency),
+            }
+            for line in vat_warning_lines(account)[:BOOKS_ROWS]
+        ]
         last_run = ReconciliationRun.objects.order_by("-started_at").first()
     context = {
         "account": account,
@@ -80,11 +102,13 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
         "stale": stale,
         "calls": calls,
         "mismatches": mismatches,
+        "vat_lines": vat,
         "last_run": last_run,
         "problem_count": len(
             {row["order"].pk for row in stale}
             | {row["call"].order_id for row in calls}
             | {row["mismatch"].order_id for row in mismatches}
+            | {row["line"].order_id for row in vat}
         ),
         "can_reconcile": request.user.has_perm("orders.reconcile"),
         "finance_url": reverse("finance", args=[account.aid]),
@@ -100,7 +124,14 @@ def books_reconcile(request: StaffRequest, account: Account) -> HttpResponse:
     report = reconcile(orders=Order.objects.filter(account=account))
     messages.success(
         request,
-        f"Reconciliation done: {len(report.settled)} call(s) settled, {len(report.still_unknown)} still "
-        f"unknown, {len(report.findings)} finding(s).",
+        _(
+            "Reconciliation done: %(settled)s call(s) settled, %(unknown)s still unknown, "
+            "%(findings)s finding(s)."
+        )
+        % {
+            "settled": len(report.settled),
+            "unknown": len(report.still_unknown),
+            "findings": len(report.findings),
+        },
     )
     return redirect(reverse("books-check", args=[account.aid]))

@@ -228,10 +228,10 @@ def operation_items_attach(operations: list[PaymentOperation]) -> list[PaymentOp
         rows = (
             OperationItem.objects.filter(operation__in=operations)
             .order_by("operation_id", "line__line_id")
-            .values_list("operation_id", "line__line_id", "amount")
+            .values_list("operation_id", "line__line_id", "amount", "payout")
         )
-        for operation_id, line_number, amount in rows:
-            by_operation[operation_id].append(ItemAmount(line_number, amount))
+        for operation_id, line_number, amount, payout in rows:
+            by_operation[operation_id].append(ItemAmount(line_number, amount, payout))
     for operation in operations:
         operation.item_list = by_operation[operation.pk]
     return operations

@@ -670,6 +670,11 @@ class OperationItemInputSerializer(InputSerializer):
 
     line_id = CountField()
     amount = MinorUnitsField()
+    payout = ObjectField(
+        default=empty,
+        required=False,
+        help_text="Dintero's payout of the item (kept as sent and answered)",
+    )
 
     class Meta:
         list_serializer_class = OperationItemListSerializer
@@ -680,7 +685,7 @@ class OperationItemInputSerializer(InputSerializer):
         return amount
 
     def validate(self, data: dict[str, Any]) -> ItemAmount:
-        return ItemAmount(data["line_id"], data["amount"])
+        return ItemAmount(data["line_id"], data["amount"], data.get("payout") or {})
 
 
 class PaymentDetailsSerializer(InputSerializer):

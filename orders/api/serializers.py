@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from orders.inputs import ITEM_DINTERO_FIELDS, TAX_LINE_DINTERO_FIELDS
 from orders.ledger import DinteroPaymentStatus, PaymentStatus, dintero_payment_status
 from orders.models import DraftOrder, Event, EventKind, Order, OrderLine, PaymentOperation
 from orders.selectors import reversed_by
@@ -42,8 +43,34 @@ class DinteroPaymentStatusField(serializers.ChoiceField):
 
 
 class TaxLineSerializer(serializers.Serializer):
+    """A tax line; Dintero's other fields of it only when they were sent
+    (https://docs.dintero.com/api-reference/draftitems/add-item-to-draft)."""
+
     amount = serializers.IntegerField()
     percentage = NumberField()
+    tax_code = serializers.CharField(required=False)
+    tax_group = serializers.CharField(required=False)
+    exempt = serializers.BooleanField(required=False)
+    included_in_price = serializers.BooleanField(required=False)
+    tax_basis = serializers.IntegerField(required=False)
+    amount_dwh = serializers.CharField(required=False)
+    tax_basis_dwh = serializers.CharField(required=False)
+
+    def to_representation(self, instance) -> dict:
+        return {
+            "amount": instance.amount,
+            "percentage": NumberField().to_representation(instance.percentage),
+            **{name: instance.dintero[name] for name in TAX_LINE_DINTERO_FIELDS if name in instance.dintero},
+        }
+
+
+class DiscountLineSerializer(serializers.Serializer):
+    amount = serializers.IntegerField()
+    discount_type = serializers.CharField(required=False)
+    percentage = serializers.FloatField(required=False)
+    discount_id = serializers.CharField(required=False)
+    description = serializers.CharField(required=False)
+    line_id = serializers.IntegerField(required=False)
 
 
 class RelatedItemSerializer(serializers.Serializer):
@@ -52,12 +79,37 @@ class RelatedItemSerializer(serializers.Serializer):
 
 
 class OrderItemSerializer(serializers.ModelSerializer):
+    """An order line. Dintero's item fields we keep as sent (`external_id`,
+    `unit_gross_amount`, `discount_lines`, `eligible_for_discount`, `thumbnail_url`,
+    `version`) and `vat_warning` are answered only when set."""
+
     id = serializers.CharField(source="item_id")
     net_amount = serializers.IntegerField()
     tax_lines = TaxLineSerializer(many=True)
     related_item = serializers.SerializerMethodField()
     reversed_by = serializers.SerializerMethodField()
     is_refund_line = serializers.BooleanField()
+    external_id = serializers.CharField(required=False, read_only=True)
+    unit_gross_amount = serializers.IntegerField(required=False, read_only=True)
+    discount_lines = DiscountLineSerializer(many=True, required=False, read_only=True)
+    eligible_for_discount = serializers.BooleanField(required=False, read_only=True)
+    thumbnail_url = serializers.CharField(required=False, read_only=True)
+    version = serializers.IntegerField(required=False, read_only=True)
+    vat_warning = serializers.CharField(
+        required=False,
+        read_only=True,
+        help_text="why the line's VAT does not add up; the line was taken as sent",
+    )
+    DINTERO_FIELDS = (*ITEM_DINTERO_FIELDS, "discount_lines")
+
+    def to_representation(self, instance: OrderLine) -> dict:
+        data = super().to_representation(instance)
+        for name in (*self.DINTERO_FIELDS, "vat_warning"):
+            data.pop(name, None)
+        data |= {name: instance.dintero[name] for name in self.DINTERO_FIELDS if name in instance.dintero}
+        if instance.vat_warning:
+            data["vat_warning"] = instance.vat_warning
+        return data
 
     class Meta:
         model = OrderLine
@@ -81,6 +133,13 @@ class OrderItemSerializer(serializers.ModelSerializer):
             "refunded_amount",
             "cancelled_amount",
             "created_at",
+            "external_id",
+            "unit_gross_amount",
+            "discount_lines",
+            "eligible_for_discount",
+            "thumbnail_url",
+            "version",
+            "vat_warning",
         ]
 
     @extend_schema_field(RelatedItemSerializer(allow_null=True))
@@ -106,6 +165,9 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="our finer payment state: what is authorized, captured, refunded or cancelled",
     )
+    # Dintero's order fields we keep as sent, answered when set.
+    shipping_option = serializers.SerializerMethodField()
+    multiple_authorizations = serializers.SerializerMethodField()
 
     class Meta:
         model = Order
@@ -130,6 +192,11 @@ class OrderSerializer(serializers.ModelSerializer):
             "billing_address",
             "store",
             "merchant_reference",
+            "merchant_reference_2",
+            "shipping_option",
+            "total_discount",
+            "total_manual_discount_amount",
+            "multiple_authorizations",
             "metadata",
             "created_at",
             "updated_at",
@@ -143,7 +210,24 @@ class OrderSerializer(serializers.ModelSerializer):
 
     # Dintero's Order answers these only once they are set
     # (https://docs.dintero.com/api-reference/draft/complete-a-draft-order).
-    OMITTED_WHEN_UNSET = ("cancelled_at", "cancelled_by", "cancelled_reason", "closed_at", "closed_by")
+    OMITTED_WHEN_UNSET = (
+        "cancelled_at",
+        "cancelled_by",
+        "cancelled_reason",
+        "closed_at",
+        "closed_by",
+        "merchant_reference_2",
+        "shipping_option",
+        "multiple_authorizations",
+    )
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_shipping_option(self, order: Order) -> dict | None:
+        return (order.dintero or {}).get("shipping_option")
+
+    def get_multiple_authorizations(self, order: Order) -> bool | None:
+        """true when the order's operations name their authorization (a draft option)."""
+        return True if order.multiple_authorizations else None
 
     def to_representation(self, instance: Order) -> dict:
         data = super().to_representation(instance)
@@ -189,6 +273,13 @@ class OperationItemSerializer(serializers.Serializer):
 
     line_id = serializers.IntegerField(source="line_number")
     amount = serializers.IntegerField()
+    payout = serializers.DictField(required=False, help_text="Dintero's payout of the item, when sent")
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        if not data.get("payout"):
+            data.pop("payout", None)
+        return data
 
 
 class OperationSerializer(serializers.ModelSerializer):

@@ -36,6 +36,7 @@ from orders.models import (
 from orders.money import format_money
 from orders.timeline import operation_summary, order_cancelled_summary
 
+from .authorizations import authorization_check
 from .events import event_write
 from .finance_rollup import finance_days_add
 from .status import order_closed_check
@@ -158,7 +159,9 @@ def _write(
         **actor.fields(),
     )
     OperationItem.objects.bulk_create(
-        OperationItem(operation=operation, line=lines[item.line_number], amount=item.amount)
+        OperationItem(
+            operation=operation, line=lines[item.line_number], amount=item.amount, payout=item.payout
+        )
         for item in op.items
     )
     operation.item_list = sorted(op.items, key=lambda i: i.line_number)  # as read back, unread
@@ -246,6 +249,7 @@ def operation_record(
             order_closed_check(order, f"new {kind}")
         lines = _lines_for(order, kind, op.items)
         if op.success:
+            authorization_check(order, kind, op.items, op.authorization_id)
             holds = order_holds(order, kind, exclude=[settling])
             _check_limits(kind, op.items, lines, holds, partial(format_money, currency=order.currency))
         return _write(order, kind, op, lines, actor)

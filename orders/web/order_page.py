@@ -38,6 +38,8 @@ def _order_context(request: StaffRequest, order: Order) -> dict:
     return {
         "order": order,
         "lines": lines,
+        # Lines taken with VAT that does not add up (orders.inputs.vat_warning).
+        "vat_warnings": [line for line in lines if line.vat_warning],
         "holds": [h for h in holds if h.kind != OperationKind.AUTHORIZATION or not order.is_cancelled],
         "held": {
             "to_authorize": sum(held_by_line(holds, OperationKind.AUTHORIZATION).values()),
