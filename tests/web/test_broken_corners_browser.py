@@ -8,7 +8,7 @@ from payments.models import CallKind, SandboxFault
 from payments.services.calls import provider_action
 from tests.payments.helpers import STAFF, sandbox_paid
 from tests.support.browser import SCREENSHOTS, go, sign_in
-from tests.support.orders import make_order
+from tests.support.orders import item, make_order, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -108,3 +108,33 @@ def test_the_customers_payment_page_is_styled_without_script(no_script_page, san
     pay.click()
     page.get_by_test_id("payment-result").filter(has_text="Payment authorized").wait_for()
     assert styled(page)
+
+
+# Whatever scrolls sideways: the page itself, or a box that scrolls its content.
+SIDEWAYS = """() => [document.documentElement, ...document.querySelectorAll("main *")]
+  .filter((e) => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== "hidden"
+    && (e === document.documentElement || getComputedStyle(e).overflowX !== "visible"))
+  .map((e) => `${e.tagName}.${e.className} ${e.scrollWidth}/${e.clientWidth}`)"""
+
+
+@pytest.mark.parametrize("width", [1024, 1440])
+def test_the_finance_page_does_not_scroll_sideways(page, staff, account, width):
+    for currency, rate, gross in (
+        ("NOK", 25, 12191600),
+        ("NOK", 15, 244120),
+        ("NOK", 0, 244300),
+        ("SEK", 25, 1359500),
+    ):
+        order = make_order(account, [item(1, gross, rate), item(2, 69800, 25)], currency=currency)
+        record(order, "authorization", [(1, gross), (2, 69800)])
+        record(order, "capture", [(1, gross), (2, 69800)])
+        record(order, "refund", [(1, gross // 3), (2, 69800)])
+    sign_in(page, staff["Finance"])
+    page.set_viewport_size({"width": width, "height": 900})
+    go(page, f"/{account.aid}/finance/")
+    page.locator("#vat-table").wait_for()
+    assert page.evaluate(SIDEWAYS) == []
+    # The difference's VAT and net are on screen.
+    net = page.locator("#vat-table tbody tr").first.locator("td").nth(-2)
+    assert net.bounding_box()["x"] + net.bounding_box()["width"] <= width
+    shot(page, f"corner_finance_at_{width}")
