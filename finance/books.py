@@ -10,6 +10,7 @@ payments)."""
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -29,7 +30,7 @@ from payments.models import ReconciliationRun
 from payments.services.reconcile import reconcile
 
 
-def vat_warning_lines(account):
+def vat_warning_lines(account: Account) -> QuerySet[OrderLine]:
     """The account's lines with a VAT warning, by order and line (the `line_vat_warning` index
     holds exactly them)."""
     return (

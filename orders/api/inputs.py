@@ -322,6 +322,8 @@ class InputSerializer(serializers.Serializer):
     # What the object is, for the message naming a field it does not have; None keeps
     # whatever else the object holds (payment_details).
     unknown_fields: str | None = "this object"
+    # What we answer in the object and take back unread when a client sends it again.
+    echoed_fields: tuple[str, ...] = ()
 
     def validate_empty_values(self, data):
         if data is None:
@@ -331,7 +333,7 @@ class InputSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         checked = super().to_internal_value(data)  # first: it refuses what is no object
         if self.unknown_fields is not None and isinstance(data, Mapping):
-            unknown = [name for name in data if name not in self.fields]
+            unknown = [name for name in data if name not in self.fields and name not in self.echoed_fields]
             if unknown:
                 raise serializers.ValidationError(
                     {str(name): [f"is not a field of {self.unknown_fields} that we take"] for name in unknown}
@@ -428,6 +430,15 @@ class DraftItemInputSerializer(InputSerializer):
     rate of its `tax_basis`, or not 0 where `exempt`, is taken with a `vat_warning`."""
 
     unknown_fields = "an order item"
+    # Ours, answered on a draft's items: a client sending its draft back may repeat them (the
+    # warning is worked out again, the provisional mark set again).
+    echoed_fields = ("vat_warning", "line_id_provisional")
+
+    def to_internal_value(self, data):
+        checked = super().to_internal_value(data)
+        if data.get("line_id_provisional") is True:
+            checked["line_id"] = None  # still ours to number
+        return checked
 
     line_id = OptionalCountField(required=False)
     id = TextField(ID_LIMIT)

@@ -243,6 +243,20 @@ class OrderSerializer(serializers.ModelSerializer):
         return data
 
 
+def draft_totals(items: list[dict]) -> dict[str, int]:
+    """A draft's totals as Dintero answers them on its `order`: what its items add up to."""
+    discounts = [d for item in items for d in item.get("discount_lines") or []]
+    gross = sum(item["gross_amount"] for item in items)
+    return {
+        "gross_amount": gross,
+        "net_amount": gross - sum(t["amount"] for item in items for t in item.get("tax_lines") or []),
+        "total_discount": sum(d["amount"] for d in discounts),
+        "total_manual_discount_amount": sum(
+            d["amount"] for d in discounts if d.get("discount_type") == "manual"
+        ),
+    }
+
+
 class DraftSerializer(serializers.ModelSerializer):
     order = serializers.JSONField(source="document")
     order_id = serializers.SerializerMethodField()
@@ -261,6 +275,11 @@ class DraftSerializer(serializers.ModelSerializer):
             "completed_at",
             "created_by",
         ]
+
+    def to_representation(self, instance: DraftOrder) -> dict:
+        data = super().to_representation(instance)
+        data["order"] = {**data["order"], **draft_totals(instance.items)}
+        return data
 
     def get_order_id(self, draft: DraftOrder) -> str | None:
         """The order this draft created or updated, once completed."""

@@ -485,7 +485,7 @@ def _reversal_of(line: OrderLine, reversals: list[OrderLine], line_id: int) -> d
         amounts[-1] += tax_left - sum(amounts)
     discount_left = line.discount_amount + sum(r.discount_amount for r in reversals)
     manual_left = line.manual_discount_amount + sum(r.manual_discount_amount for r in reversals)
-    discounts = []
+    discounts: list[dict] = []
     if discount_left - manual_left:
         discounts.append({"amount": -(discount_left - manual_left)})
     if manual_left:
@@ -542,16 +542,16 @@ def _replacement_items(draft: DraftOrder, order: Order) -> list[dict]:
                     )
                 ]
             )
-        line = None if mark else by_line_id.get(item["line_id"])
-        if line is None:
+        found = None if mark else by_line_id.get(item["line_id"])
+        if found is None:
             new.append((i, item, mark))
-        elif _kept(item, line):
+        elif _kept(item, found):
             kept.append(item)
         else:
             errors.append(
                 FieldError(
                     f"order.items[{i}].line_id",
-                    f"line {line.line_id} is on order {order.order_id} and lines never change: "
+                    f"line {found.line_id} is on order {order.order_id} and lines never change: "
                     "repeat it as it is to keep it, or give the new line a new line_id",
                 )
             )

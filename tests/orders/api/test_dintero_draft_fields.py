@@ -510,3 +510,20 @@ def test_a_replace_takes_the_discounts_of_the_lines_it_reverses(api):
     shown = complete(api, draft_new(api, body)["id"]).json()["orders"][0]
     assert (shown["total_discount"], shown["total_manual_discount_amount"]) == (0, 0)
     assert shown["gross_amount"] == 5000
+
+
+def test_a_draft_answers_its_totals_and_takes_itself_back(api):
+    """A draft's `order` answers what its items add up to, as Dintero's does; a client may PUT
+    the draft it read back unchanged (our `vat_warning` and provisional marks included)."""
+    body = full_draft()
+    body["order"]["items"].append(
+        {**item(2, 10000, tax_lines=[{"amount": 1, "percentage": 25}]), "line_id": None}
+    )
+    draft = draft_new(api, body)
+    shown = draft["order"]
+    assert (shown["gross_amount"], shown["net_amount"]) == (49800, 49800 - 7960 - 1)
+    assert (shown["total_discount"], shown["total_manual_discount_amount"]) == (2500, 500)
+    assert shown["items"][1]["line_id_provisional"] is True and shown["items"][1]["vat_warning"]
+    again = api.call("put", f"draft_orders/{draft['id']}", {"options": draft["options"], "order": shown})
+    assert again.status_code == 200, again.content
+    assert again.json()["order"] == shown
