@@ -1,14 +1,16 @@
 """Forms of the staff pages. They turn what staff type into the typed values the services take
 (`orders.inputs`), and put the services' field errors back next to the fields they name."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from babel import Locale
 from django import forms
-from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
+from django.utils.translation import get_language, gettext, gettext_lazy, pgettext_lazy, to_locale
 
 from backoffice.errors import DomainError
-from orders.inputs import AMOUNT_LIMIT, COUNT_LIMIT, DraftDocument, DraftItem, DraftOptions, TaxLine
+from orders.inputs import AMOUNT_LIMIT, COUNT_LIMIT, ID_LIMIT, DraftDocument, DraftItem, DraftOptions, TaxLine
 from orders.ledger import unit_amount, units_amount, units_available
 from orders.models import ItemAmount, OperationKind, Order, OrderLine, OrderStatus, PaymentStatus
 from orders.money import exponent, format_money, parse_amount, vat_contained
@@ -185,22 +187,147 @@ class OrderFilterForm(StaffForm):
         return queue_title(self.cleaned_data["queue"], days=self.cleaned_data["days"])
 
 
+# Dintero's phone numbers: ITU E.123 with the international prefix (`^\+?\d{5,15}$`,
+# https://docs.dintero.com/checkout-api/payment/checkout_sid_pay_post); staff may type spaces.
+PHONE_PATTERN = re.compile(r"^\+?\d{5,15}$")
+# Codes in CLDR's territory list that name no country.
+_NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
+# The address fields of the New order page (Dintero's address, `customer.py`'s ADDRESS_FIELDS
+# without the contact fields the customer's own carry), and those an address needs once begun.
+NEW_ORDER_ADDRESS_FIELDS = (
+    "first_name",
+    "last_name",
+    "business_name",
+    "co_address",
+    "address_line",
+    "address_line_2",
+    "postal_code",
+    "postal_place",
+    "country",
+)
+ADDRESS_REQUIRED = ("address_line", "postal_code", "postal_place", "country")
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """ISO 3166-1 alpha-2 codes (as Dintero's addresses carry them), named in the page's language."""
+    names = Locale.parse(to_locale(get_language() or "en")).territories
+    countries = [(code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()]
+    countries = [(code, name) for code, name in countries if code not in _NOT_COUNTRIES]
+    return [("", "—"), *sorted(countries, key=lambda c: c[1])]
+
+
+def phone_number_clean(value: str) -> str:
+    """`+47 999 99 999` -> `+4799999999`, or a ValidationError in Dintero's terms."""
+    number = re.sub(r"[\s\-().]", "", value or "")
+    if number and not PHONE_PATTERN.match(number):
+        raise forms.ValidationError(
+            gettext("a phone number is 5 to 15 digits, the country code first: +4799999999")
+        )
+    return number
+
+
 class DraftStartForm(StaffForm):
-    currency = forms.ChoiceField(choices=[(c, c) for c in CURRENCIES], initial="NOK")
-    first_name = forms.CharField(label=gettext_lazy("Customer first name"), required=False, max_length=100)
-    last_name = forms.CharField(label=gettext_lazy("Customer last name"), required=False, max_length=100)
-    email = forms.EmailField(label=gettext_lazy("Customer e-mail"), required=False)
+    """A new order's currency, customer, shipping address and billing address (the shipping one
+    unless said), stored on the draft as Dintero's Orders API stores them (`customer`,
+    `shipping_address`, `billing_address`). Each text is at most ID_LIMIT characters, as the
+    customer form allows; the e-mail is checked as an e-mail, the phone number and country as
+    Dintero writes them."""
+
+    currency = forms.ChoiceField(
+        label=gettext_lazy("Currency"), choices=[(c, c) for c in CURRENCIES], initial="NOK"
+    )
+    first_name = forms.CharField(
+        label=gettext_lazy("Customer first name"), required=False, max_length=ID_LIMIT
+    )
+    last_name = forms.CharField(label=gettext_lazy("Customer last name"), required=False, max_length=ID_LIMIT)
+    email = forms.EmailField(label=gettext_lazy("Customer e-mail"), required=False, max_length=ID_LIMIT)
+    phone_number = forms.CharField(
+        label=gettext_lazy("Customer phone"),
+        required=False,
+        max_length=ID_LIMIT,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "placeholder": "+4799999999"}),
+    )
     merchant_reference = forms.CharField(
         label=gettext_lazy("Merchant reference"), required=False, max_length=200
     )
+    billing_same = forms.BooleanField(
+        label=gettext_lazy("Billing address same as shipping"), required=False, initial=True
+    )
 
+    ADDRESS_GROUPS = (
+        ("shipping", "shipping_address", gettext_lazy("Shipping address")),
+        ("billing", "billing_address", gettext_lazy("Billing address")),
+    )
     options = DraftOptions(generate_order_id="ALPHANUMERIC_9")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        countries = country_choices()
+        for prefix, _group, _title in self.ADDRESS_GROUPS:
+            for name in NEW_ORDER_ADDRESS_FIELDS:
+                label = FIELD_LABELS[name].capitalize()
+                if name == "country":
+                    field: forms.Field = forms.ChoiceField(
+                        label=label, required=False, choices=countries, initial="NO"
+                    )
+                else:
+                    field = forms.CharField(label=label, required=False, max_length=ID_LIMIT)
+                if name in ("first_name", "last_name"):
+                    field.help_text = gettext_lazy("empty: the customer's")
+                self.fields[f"{prefix}-{name}"] = field
+
+    def address_groups(self):
+        """(prefix, title, bound fields) per address, for the template."""
+        return [
+            (prefix, title, [self[f"{prefix}-{name}"] for name in NEW_ORDER_ADDRESS_FIELDS])
+            for prefix, _group, title in self.ADDRESS_GROUPS
+        ]
+
+    def clean_phone_number(self) -> str:
+        return phone_number_clean(self.cleaned_data.get("phone_number", ""))
+
+    def _address(self, prefix: str) -> dict[str, str]:
+        """The address as typed, checked: empty, or with at least what a parcel needs."""
+        data = self.cleaned_data
+        address = {}
+        for name in NEW_ORDER_ADDRESS_FIELDS:
+            value = (data.get(f"{prefix}-{name}") or "").strip()
+            if value:
+                address[name] = value
+        # The country is chosen in advance: an address is begun when anything else is typed.
+        if not set(address) - {"country"}:
+            return {}
+        for name in ADDRESS_REQUIRED:
+            if name not in address and f"{prefix}-{name}" not in self.errors:
+                self.add_error(f"{prefix}-{name}", gettext("needed for the address"))
+        postal_code = address.get("postal_code", "")
+        if address.get("country") == "NO" and postal_code and not re.fullmatch(r"\d{4}", postal_code):
+            self.add_error(f"{prefix}-postal_code", gettext("a Norwegian postcode is four digits"))
+        for name in ("first_name", "last_name"):
+            if name not in address and data.get(name):
+                address[name] = data[name].strip()
+        return address
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        data["shipping_address"] = self._address("shipping")
+        data["billing_address"] = (
+            dict(data["shipping_address"]) if data.get("billing_same") else self._address("billing")
+        )
+        return data
 
     def document(self) -> DraftDocument:
         data = self.cleaned_data
-        customer = {k: data[k] for k in ("first_name", "last_name", "email") if data[k]}
+        customer = {
+            k: data[k].strip() for k in ("first_name", "last_name", "email", "phone_number") if data.get(k)
+        }
         return DraftDocument(
-            currency=data["currency"], customer=customer, merchant_reference=data["merchant_reference"]
+            currency=data["currency"],
+            customer=customer,
+            shipping_address=data["shipping_address"],
+            billing_address=data["billing_address"],
+            merchant_reference=data["merchant_reference"],
         )
 
 
