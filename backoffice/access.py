@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
+from backoffice.auth_backends import staff_accounts
 from backoffice.models import Account
 from backoffice.pages import StaffRequest
 
@@ -33,7 +34,7 @@ def staff_page(
         def wrapped(request: HttpRequest, aid: str, *args: P.args, **kwargs: P.kwargs) -> R:
             staff = cast(StaffRequest, request)  # what this check makes of the request
             # The layout's account switcher reuses this list: one query for both.
-            staff.staff_accounts = list(staff.user.accounts.all())
+            staff.staff_accounts = staff_accounts(staff.user)
             account = next((a for a in staff.staff_accounts if a.aid == aid), None)
             if account is None:
                 raise Http404("no such account")

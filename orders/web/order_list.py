@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from backoffice.access import staff_page
+from backoffice.auth_backends import staff_accounts
 from backoffice.models import Account
 from backoffice.pages import SignedInRequest, StaffRequest, page_or_partial
 from orders.forms import SORTS, OrderFilterForm
@@ -21,7 +22,7 @@ PAGE_SIZE = 25
 @require_GET
 @login_required
 def home(request: SignedInRequest) -> HttpResponse:
-    accounts = list(request.user.accounts.all())
+    accounts = staff_accounts(request.user)
     if not accounts:
         return render(request, "orders/no_account.html", status=403)
     remembered = request.session.get("account")
