@@ -44,7 +44,7 @@ class RoleBackend(ModelBackend):
                     .distinct()
                 ),
             )
-        user = users.first()
+        user: Any = users.first()
         if user is None or not self.user_can_authenticate(user):
             return None
         if with_access:
