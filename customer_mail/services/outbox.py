@@ -47,10 +47,10 @@ def _message_id(email: CustomerEmail) -> str:
 
 def _rendered(purpose: Purpose, language: Language, context: dict) -> tuple[str, str]:
     folder = f"customer_mail/{language}"
-    subject = render_to_string(f"{folder}/{purpose}_subject.txt", context)
+    lines = render_to_string(f"{folder}/{purpose}_subject.txt", context).splitlines()
     body = render_to_string(f"{folder}/{purpose}.txt", context)
     # A subject is one line, whatever the template's line breaks (its no-break spaces kept).
-    subject = " ".join(part.strip() for part in subject.splitlines() if part.strip())
+    subject = " ".join(part.strip() for part in lines if part.strip())
     return subject[:300], body.strip() + "\n"
 
 
@@ -66,7 +66,10 @@ def _payment_link(event: Event) -> tuple[Purpose, dict] | None:
     data = event.data or {}
     if data.get("kind") != CallKind.SESSION or data.get("state") != CallState.SUCCEEDED:
         return None
-    call = ProviderCall.objects.select_related("session").filter(pk=data.get("call_id")).first()
+    call_id = data.get("call_id")
+    if not isinstance(call_id, str):
+        return None
+    call = ProviderCall.objects.select_related("session").filter(pk=call_id).first()
     session = call.session if call is not None else None
     # A link withdrawn while it was being made (the order was cancelled) is not sent.
     if session is None or session.status != SessionStatus.OPEN or not session.url:

@@ -250,7 +250,7 @@ SWEEP_BATCH = 500
 STALE_AFTER_SECONDS = 120
 
 
-def _unknown(email_id: int, leased_until: datetime) -> bool:
+def _unknown(email_id: int, leased_until: datetime | None) -> bool:
     with transaction.atomic():
         email = _locked(email_id)
         if email.state != MailState.SENDING or email.leased_until != leased_until:
