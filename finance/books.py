@@ -24,6 +24,7 @@ from backoffice.models import Account
 from backoffice.pages import StaffRequest
 from finance.queues import BOOKS_ROWS, open_mismatches, stale_days, unknown_calls
 from finance.reports import stale_authorizations
+from orders.inputs import line_vat_warning_shown
 from orders.models import Order, OrderLine
 from orders.money import format_money
 from payments.models import ReconciliationRun
@@ -37,6 +38,7 @@ def vat_warning_lines(account: Account) -> QuerySet[OrderLine]:
         OrderLine.objects.filter(order__account=account)
         .exclude(vat_warning="")
         .select_related("order__account")
+        .prefetch_related("tax_lines")
         .order_by("order__order_id", "line_id")
     )
 
@@ -93,6 +95,7 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
                 "url": _order_url(line.order),
                 "gross": format_money(line.gross_amount, line.order.currency),
                 "vat": format_money(line.tax_amount, line.order.currency),
+                "warning": line_vat_warning_shown(line, line.order.currency),
             }
             for line in vat_warning_lines(account)[:BOOKS_ROWS]
         ]

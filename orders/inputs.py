@@ -7,11 +7,13 @@ in the shape the API shows.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from orders.money import vat_contained
+from orders.money import format_money, vat_contained
 
 # Line ids and quantities are stored as 32-bit integers.
 COUNT_LIMIT = 2**31 - 1
@@ -146,7 +148,7 @@ class DraftDocument:
     dintero: dict[str, Any] = field(default_factory=dict)
 
 
-def vat_warning(gross: int, quantity: int, taxes: list[TaxLine]) -> str:
+def vat_warning(gross: int, quantity: int, taxes: list[TaxLine], show: Callable[[int], str] = str) -> str:
     """Why a line's VAT does not add up, or "": the line is taken as sent all the same, and
     the warning kept on it (shown on the order page, counted by the books check).
 
@@ -155,21 +157,32 @@ def vat_warning(gross: int, quantity: int, taxes: list[TaxLine]) -> str:
     that basis, as closely; where `exempt`, it is 0. Dintero's own examples break these (its
     add-item example has 5584 VAT in 39800 at 25 %), so none is a reason to refuse a line.
     The sign of VAT and VAT beyond the gross are errors, not warnings: the ledger holds them.
+    `show` writes the amounts (the API's are minor units, staff pages' money).
     """
     found = []
     for tax in taxes:
         rate = percentage_number(tax.percentage)
         if tax.dintero.get("exempt") and tax.amount != 0:
-            found.append(f"VAT {tax.amount} on a line exempt from VAT")
+            found.append(f"VAT {show(tax.amount)} on a line exempt from VAT")
         basis = tax.dintero.get("tax_basis")
         if basis is not None:
             expected = round(Decimal(basis) * tax.percentage / 100)
             if abs(tax.amount - expected) > quantity:
-                found.append(f"VAT {tax.amount} is not {rate} % of its tax_basis {basis} ({expected})")
+                found.append(
+                    f"VAT {show(tax.amount)} is not {rate} % of its tax_basis {show(basis)} "
+                    f"({show(expected)})"
+                )
     if len(taxes) == 1 and not taxes[0].dintero.get("exempt"):
         tax = taxes[0]
         expected = vat_contained(gross, tax.percentage)
         if abs(tax.amount - expected) > quantity:
             rate = percentage_number(tax.percentage)
-            found.append(f"{gross} at {rate} % contains {expected} VAT, not {tax.amount}")
+            found.append(f"{show(gross)} at {rate} % contains {show(expected)} VAT, not {show(tax.amount)}")
     return "; ".join(found)
+
+
+def line_vat_warning_shown(line: Any, currency: str) -> str:
+    """A stored line's VAT warning with its amounts as money, for staff pages: worked out again
+    from the line and its tax lines, as `vat_warning` did when the line was taken."""
+    taxes = [TaxLine(t.amount, t.percentage, t.dintero) for t in line.tax_lines.all()]
+    return vat_warning(line.gross_amount, line.quantity, taxes, partial(format_money, currency=currency))

@@ -12,6 +12,7 @@ from backoffice.models import Account
 from backoffice.pages import UNPROCESSABLE, StaffRequest, page_or_partial
 from orders.forms import NoteForm
 from orders.holds import Hold, held_by_line, order_holds
+from orders.inputs import line_vat_warning_shown
 from orders.models import EventKind, OperationKind, Order
 from orders.selectors import customer_summary, draft_list, event_list, operation_list
 from orders.services.events import note_add
@@ -39,7 +40,9 @@ def _order_context(request: StaffRequest, order: Order) -> dict:
         "order": order,
         "lines": lines,
         # Lines taken with VAT that does not add up (orders.inputs.vat_warning).
-        "vat_warnings": [line for line in lines if line.vat_warning],
+        "vat_warnings": [
+            (line.line_id, line_vat_warning_shown(line, order.currency)) for line in lines if line.vat_warning
+        ],
         "holds": [h for h in holds if h.kind != OperationKind.AUTHORIZATION or not order.is_cancelled],
         "held": {
             "to_authorize": sum(held_by_line(holds, OperationKind.AUTHORIZATION).values()),

@@ -19,8 +19,15 @@ from django.urls import reverse
 from finance.books import vat_warning_lines
 from orders.inputs import TaxLine, vat_warning
 from orders.models import OrderLine
+from orders.money import format_money
 from tests.support.api import assert_error, complete, draft_new, snapshot
-from tests.support.orders import SEED_DRAFT, draft_body, item
+from tests.support.browser import SCREENSHOTS, sign_in
+from tests.support.orders import SEED_DRAFT, draft_body, item, make_order
+
+
+def kr(amount: int) -> str:
+    return format_money(amount, "NOK")
+
 
 # Dintero's add-item example, verbatim.
 DINTERO_ADD_ITEM = {
@@ -132,7 +139,8 @@ def test_the_staff_order_page_shows_the_warning(account, login, warned_order):
     assert page.status_code == 200
     text = page.content.decode()
     assert 'data-testid="vat-warnings"' in text
-    assert "contains 7960 VAT, not 5584" in text
+    # Staff read the amounts as money.
+    assert f"{kr(39800)} at 25 % contains {kr(7960)} VAT, not {kr(5584)}" in text
 
 
 def test_an_order_without_warnings_shows_none(account, login, api):
@@ -152,9 +160,30 @@ def test_the_books_check_counts_and_lists_the_lines(account, login, api, warned_
     ]
     text = page.content.decode()
     assert 'id="vat-warnings"' in text and warned_order["order_id"] in text
+    assert f"not {kr(5584)}" in text
     assert "Lines whose VAT does not add up (1)" in text
 
 
 def test_the_books_check_lists_only_its_accounts_lines(account, other_account, warned_order):
     assert [line.order.order_id for line in vat_warning_lines(account)] == [warned_order["order_id"]]
     assert list(vat_warning_lines(other_account)) == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_read_the_warning_on_the_order_page_and_in_the_books_check(page, account, staff):
+    order = make_order(account, [copy.deepcopy(DINTERO_ADD_ITEM), item(2, 10000)])
+    sign_in(page, staff["Finance"])
+    page.goto(reverse("order-detail", args=[account.aid, order.order_id]))
+    notice = page.get_by_test_id("vat-warnings")
+    notice.wait_for()
+    assert "Line 1" in notice.inner_text() and f"contains {kr(7960)} VAT" in notice.inner_text()
+    assert "Line 2" not in notice.inner_text()
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "order_vat_warning.png"), full_page=True)
+    page.goto(reverse("books-check", args=[account.aid]))
+    table = page.locator("#vat-warnings")
+    table.wait_for()
+    assert order.order_id in table.inner_text()
+    page.get_by_role("link", name=order.order_id).first.click()
+    page.get_by_test_id("vat-warnings").wait_for()
