@@ -185,5 +185,6 @@ def test_staff_read_the_warning_on_the_order_page_and_in_the_books_check(page, a
     table = page.locator("#vat-warnings")
     table.wait_for()
     assert order.order_id in table.inner_text()
+    page.screenshot(path=str(SCREENSHOTS / "books_vat_warnings.png"), full_page=True)
     page.get_by_role("link", name=order.order_id).first.click()
     page.get_by_test_id("vat-warnings").wait_for()
