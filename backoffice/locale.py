@@ -3,12 +3,16 @@ view and its cookie), else the browser's Accept-Language, else Norwegian Bokmål
 The API and its schema always speak English: their messages are documented, and an integrator's
 Accept-Language does not change them."""
 
+import re
+
 from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
 # The API, its token endpoint, and its schema and docs pages.
 ENGLISH_ONLY = ("/v1/", "/api/")
+# Browsers send Norwegian as `no` (or Nynorsk, `nn`) as often as `nb`: all of them read Bokmål here.
+_NORWEGIAN = re.compile(r"(?<![\w-])(?:no|nn)(?=-|;|,|\s|$)", re.IGNORECASE)
 
 
 def english_only(request: HttpRequest) -> bool:
@@ -23,6 +27,9 @@ class StaffLocaleMiddleware(LocaleMiddleware):
             translation.activate("en")
             request.LANGUAGE_CODE = "en"
             return
+        accept = request.META.get("HTTP_ACCEPT_LANGUAGE")
+        if accept:
+            request.META["HTTP_ACCEPT_LANGUAGE"] = _NORWEGIAN.sub("nb", accept)
         super().process_request(request)
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:

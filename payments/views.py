@@ -14,7 +14,10 @@ from django.contrib.messages.storage.base import Message
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -162,25 +165,35 @@ def staff_action(
     return _back(request, order)
 
 
-def _calls_notice(request: StaffRequest, order: Order, calls: list[ProviderCall], verb: str) -> None:
+def _calls_notice(
+    request: StaffRequest, order: Order, calls: list[ProviderCall], verb: str | Promise
+) -> None:
     states = {c.state for c in calls}
     money = format_money(sum(c.amount for c in calls), order.currency)
     if states == {CallState.SUCCEEDED} and not any(c.problem for c in calls):
-        text = f"{verb} of {money} done at the provider and recorded."
+        text = _("%(what)s of %(amount)s done at the provider and recorded.") % {
+            "what": verb,
+            "amount": money,
+        }
         panel_notice(request, order, messages.SUCCESS, text)
     elif CallState.UNKNOWN in states:
         panel_notice(
             request,
             order,
             messages.WARNING,
-            f"{verb} of {money}: the provider did not answer. The amount stays held until "
-            "reconciliation finds out what happened.",
+            _(
+                "%(what)s of %(amount)s: the provider did not answer. The amount stays held until "
+                "reconciliation finds out what happened."
+            )
+            % {"what": verb, "amount": money},
         )
     elif any(c.problem for c in calls):
         panel_notice(request, order, messages.ERROR, "; ".join(c.problem for c in calls if c.problem))
     else:
         refused = "; ".join(c.error for c in calls if c.error)
-        panel_notice(request, order, messages.ERROR, f"{verb} refused: {refused}")
+        panel_notice(
+            request, order, messages.ERROR, _("%(what)s refused: %(why)s") % {"what": verb, "why": refused}
+        )
 
 
 @require_POST
@@ -189,9 +202,11 @@ def link_send(request: StaffRequest, account: Account, order_id: str) -> HttpRes
     def act(order: Order) -> None:
         session = session_create(order=order, items=None, actor=Actor(user=request.user))
         if session.status == SessionStatus.OPEN:
-            panel_notice(request, order, messages.SUCCESS, f"Payment link ready: {session.url}")
+            panel_notice(
+                request, order, messages.SUCCESS, _("Payment link ready: %(url)s") % {"url": session.url}
+            )
         else:
-            text = f"The payment link could not be made: {session.problem}"
+            text = _("The payment link could not be made: %(why)s") % {"why": session.problem}
             panel_notice(request, order, messages.ERROR, text)
 
     return staff_action(request, account, order_id, act)
@@ -205,13 +220,13 @@ def link_withdraw(request: StaffRequest, account: Account, order_id: str, sessio
     def act(order: Order) -> None:
         session = get_object_or_404(PaymentSession, pk=session_pk, order=order)
         session = session_withdraw(session=session, actor=Actor(user=request.user))
-        text = f"Payment link {str(session.pk)[:8]} withdrawn: it can no longer be paid."
+        text = _("Payment link %(link)s withdrawn: it can no longer be paid.") % {"link": str(session.pk)[:8]}
         panel_notice(request, order, messages.INFO, text)
 
     return staff_action(request, account, order_id, act)
 
 
-def _provider_view(kind: CallKind, permission: str, verb: str) -> Callable:
+def _provider_view(kind: CallKind, permission: str, verb: str | Promise) -> Callable:
     """Capture, refund or cancel at the provider whatever it can still take (staff pick no
     amounts here: the order's own forms record amounts)."""
 
@@ -228,9 +243,9 @@ def _provider_view(kind: CallKind, permission: str, verb: str) -> Callable:
     return view
 
 
-capture = _provider_view(CallKind.CAPTURE, OPERATE, "Capture")
-refund = _provider_view(CallKind.REFUND, REFUND, "Refund")
-void = _provider_view(CallKind.VOID, OPERATE, "Cancellation")
+capture = _provider_view(CallKind.CAPTURE, OPERATE, pgettext_lazy("operation", "Capture"))
+refund = _provider_view(CallKind.REFUND, REFUND, pgettext_lazy("operation", "Refund"))
+void = _provider_view(CallKind.VOID, OPERATE, pgettext_lazy("operation", "Cancellation"))
 
 
 # The provider's side

@@ -1,0 +1,378 @@
+"""The staff pages in Norwegian Bokmål and in English: which language a page speaks (the user's
+choice, remembered; else the browser's Accept-Language; else Norwegian), `lang` on every page,
+dates in the language's one format with a 24-hour clock (the admin too), money as the account's
+display locale shows it in both, and the API in English whatever the request asks for.
+
+The suite's settings default to English (backoffice/settings_test.py); these tests ask for
+Norwegian explicitly."""
+
+import datetime as dt
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from backoffice.models import Account
+from orders.models import Event, EventKind, Order, PaymentOperation
+from tests.support.orders import item, make_draft, make_order, record
+
+NB = {"HTTP_ACCEPT_LANGUAGE": "nb-NO,nb;q=0.9,en;q=0.5"}
+EN = {"HTTP_ACCEPT_LANGUAGE": "en-GB,en;q=0.9"}
+# 1 December 2026, 06:54 in Oslo (05:54 UTC).
+CREATED = dt.datetime(2026, 12, 1, 5, 54, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def named_account(account):
+    # A fixed name: the generated ones are English words ("… and Sons"), which the pages show.
+    Account.objects.filter(pk=account.pk).update(name="Testbutikken AS")
+    account.refresh_from_db()
+    return account
+
+
+@pytest.fixture
+def order(named_account) -> Order:
+    order = make_order(named_account, [item(1), item(2, gross=10000)], authorized=True)
+    record(order, "capture", [(1, 39800)])
+    Order.objects.filter(pk=order.pk).update(created_at=CREATED)
+    PaymentOperation.objects.filter(order=order).update(created_at=CREATED)
+    Event.objects.filter(order=order).update(created_at=CREATED)
+    order.refresh_from_db()
+    return order
+
+
+def text(response) -> str:
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def html_lang(html: str) -> str:
+    match = re.search(r"<html[^>]*\blang=\"([^\"]+)\"", html)
+    assert match, html[:300]
+    return match[1]
+
+
+# Which language ---------------------------------------------------------------------------------
+
+
+def test_norwegian_is_the_default_when_the_browser_says_nothing(settings, order, login):
+    settings.LANGUAGE_CODE = "nb"
+    html = text(login().get(f"/{order.account.aid}/orders/"))
+    assert html_lang(html) == "nb"
+    assert "<h1>Ordrer</h1>" in html and "Logg ut" in html
+
+
+def test_a_language_the_pages_do_not_speak_falls_back_to_norwegian(settings, order, login):
+    settings.LANGUAGE_CODE = "nb"
+    html = text(login().get(f"/{order.account.aid}/orders/", HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9"))
+    assert html_lang(html) == "nb" and "<h1>Ordrer</h1>" in html
+
+
+@pytest.mark.parametrize(
+    ("accept", "lang", "heading"),
+    [
+        ("nb-NO,nb;q=0.9,en;q=0.5", "nb", "<h1>Ordrer</h1>"),
+        ("no", "nb", "<h1>Ordrer</h1>"),  # Norwegian, unqualified: Bokmål
+        ("en-US,en;q=0.9", "en", "<h1>Orders</h1>"),
+        ("en-GB", "en", "<h1>Orders</h1>"),
+        ("sv-SE,sv;q=0.9,en;q=0.8", "en", "<h1>Orders</h1>"),  # the first one spoken
+    ],
+)
+def test_the_browser_s_accept_language_chooses(order, login, accept, lang, heading):
+    response = login().get(f"/{order.account.aid}/orders/", HTTP_ACCEPT_LANGUAGE=accept)
+    html = text(response)
+    assert html_lang(html) == lang and heading in html
+    assert response["Content-Language"] == lang
+    assert "Accept-Language" in response["Vary"]
+
+
+def test_the_switcher_is_remembered_over_the_browser_s_language(order, login):
+    client = login()
+    page = f"/{order.account.aid}/orders/{order.order_id}/"
+    assert html_lang(text(client.get(page, **NB))) == "nb"
+    # The header's switcher: a form posting to Django's set_language, coming back to the page.
+    assert 'action="/i18n/setlang/"' in text(client.get(page, **NB))
+    response = client.post("/i18n/setlang/", {"language": "en", "next": page}, **NB)
+    assert response.status_code == 302 and response["Location"] == page
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en" and int(cookie["max-age"]) >= 365 * 24 * 60 * 60
+    # Remembered: the browser still asks for Norwegian, the pages speak English.
+    html = text(client.get(page, **NB))
+    assert html_lang(html) == "en" and "Timeline" in html and "Tidslinje" not in html
+    client.post("/i18n/setlang/", {"language": "nb", "next": page}, **EN)
+    html = text(client.get(page, **EN))
+    assert html_lang(html) == "nb" and "Tidslinje" in html
+
+
+def test_the_switcher_is_on_the_sign_in_page_and_refuses_what_it_does_not_speak(db):
+    client = Client()
+    html = text(client.get("/login/", **NB))
+    assert html_lang(html) == "nb" and "Logg inn" in html and "Brukernavn" in html
+    assert 'name="language" value="en"' in html and 'lang="en"' in html
+    # An unknown language, or a next page elsewhere, change nothing and go nowhere outside.
+    response = client.post("/i18n/setlang/", {"language": "xx", "next": "/login/"})
+    assert response.status_code == 302 and settings.LANGUAGE_COOKIE_NAME not in response.cookies
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_every_kind_of_page_says_its_language(order, login, lang):
+    client = login()
+    aid = order.account.aid
+    headers = {"HTTP_ACCEPT_LANGUAGE": lang}
+    for path in (
+        f"/{aid}/orders/",
+        f"/{aid}/orders/{order.order_id}/",
+        f"/{aid}/work/",
+        f"/{aid}/finance/",
+        f"/{aid}/drafts/",
+        "/admin/",
+    ):
+        assert html_lang(text(client.get(path, **headers))) == lang, path
+    not_found = client.get(f"/{aid}/orders/NOPE/", **headers)
+    assert not_found.status_code == 404 and html_lang(not_found.content.decode()) == lang
+    assert html_lang(text(Client().get("/login/", **headers))) == lang
+
+
+def test_the_error_pages_speak_the_language(order, login):
+    client = login()
+    not_found = client.get(f"/{order.account.aid}/orders/NOPE/", **NB).content.decode()
+    assert "Ikke funnet" in not_found and "Not found" not in not_found
+    forbidden = login("Customer service").get(f"/{order.account.aid}/finance/", **NB)
+    assert forbidden.status_code == 403 and "Ikke tillatt" in forbidden.content.decode()
+    # Refused before any view runs (a NUL in a query parameter): still in the user's language.
+    bad = client.get(f"/{order.account.aid}/orders/", {"q": "a\x00b"}, **NB)
+    assert bad.status_code == 400 and "Ugyldig forespørsel" in bad.content.decode()
+    assert html_lang(bad.content.decode()) == "nb"
+
+
+# Dates and money --------------------------------------------------------------------------------
+
+
+def test_dates_on_the_order_list_and_page_in_each_language(order, login):
+    client = login()
+    for path in (f"/{order.account.aid}/orders/", f"/{order.account.aid}/orders/{order.order_id}/"):
+        nb, en = text(client.get(path, **NB)), text(client.get(path, **EN))
+        assert "01.12.2026 06:54" in nb, path
+        assert "1 Dec 2026 06:54" in en, path
+        for html in (nb, en):
+            assert not re.search(r"\d\s?[ap]\.m\.", html), path
+            assert "12/01/2026" not in html and "Dec. 1" not in html
+
+
+def test_money_keeps_the_display_locale_in_both_languages(order, login):
+    client = login()
+    for headers in (NB, EN):
+        html = text(client.get(f"/{order.account.aid}/orders/{order.order_id}/", **headers))
+        assert "398,00\xa0kr" in html or "398,00 kr" in html
+        assert "498,00" in html and "NOK 398.00" not in html and "kr398" not in html
+
+
+def test_the_admin_shows_dates_in_the_language_with_a_24_hour_clock(order, login):
+    client = login()
+    nb = text(client.get("/admin/orders/order/", **NB))
+    en = text(client.get("/admin/orders/order/", **EN))
+    assert "01.12.2026 06:54" in nb
+    assert "1 Dec 2026 06:54" in en
+    for html in (nb, en):
+        assert not re.search(r"\d\s?[ap]\.m\.", html)
+    # Django's own Norwegian for the admin's words.
+    assert "Logg ut" in nb or "Logg ut".lower() in nb.lower()
+
+
+def test_the_order_filter_reads_iso_dates_from_its_date_inputs_in_either_language(order, login):
+    client = login()
+    for headers in (NB, EN):
+        page = client.get(f"/{order.account.aid}/orders/", {"created_from": "2026-12-01"}, **headers)
+        html = text(page)
+        assert page.context["total"] == 1
+        # <input type="date"> holds ISO dates; the browser shows them in its own locale's format.
+        assert 'type="date" name="created_from" value="2026-12-01"' in html
+        assert (
+            client.get(f"/{order.account.aid}/orders/", {"created_from": "2026-12-02"}, **headers).context[
+                "total"
+            ]
+            == 0
+        )
+
+
+# Words ------------------------------------------------------------------------------------------
+
+
+def test_the_order_page_in_norwegian(order, login):
+    html = text(login().get(f"/{order.account.aid}/orders/{order.order_id}/", **NB))
+    for words in (
+        f'Ordre <span class="mono">{order.order_id}</span>',
+        "Tidslinje",
+        "Betalingsoperasjoner",
+        "Trukket",
+        "Delvis trukket",
+        "Gjenstår å trekke",
+        "Legg til notat",
+        "Bytt vare",
+        "Trekk av 398,00",  # the timeline, said at display time
+        "Ordre opprettet med 2 linjer",
+    ):
+        assert words in html, words
+
+
+def test_a_staff_action_in_norwegian_stores_its_summary_in_english(order, login, api):
+    client = login()
+    form = client.get(f"/{order.account.aid}/orders/{order.order_id}/capture/", **NB)
+    token = form.context["form"]["form_token"].value()
+    response = client.post(
+        f"/{order.account.aid}/orders/{order.order_id}/capture/",
+        {"form_token": token, "line_2": "100", "payment_id": "PID_123"},
+        **NB,
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = Event.objects.filter(order=order, kind=EventKind.CAPTURE_RECORDED).latest("pk")
+    assert event.summary.startswith("Capture of 100,00"), event.summary
+    page = text(client.get(f"/{order.account.aid}/orders/{order.order_id}/", **NB))
+    assert "Trekk av 100,00" in page and "registrert." in page
+    events = api.call("GET", f"orders/{order.order_id}/events", HTTP_ACCEPT_LANGUAGE="nb").json()
+    summaries = [
+        e.get("summary", "") for e in events.get("events", events if isinstance(events, list) else [])
+    ]
+    assert not any("Trekk" in s for s in summaries), summaries
+
+
+def test_the_api_speaks_english_whatever_the_request_asks(order, api):
+    for accept in ("nb", "nb-NO,nb;q=0.9", "en"):
+        missing = api.call("GET", "orders/NOPE", HTTP_ACCEPT_LANGUAGE=accept)
+        assert missing.status_code == 404
+        body = missing.json()["error"]
+        assert body["code"] == "not_found"
+        invalid = api.call("POST", "draft_orders", {"order": {"items": "x"}}, HTTP_ACCEPT_LANGUAGE=accept)
+        assert invalid.status_code == 400
+        messages = " ".join(e["message"] for e in invalid.json()["error"]["errors"])
+        assert "must be a list of order lines" in messages, messages
+        required = api.call("POST", "draft_orders", {"options": {}}, HTTP_ACCEPT_LANGUAGE=accept)
+        assert required.status_code == 400
+        messages += " ".join(e["message"] for e in required.json()["error"]["errors"])
+        assert "is required" in messages, messages
+        assert not re.search(r"(påkrevd|Forventet|gyldig|feltet)", messages), messages
+        assert missing.get("Content-Language") in (None, "en")
+    unauthenticated = Client().get(
+        f"/v1/accounts/{order.account.aid}/shopping/orders", HTTP_ACCEPT_LANGUAGE="nb"
+    )
+    assert unauthenticated.status_code == 401
+    # DRF's own message, which has a Norwegian catalogue too: the API keeps it English.
+    assert unauthenticated.json()["error"]["message"] == "Authentication credentials were not provided."
+
+
+# Nothing left in English ------------------------------------------------------------------------
+
+# Words no Norwegian sentence has and English ones nearly always do, and the pages' own English
+# words: a string left unmarked in a template shows one of them on the Norwegian page.
+ENGLISH = re.compile(
+    r"\b(the|and|of|with|yet|is|are|has|Orders?|Search|Total|Sign|Payments?|Customer|Lines?|"
+    r"Timeline|Captured|Refunded|Authorized|Amount|Reason|Cancel|Drafts?|Save|Close|Back|Show|"
+    r"Choose|Nothing|None|Period|Created|Started|Replace|Refund|Capture|Authorize|Add|"
+    r"Download|Previous|Next|Page|Work|queues?|Books|Subscriptions|Finance|Operations|"
+    r"Date|Kind|Rate|Actor|Rows|Currency|Day|Week|Month|Today|New|Open|Edit|Remove|Difference)\b"
+)
+
+
+class _Words(HTMLParser):
+    """What a reader sees or hears: text outside scripts and styles, and the labels, titles and
+    placeholders of elements."""
+
+    def __init__(self):
+        super().__init__()
+        self.words: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            if name in ("aria-label", "title", "placeholder", "alt") and value:
+                self.words.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.words.append(data.strip())
+
+
+def english_words(html: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    parser = _Words()
+    parser.feed(html)
+    found = []
+    for words in parser.words:
+        for name in allowed:
+            words = words.replace(name, "")
+        found += [f"{m[0]!r} in {words!r}" for m in ENGLISH.finditer(words)]
+    return found
+
+
+def norwegian_pages(order: Order) -> list[str]:
+    aid = order.account.aid
+    draft = make_draft(order.account, [item(1)])
+    return [
+        f"/{aid}/orders/",
+        f"/{aid}/orders/?q=nothing-matches-this",
+        f"/{aid}/orders/?queue=to_capture",
+        f"/{aid}/orders/{order.order_id}/",
+        f"/{aid}/orders/{order.order_id}/capture/",
+        f"/{aid}/orders/{order.order_id}/refund/",
+        f"/{aid}/orders/{order.order_id}/authorize/",
+        f"/{aid}/orders/{order.order_id}/cancellation/",
+        f"/{aid}/orders/{order.order_id}/cancel/",
+        f"/{aid}/orders/{order.order_id}/customer/",
+        f"/{aid}/orders/{order.order_id}/replace/",
+        f"/{aid}/drafts/",
+        f"/{aid}/drafts/new/",
+        f"/{aid}/drafts/{draft.pk}/",
+        f"/{aid}/work/",
+        f"/{aid}/finance/",
+        f"/{aid}/finance/?period=custom&first=2026-11-01&last=2026-12-31&group=week",
+        f"/{aid}/finance/operations/?currency=NOK",
+        f"/{aid}/finance/books/",
+        f"/{aid}/hooks/",
+    ]
+
+
+# What may stay as it is: names of things (the product, formats, the API's paths, a country's
+# Norwegian name).
+ALLOWED = ("CSV", "HMAC-SHA1", "event-delivery", "URL", "Back-office", "New Zealand")
+
+
+def test_no_english_is_left_on_the_norwegian_pages(order, login):
+    client = login()
+    found = {}
+    for path in norwegian_pages(order):
+        response = client.get(path, **NB)
+        assert response.status_code == 200, (path, response.status_code)
+        words = english_words(response.content.decode(), ALLOWED)
+        if words:
+            found[path] = words
+    assert found == {}, "\n".join(f"{path}: {', '.join(words)}" for path, words in found.items())
+
+
+def test_the_english_pages_are_english(order, login):
+    client = login()
+    for path in norwegian_pages(order)[:4]:
+        html = text(client.get(path, **EN))
+        assert not re.search(r"\b(Ordrer|Tidslinje|Søk|Logg ut)\b", html), path
+
+
+def test_the_unmarked_string_detector_sees_english(order, login):
+    # The detector itself: an English sentence in a Norwegian page is found.
+    assert english_words("<p>Nothing recorded yet.</p>") != []
+    assert english_words('<button aria-label="Search orders">Søk</button>') != []
+    assert english_words("<p>Ingenting registrert ennå.</p><script>var the = 1;</script>") == []
+
+
+def test_stale_authorization_queue_title_counts_days_in_norwegian(order, login):
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
+    html = text(login().get(f"/{order.account.aid}/work/", **NB))
+    assert "Autorisasjoner eldre enn 7 dager" in html
