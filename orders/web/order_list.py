@@ -44,7 +44,10 @@ def _cursor_filter(queryset, sort: str, cursor: str):
             value, pk = signing.loads(cursor, salt="order-list")
         except (signing.BadSignature, ValueError, TypeError):
             return queryset
-        queryset = queryset.filter(Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": pk}))
+        # (value, pk) after the cursor's, written so that the sort's index can start the scan at
+        # the cursor (the bound on the value alone) instead of filtering every row before it.
+        bound = Q(**{f"{name}__{op}e": value})
+        queryset = queryset.filter(bound, Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": pk}))
     return queryset
 
 
