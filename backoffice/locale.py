@@ -5,7 +5,8 @@ Accept-Language does not change them."""
 
 import re
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -32,7 +33,7 @@ class StaffLocaleMiddleware(LocaleMiddleware):
             request.META["HTTP_ACCEPT_LANGUAGE"] = _NORWEGIAN.sub("nb", accept)
         super().process_request(request)
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if english_only(request):
             return response
         return super().process_response(request, response)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class OperationKind(models.TextChoices):
@@ -143,12 +144,41 @@ _WHAT_REMAINS = {
 }
 
 
+# What staff read: the same sentences, amounts as money, in the page's language.
+_STAFF_EXCEEDS = {
+    OperationKind.AUTHORIZATION: gettext_lazy(
+        "line %(line)s: authorization %(amount)s exceeds the remaining to authorize %(left)s"
+    ),
+    OperationKind.CAPTURE: gettext_lazy(
+        "line %(line)s: capture %(amount)s exceeds the remaining authorized %(left)s"
+    ),
+    OperationKind.CANCELLATION: gettext_lazy(
+        "line %(line)s: cancellation %(amount)s exceeds the remaining uncaptured authorized %(left)s"
+    ),
+    OperationKind.REFUND: gettext_lazy("line %(line)s: refund %(amount)s exceeds the refundable %(left)s"),
+}
+_STAFF_PROVIDER_EXCEEDS = {
+    OperationKind.REFUND: gettext_lazy(
+        "line %(line)s: refund %(amount)s exceeds the refundable at the provider %(left)s"
+    ),
+    OperationKind.CAPTURE: gettext_lazy(
+        "line %(line)s: capture %(amount)s exceeds the capturable at the provider %(left)s"
+    ),
+    OperationKind.CANCELLATION: gettext_lazy(
+        "line %(line)s: cancellation %(amount)s exceeds the capturable at the provider %(left)s"
+    ),
+}
+
+
 def exceeds_message(
     kind: OperationKind, line_id: int, amount: int, left: int, show: Callable[[int], str] = str
 ) -> str:
-    """ "line 3: capture 5000 exceeds the remaining authorized 3000"; with `show` formatting the
-    amounts as money, what staff read: "… capture 50,00 kr exceeds … 30,00 kr"."""
-    return f"line {line_id}: {kind} {show(amount)} exceeds {_WHAT_REMAINS[kind]} {show(left)}"
+    """ "line 3: capture 5000 exceeds the remaining authorized 3000", the API's words; with
+    `show` formatting the amounts as money, what staff read, in the page's language: "… capture
+    50,00 kr exceeds … 30,00 kr"."""
+    if show is str:
+        return f"line {line_id}: {kind} {amount} exceeds {_WHAT_REMAINS[kind]} {left}"
+    return _STAFF_EXCEEDS[kind] % {"line": line_id, "amount": show(amount), "left": show(left)}
 
 
 def provider_exceeds_message(
@@ -156,6 +186,12 @@ def provider_exceeds_message(
 ) -> str:
     """What the provider can still be asked for, per payment id, counts what is recorded under
     it and what calls under way hold (`payments.planning`)."""
+    if show is not str and kind in _STAFF_PROVIDER_EXCEEDS:
+        return _STAFF_PROVIDER_EXCEEDS[kind] % {
+            "line": line_id,
+            "amount": show(amount),
+            "left": show(possible),
+        }
     what = "refundable" if kind == OperationKind.REFUND else "capturable"
     return f"line {line_id}: {kind} {show(amount)} exceeds the {what} at the provider {show(possible)}"
 

@@ -16,8 +16,9 @@ from functools import wraps
 from typing import Any, ParamSpec, cast
 
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from .models import Event, EventKind, OrderLine
 from .money import format_money
@@ -70,10 +71,10 @@ def _order_created(line_count: int, gross: int, currency: str) -> str:
 
 # What each kind of operation is called where a sentence starts with it, and after "failed".
 _OPERATION = {
-    "authorization": (gettext_lazy("Authorization"), gettext_lazy("Failed authorization")),
-    "capture": (gettext_lazy("Capture"), gettext_lazy("Failed capture")),
-    "refund": (gettext_lazy("Refund"), gettext_lazy("Failed refund")),
-    "cancellation": (gettext_lazy("Cancellation"), gettext_lazy("Failed cancellation")),
+    "authorization": (pgettext_lazy("operation", "Authorization"), gettext_lazy("Failed authorization")),
+    "capture": (pgettext_lazy("operation", "Capture"), gettext_lazy("Failed capture")),
+    "refund": (pgettext_lazy("operation", "Refund"), gettext_lazy("Failed refund")),
+    "cancellation": (pgettext_lazy("operation", "Cancellation"), gettext_lazy("Failed cancellation")),
 }
 
 
@@ -152,7 +153,7 @@ data_fixed_summary = _in_english(_data_fixed_words)
 customer_updated_summary = _in_english(_customer_updated_words)
 
 
-_STATUS_WORDS = {
+_STATUS_WORDS: dict[str, Promise] = {
     EventKind.ORDER_CLOSED: gettext_lazy("Order closed"),
     EventKind.ORDER_OPENED: gettext_lazy("Order opened"),
 }

@@ -54,7 +54,7 @@ def operation_record_page(request: SignedInRequest, aid: str, order_id: str, act
     if action not in OPERATIONS:
         raise Http404("no such action")
     kind, permission, label = OPERATIONS[action]
-    return staff_page(permission)(_operation_record_page)(request, aid, order_id, kind, action, label)
+    return staff_page(permission)(_operation_record_page)(request, aid, order_id, kind, action, str(label))
 
 
 def _operation_record_page(

@@ -376,3 +376,23 @@ def test_stale_authorization_queue_title_counts_days_in_norwegian(order, login):
     Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - dt.timedelta(days=30))
     html = text(login().get(f"/{order.account.aid}/work/", **NB))
     assert "Autorisasjoner eldre enn 7 dager" in html
+
+
+def test_a_refusal_reads_in_norwegian_on_the_page_and_in_english_on_the_api(order, login, api):
+    client = login()
+    path = f"/{order.account.aid}/orders/{order.order_id}/capture/"
+    token = client.get(path, **NB).context["form"]["form_token"].value()
+    # Line 2 has 100,00 kr authorized and nothing captured: 200 is more than it may take.
+    response = client.post(path, {"form_token": token, "line_2": "200", "payment_id": "PID_123"}, **NB)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "linje 2: trekk på 200,00\xa0kr overstiger gjenværende autorisert beløp, 100,00\xa0kr" in html
+    refused = api.call(
+        "POST",
+        f"orders/{order.order_id}/captures",
+        {"items": [{"line_id": 2, "amount": 20000}], "payment_details": {"payment_id": "PID_123"}},
+        HTTP_ACCEPT_LANGUAGE="nb",
+    )
+    assert refused.status_code == 409
+    message = refused.json()["error"]["message"]
+    assert message == "line 2: capture 20000 exceeds the remaining authorized 10000"
