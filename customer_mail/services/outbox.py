@@ -74,6 +74,11 @@ def _payment_link(event: Event) -> tuple[Purpose, dict] | None:
     # A link withdrawn while it was being made (the order was cancelled) is not sent.
     if session is None or session.status != SessionStatus.OPEN or not session.url:
         return None
+    # One e-mail per link, should its call be told of as succeeded again (reconciliation).
+    if CustomerEmail.objects.filter(
+        order_id=session.order_id, purpose=Purpose.PAYMENT_LINK, data__payment_session=str(session.pk)
+    ).exists():
+        return None
     order = event.order
     line_ids = [item["line_id"] for item in session.items]
     if set(line_ids) & _replaced_lines(order):

@@ -127,3 +127,20 @@ def test_a_rolled_back_change_owes_nothing(account):
         record(order, "refund", [(1, 10000)])
         raise RuntimeError("rolled back")
     assert not CustomerEmail.objects.exists()
+
+
+def test_one_e_mail_per_link_even_if_its_call_is_told_of_again(account):
+    from payments.models import ProviderCall
+    from payments.services.journal import call_event_write
+
+    order = order_for(account)
+    session_create(order=order, actor=STAFF)
+    call = ProviderCall.objects.get(order=order, kind="session")
+    call_event_write(order, call, STAFF, "succeeded (settled again)")
+
+    assert CustomerEmail.objects.count() == 1
+    # Asking again for the same amounts answers the same link, and no second e-mail.
+    session_create(order=order, actor=STAFF)
+    assert CustomerEmail.objects.count() == 1
+    assert send_all() == ["attempt 1: sent"]
+    assert len(mail.outbox) == 1
