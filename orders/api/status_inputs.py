@@ -93,6 +93,9 @@ class OrderUpdateInputSerializer(InputSerializer):
         return changes
 
 
+REQUIRED = {"required": "is required", "blank": "is required", "null": "is required"}
+
+
 class StatusEventInputSerializer(InputSerializer):
     """An order status event: what a service reports on the order
     (https://docs.dintero.com/api-reference/orderevents/create-an-order-event)."""
@@ -104,8 +107,12 @@ class StatusEventInputSerializer(InputSerializer):
         default="success",
         error_messages={"invalid_choice": f"must be one of {', '.join(STATUS_EVENT_STATES)}"},
     )
-    service = TextField(ID_LIMIT, default=empty, allow_blank=False, help_text="e.g. kitchen, courier")
-    service_status = TextField(ID_LIMIT, default=empty, allow_blank=False, help_text="e.g. ready_for_pickup")
+    service = TextField(
+        ID_LIMIT, default=empty, allow_blank=False, error_messages=REQUIRED, help_text="e.g. kitchen, courier"
+    )
+    service_status = TextField(
+        ID_LIMIT, default=empty, allow_blank=False, error_messages=REQUIRED, help_text="e.g. ready_for_pickup"
+    )
     description = TextField(TEXT_LIMIT, required=False)
     metadata = ObjectField(required=False)
 

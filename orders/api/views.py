@@ -4,7 +4,9 @@ import json
 from contextlib import contextmanager
 from typing import cast
 
+from django.db.models import TextField
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -401,9 +403,10 @@ class OrderCancelView(OrderMixin, ShoppingAPIView):
     def post(self, request: Request, aid: str, order_id: str) -> Response:
         def cancel():
             # No body (or an empty one): no reason given.
+            order = self._order_ref(order_id)
             body = {} if request.data in (None, "", b"") else request.data
             reason = validated(CancelInputSerializer(data=body))
-            order_cancel(order=self._order_ref(order_id), actor=_actor(request), reason=reason)
+            order_cancel(order=order, actor=_actor(request), reason=reason)
             return _order_response(self._order(order_id))
 
         return self.write(request, cancel)
@@ -443,8 +446,9 @@ class OrderEventsView(OrderMixin, ShoppingAPIView):
         (https://docs.dintero.com/api-reference/orderevents/create-an-order-event)."""
 
         def add():
+            order = self._order_ref(order_id)
             data = validated(StatusEventInputSerializer(data=request.data))
-            event = status_event_add(order=self._order_ref(order_id), **data, actor=_actor(request))
+            event = status_event_add(order=order, **data, actor=_actor(request))
             return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
         return self.write(request, add)
@@ -458,7 +462,8 @@ STORE_ID = OpenApiParameter(
 def _store_orders(account: Account, store_id: str):
     """The account's orders whose `store.id` is `store_id`, as text (index
     `order_account_store`)."""
-    orders = selectors.order_list(account=account).alias(store_key=KT("store__id"))
+    # As text on both sides: compared as JSON, SQLite cannot take some ids (malformed JSON).
+    orders = selectors.order_list(account=account).alias(store_key=Cast(KT("store__id"), TextField()))
     return orders.filter(store_key=store_id)
 
 
