@@ -52,6 +52,9 @@ class InvalidInput(DomainError):
             message or "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors),
             ErrorCode.INVALID,
             errors,
+            # Staff read the messages without the API's field paths (`order.items[0].line_id`),
+            # which name nothing on their pages.
+            shown="" if message else "; ".join(e.for_staff for e in errors),
         )
 
 

@@ -23,6 +23,7 @@ from backoffice.models import Account, ApiClient
 
 # The ledger's vocabulary and figures; OperationKind and PaymentStatus are imported from here too.
 from orders.ledger import Figures, OperationKind, PaymentStatus
+from orders.money import format_money
 
 
 class ActorFields(models.Model):
@@ -427,7 +428,10 @@ class PaymentOperation(ActorFields):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount} on {self.order_id}"
+        """`Refund of 99,50 kr on order T7X2K9QPL`: what the admin titles it (money as money,
+        the order by its id)."""
+        money = format_money(self.amount, self.order.currency)
+        return f"{self.kind.capitalize()} of {money} on order {self.order.order_id}"
 
     @cached_property
     def item_list(self) -> list["ItemAmount"]:

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from orders.models import ActorFields, Order, PaymentOperation
+from orders.money import format_money
 
 # The sandbox provider's records live with it; imported here so that Django registers them
 # under this app (`payments`), as it always has.
@@ -170,7 +171,10 @@ class ProviderCall(ActorFields):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount} at {self.provider}: {self.state}"
+        """`Refund of 99,50 kr at Sandbox: Unknown` (money as money, choices in words)."""
+        money = format_money(self.amount, self.order.currency)
+        where = self.get_provider_display()
+        return f"{self.get_kind_display()} of {money} at {where}: {self.get_state_display()}"
 
     @property
     def in_flight(self) -> bool:
@@ -220,6 +224,7 @@ class Mismatch(models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "mismatches"
         ordering = ["-last_run__started_at", "payment_id", "kind"]
         constraints = [
             models.UniqueConstraint(

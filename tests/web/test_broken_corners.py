@@ -1,11 +1,18 @@
 """Corners of the staff pages that a test client can prove: each test proves one works."""
 
+import json
 import re
 
 import pytest
+from django.urls import reverse
 
-from payments.models import SandboxFault
-from tests.support.orders import make_order
+from backoffice.actor import Actor
+from orders.inputs import DraftDocument, DraftOptions
+from orders.models import PaymentOperation
+from orders.services.drafts import draft_create
+from payments.models import CallKind, CallState, Provider, ProviderCall, SandboxFault
+from tests.support.admin_forms import change_form
+from tests.support.orders import item, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +23,11 @@ def sandbox(settings):
     settings.DINTERO_ACCOUNT_ID = ""
     settings.DINTERO_CLIENT_ID = ""
     settings.DINTERO_CLIENT_SECRET = ""
+
+
+def words(text: str) -> str:
+    """Money is written with no-break spaces (`398\xa0kr`): read it as plain text."""
+    return text.replace("\xa0", " ").replace("&nbsp;", " ")
 
 
 def _panel_form(html: str, action: str) -> dict[str, str]:
@@ -51,3 +63,90 @@ def test_the_payments_page_is_a_whole_staff_page_in_words(login, account, sandbo
     assert "css/backoffice.css" in html and "htmx.min.js" in html
     assert 'data-testid="payment-status">Authorized<' in html
     assert "AUTHORIZED" not in html
+
+
+def test_the_reason_of_a_fix_in_the_admin_shows_in_the_orders_timeline(login, account):
+
+    address = {"address_line": "Storgata 1", "postal_place": "Osloo", "postal_code": "0155", "country": "NO"}
+    order = make_order(account, [item(1)], shipping_address=address)
+    client = login("Administrator")
+    url = reverse("admin:orders_order_change", args=[order.pk])
+    fixed = json.dumps({**address, "postal_place": "Oslo"})
+    data = change_form(client, url, shipping_address=fixed, fix_reason="the customer called: typo in city")
+    assert client.post(url, data).status_code == 302
+    line = order.lines.get(line_id=1)
+    line_url = reverse("admin:orders_orderline_change", args=[line.pk])
+    data = change_form(client, line_url, description="Stablestol, grå", fix_reason="colour was missing")
+    assert client.post(line_url, data).status_code == 302
+
+    html = client.get(f"/{account.aid}/orders/{order.order_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    timeline = html.split('id="timeline"')[1]
+    assert "the customer called: typo in city" in timeline
+    assert "colour was missing" in timeline
+
+
+def test_staff_read_refusals_without_the_apis_field_paths(login, account):
+
+    client = login("Administrator")
+    draft = draft_create(
+        account=account,
+        document=DraftDocument(currency="NOK"),
+        options=DraftOptions(generate_order_id="ALPHANUMERIC_9"),
+        actor=Actor(system="tests"),
+    )
+    html = client.post(
+        f"/{account.aid}/drafts/{draft.pk}/complete/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "add at least one line before completing" in html
+    assert "order.items" not in html
+
+    order = make_order(account, authorized=True, captured=True)
+    response = client.post(
+        f"/{account.aid}/orders/{order.order_id}/replace/",
+        {
+            "reason": "wrong size",
+            "reverse_1": "0",
+            "new-0-description": "Stablestol, large",
+            "new-0-quantity": "1",
+            "new-0-amount": "398",
+            "new-0-vat_rate": "25",
+            # What a browser sends of the rows left empty: their initial quantity and VAT rate.
+            **{f"new-{n}-quantity": "1" for n in (1, 2)},
+            **{f"new-{n}-vat_rate": "25" for n in (1, 2)},
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "choose at least one line and the quantity to reverse" in html
+    assert "reversals:" not in html and "replacements:" not in html
+
+
+def test_the_books_check_says_an_unknown_outcome_in_words(login, account):
+
+    order = make_order(account, authorized=True)
+    ProviderCall.objects.create(
+        order=order, provider=Provider.SANDBOX, kind=CallKind.CAPTURE, state=CallState.UNKNOWN, amount=39800
+    )
+    html = login("Finance").get(f"/{account.aid}/finance/books/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    table = words(html.split('id="unknown-calls"')[1].split("</table>")[0])
+    assert "Outcome unknown" in table
+    assert ">unknown<" not in table and "398,00 kr" in table
+
+
+def test_the_admin_names_operations_and_calls_in_money_and_order_ids(login, account):
+
+    order = make_order(account, authorized=True, captured=True)
+    operation = PaymentOperation.objects.filter(order=order, kind="capture").get()
+    call = ProviderCall.objects.create(
+        order=order, provider=Provider.SANDBOX, kind=CallKind.REFUND, state=CallState.UNKNOWN, amount=9950
+    )
+    assert words(str(operation)) == f"Capture of 398,00 kr on order {order.order_id}"
+    assert words(str(call)) == "Refund of 99,50 kr at Sandbox: Unknown"
+    client = login("Administrator")
+    html = words(
+        client.get(reverse("admin:orders_paymentoperation_change", args=[operation.pk])).content.decode()
+    )
+    assert f"Capture of 398,00 kr on order {order.order_id}" in html
+    assert str(order.pk) not in html.split("<title>")[1].split("</title>")[0]
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "Mismatches" in index and "Mismatchs" not in index
