@@ -199,7 +199,12 @@ def test_cancel_without_a_body_gives_no_reason(api):
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"reason": {"why": "x"}}, "reason"), ({"reason": "x" * 501}, "reason"), ({"why": "x"}, "why"), ([1], "")],
+    [
+        ({"reason": {"why": "x"}}, "reason"),
+        ({"reason": "x" * 501}, "reason"),
+        ({"why": "x"}, "why"),
+        ([1], ""),
+    ],
 )
 def test_a_bad_cancel_body_is_a_400_that_changes_nothing(api, body, field):
     oid = order_new(api)["order_id"]
@@ -233,7 +238,13 @@ def test_put_changes_the_customer_addresses_store_and_metadata_with_one_event(ap
     (event,) = Event.objects.filter(order__order_id=oid, kind=EventKind.ORDER_DETAILS_UPDATED)
     assert event.created_by == "api:shop" and event.request["method"] == "PUT"
     assert "Order details changed" in event.summary and "Oslo" in event.summary
-    assert set(event.data["fields"]) == {"customer", "shipping_address", "store", "merchant_reference", "metadata"}
+    assert set(event.data["fields"]) == {
+        "customer",
+        "shipping_address",
+        "store",
+        "merchant_reference",
+        "metadata",
+    }
 
 
 def test_put_keeps_the_fields_left_out_and_writes_nothing_when_nothing_changes(api):
@@ -293,7 +304,10 @@ def test_post_orders_makes_an_order_without_a_draft(api):
     ("body", "field"),
     [
         ({"items": [line(1, 39800)]}, "currency"),
-        ({"currency": "NOK", "items": [{**line(1, 39800), "gross_amount": "a lot"}]}, "items[0].gross_amount"),
+        (
+            {"currency": "NOK", "items": [{**line(1, 39800), "gross_amount": "a lot"}]},
+            "items[0].gross_amount",
+        ),
         ({"currency": "NOK", "items": [line(1, 39800, related_item={"line_id": 1, "type": "reversed"})]}, ""),
         ({"currency": "NOK", "items": []}, "items"),
         ("an order", ""),
@@ -335,7 +349,9 @@ def test_close_and_capture_at_once_either_closes_after_the_capture_or_refuses_it
         assert captured.status_code in (201, 409), captured.content
         order.refresh_from_db()
         assert order.status == "CLOSED"
-        events = list(Event.objects.filter(order=order).order_by("created_at", "id").values_list("kind", flat=True))
+        events = list(
+            Event.objects.filter(order=order).order_by("created_at", "id").values_list("kind", flat=True)
+        )
         if captured.status_code == 201:
             assert order.captured_amount == 39800
             assert events.index(EventKind.CAPTURE_RECORDED) < events.index(EventKind.ORDER_CLOSED)
