@@ -11,10 +11,14 @@ Which events owe one:
   refunded.
 """
 
+import logging
 import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -25,6 +29,8 @@ from orders.models import DraftOrder, Event, EventKind, Order
 from orders.money import format_money
 from orders.services.events import DraftChange
 from payments.models import CallKind, CallState, ProviderCall, SessionStatus
+
+logger = logging.getLogger("customer_mail")
 
 # The timeline's entries about e-mails are written by the worker; they owe nothing.
 MAIL_KINDS = {
@@ -117,6 +123,14 @@ def email_owed(event: Event) -> tuple[Purpose, dict] | None:
     return None
 
 
+def _is_address(text: str) -> bool:
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return len(text) <= 254
+
+
 def email_create(event: Event, purpose: Purpose, about: dict) -> CustomerEmail:
     """The e-mail, rendered now in the customer's language, to the order's customer e-mail as
     it is now (none: the worker notes on the timeline that nothing was sent)."""
@@ -132,17 +146,21 @@ def email_create(event: Event, purpose: Purpose, about: dict) -> CustomerEmail:
         **{k: v for k, v in about.items() if k != "amount"},
     }
     subject, body = _rendered(purpose, language, context)
+    given = order.customer_email.strip()
+    to_address = given if _is_address(given) else ""
+    # Kept to say on the timeline why nothing was sent; an empty one needs no saying.
+    given = "" if to_address else given[:254]
     email = CustomerEmail.objects.create(
         account_id=order.account_id,
         order=order,
         source_event=event,
         purpose=purpose,
         language=language,
-        to_address=order.customer_email.strip(),
+        to_address=to_address,
         from_address=settings.DEFAULT_FROM_EMAIL,
         subject=subject,
         body=body,
-        data={**about, "currency": order.currency},
+        data={**about, "currency": order.currency, **({"not_an_address": given} if given else {})},
     )
     email.message_id = _message_id(email)
     email.save(update_fields=["message_id"])
@@ -157,8 +175,15 @@ class MailOutbox:
         if event.kind in MAIL_KINDS:
             return
         owed = email_owed(event)
-        if owed is not None:
-            email_create(event, *owed)
+        if owed is None:
+            return
+        # An e-mail that cannot be written (a broken template) must not undo the refund or the
+        # link it is about: its own savepoint, and the error in the log.
+        try:
+            with transaction.atomic():
+                email_create(event, *owed)
+        except Exception:
+            logger.exception("no customer e-mail for event %s of order %s", event.pk, event.order_id)
 
     def draft_changed(self, draft: DraftOrder, change: DraftChange) -> None:
         """Drafts owe the customer nothing."""

@@ -148,11 +148,13 @@ def _skip(email_id: int) -> str:
             return f"already {email.state}"
         email.state, email.finished_at = MailState.SKIPPED, timezone.now()
         email.save(update_fields=["state", "finished_at"])
-        _timeline(
-            email,
-            EventKind.CUSTOMER_EMAIL_SKIPPED,
-            f"{_about(email)} not e-mailed: the order has no customer e-mail",
+        given = email.data.get("not_an_address")
+        why = (
+            f"the order's customer e-mail “{given}” is not an e-mail address"
+            if given
+            else "the order has no customer e-mail"
         )
+        _timeline(email, EventKind.CUSTOMER_EMAIL_SKIPPED, f"{_about(email)} not e-mailed: {why}")
         return "skipped: no address"
 
 

@@ -144,3 +144,30 @@ def test_one_e_mail_per_link_even_if_its_call_is_told_of_again(account):
     assert CustomerEmail.objects.count() == 1
     assert send_all() == ["attempt 1: sent"]
     assert len(mail.outbox) == 1
+
+
+def test_an_address_that_is_not_one_is_not_sent_to_and_the_timeline_says_why(account):
+    order = order_for(account, customer={"first_name": "Kari", "email": "kari at example"})
+    session_create(order=order, actor=STAFF)
+
+    assert send_all() == ["skipped: no address"]
+    assert mail.outbox == []
+    event = order.events.get(kind=EventKind.CUSTOMER_EMAIL_SKIPPED)
+    assert event.summary.endswith(
+        "not e-mailed: the order's customer e-mail “kari at example” is not an e-mail address"
+    )
+
+
+def test_an_e_mail_that_cannot_be_written_does_not_undo_the_link(account, monkeypatch, caplog):
+    from customer_mail.services import outbox
+
+    def broken(*args):
+        raise RuntimeError("template broken")
+
+    monkeypatch.setattr(outbox, "_rendered", broken)
+    order = order_for(account)
+    session = session_create(order=order, actor=STAFF)
+
+    assert session.status == "open" and session.url
+    assert not CustomerEmail.objects.exists()
+    assert "no customer e-mail for event" in caplog.text
