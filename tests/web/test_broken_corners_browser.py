@@ -138,3 +138,22 @@ def test_the_finance_page_does_not_scroll_sideways(page, staff, account, width):
     net = page.locator("#vat-table tbody tr").first.locator("td").nth(-2)
     assert net.bounding_box()["x"] + net.bounding_box()["width"] <= width
     shot(page, f"corner_finance_at_{width}")
+
+
+def test_a_cancelled_order_says_cancelled_once_and_offers_nothing_to_authorize(page, staff, account):
+    from orders.services.operations import order_cancel
+
+    order = make_order(account, [item(1), item(2, 10000)], authorized=[(1, 39800)])
+    order_cancel(order=order, actor=STAFF, reason="the customer changed their mind")
+    sign_in(page, staff["Customer service"])
+    go(page, f"/{account.aid}/orders/{order.order_id}/")
+    badges = page.locator(".page-head .badges .badge")
+    assert badges.all_inner_texts() == ["Cancelled"]
+    totals = page.locator(".totals")
+    assert totals.get_by_text("To authorize").count() == 0
+    assert totals.get_by_text("To capture").count() == 0
+    assert page.get_by_role("link", name="Authorize").count() == 0
+    # What was never paid is not owed either.
+    balance = page.get_by_test_id("tile-balance").inner_text()
+    assert "still owes" not in balance and "cancelled" in balance
+    shot(page, "corner_cancelled_order")
