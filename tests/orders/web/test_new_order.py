@@ -151,3 +151,14 @@ def test_the_page_shows_the_fields_in_groups(account, login):
         assert f'name="{name}"' in html
     assert 'name="billing_same" checked' in html or ('name="billing_same"' in html and "checked" in html)
     assert '<option value="NO" selected>' in html
+
+
+def test_in_norwegian_the_countries_and_messages_are_too(account, login):
+    client = login("Customer service", HTTP_ACCEPT_LANGUAGE="nb")
+    html = client.get(f"/{account.aid}/drafts/new/").content.decode()
+    assert '<option value="NO" selected>Norge</option>' in html
+    assert "Leveringsadresse" in html
+
+    response = new_order(client, account, **{**SHIPPING, "shipping-postal_code": "349"})
+    assert response.status_code == 422
+    assert "et norsk postnummer har fire sifre" in response.content.decode()
