@@ -24,14 +24,17 @@ from orders.services.drafts import (
     draft_item_delete,
     draft_item_update,
 )
-from orders.web.common import draft_or_404, order_or_404, order_url, staff_actor
+from orders.web.common import draft_customer, draft_lines, draft_or_404, order_or_404, order_url, staff_actor
 
 
 @require_GET
 @staff_page("orders.build_draft")
 def draft_list_page(request: StaffRequest, account: Account) -> HttpResponse:
     drafts = draft_list(account=account).filter(status="OPEN")[:100]
-    return render(request, "orders/draft_list.html", {"drafts": drafts})
+    rows = [
+        {"draft": draft, "customer": draft_customer(draft), "lines": draft_lines(draft)} for draft in drafts
+    ]
+    return render(request, "orders/draft_list.html", {"drafts": rows})
 
 
 @require_http_methods(["GET", "POST"])

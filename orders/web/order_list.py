@@ -15,6 +15,7 @@ from backoffice.pages import SignedInRequest, StaffRequest, page_or_partial
 from orders.forms import SORTS, OrderFilterForm
 from orders.models import Order
 from orders.selectors import draft_list, order_exact_matches, order_list, order_search
+from orders.web.common import draft_customer, draft_lines
 
 PAGE_SIZE = 25
 
@@ -81,7 +82,10 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
     rows = list(_cursor_filter(orders, sort, request.GET.get("cursor", ""))[: PAGE_SIZE + 1])
     next_cursor = _cursor_for(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else ""
     rows = exact + rows
-    drafts = draft_list(account=account).filter(status="OPEN")[:5] if not request.htmx else []
+    drafts = [
+        {"draft": draft, "customer": draft_customer(draft), "lines": draft_lines(draft)}
+        for draft in (draft_list(account=account).filter(status="OPEN")[:5] if not request.htmx else [])
+    ]
     context = {
         "form": form,
         "orders": rows[: PAGE_SIZE + len(exact)],

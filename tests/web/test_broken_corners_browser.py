@@ -1,6 +1,7 @@
 """Corners of the staff pages, as staff see them in Chromium: each test proves one works."""
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -157,3 +158,51 @@ def test_a_cancelled_order_says_cancelled_once_and_offers_nothing_to_authorize(p
     balance = page.get_by_test_id("tile-balance").inner_text()
     assert "still owes" not in balance and "cancelled" in balance
     shot(page, "corner_cancelled_order")
+
+
+def test_the_drafts_list_tells_drafts_apart(page, staff, account):
+    from orders.inputs import DraftDocument, DraftItem, DraftOptions, TaxLine
+    from orders.services.drafts import draft_create, draft_item_add
+
+    options = DraftOptions(generate_order_id="ALPHANUMERIC_9")
+    kari = draft_create(
+        account=account,
+        document=DraftDocument(currency="NOK", customer={"first_name": "Kari", "last_name": "Nordmann"}),
+        options=options,
+        actor=STAFF,
+    )
+    draft_item_add(
+        draft=kari,
+        item=DraftItem(
+            line_id=1,
+            id="175938",
+            description="Stablestol for utendørsbruk",
+            description_alias="Stablestol",
+            quantity=2,
+            gross_amount=39800,
+            tax_lines=[TaxLine(amount=7960, percentage=Decimal(25))],
+        ),
+        actor=STAFF,
+    )
+    draft_create(
+        account=account,
+        document=DraftDocument(currency="NOK", customer={"email": "ola@example.no"}),
+        options=options,
+        actor=STAFF,
+    )
+    order = make_order(account, customer={"first_name": "Per", "last_name": "Hansen"})
+    draft_create(
+        account=account,
+        document=DraftDocument(currency="NOK"),
+        options=DraftOptions(order_id=order.order_id),
+        actor=STAFF,
+    )
+    sign_in(page, staff["Customer service"])
+    go(page, f"/{account.aid}/drafts/")
+    rows = [r.replace("\xa0", " ") for r in page.get_by_test_id("draft-row").all_inner_texts()]
+    assert len(rows) == 3 and len(set(rows)) == 3
+    kari_row = next(r for r in rows if "Kari Nordmann" in r)
+    assert "2 \u00d7 Stablestol" in kari_row and "398,00 kr" in kari_row
+    assert any("ola@example.no" in r and "No lines yet" in r for r in rows)
+    assert any("Per Hansen" in r and f"Update of {order.order_id}" in r for r in rows)
+    shot(page, "corner_drafts_list")
