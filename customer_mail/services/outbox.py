@@ -13,6 +13,7 @@ Which events owe one:
 
 import logging
 import uuid
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -123,6 +124,14 @@ def email_owed(event: Event) -> tuple[Purpose, dict] | None:
     return None
 
 
+def _sender(shop: str) -> str:
+    """DEFAULT_FROM_EMAIL's address under the shop's name: the customer sees who writes."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = " ".join(shop.split()).replace("\\", "\\\\").replace('"', '\\"')
+    # Kept readable here; Django encodes the name when it sends (RFC 2047).
+    return f'"{name}" <{address or settings.DEFAULT_FROM_EMAIL}>'[:254]
+
+
 def _is_address(text: str) -> bool:
     try:
         validate_email(text)
@@ -157,7 +166,7 @@ def email_create(event: Event, purpose: Purpose, about: dict) -> CustomerEmail:
         purpose=purpose,
         language=language,
         to_address=to_address,
-        from_address=settings.DEFAULT_FROM_EMAIL,
+        from_address=_sender(context["shop"]),
         subject=subject,
         body=body,
         data={**about, "currency": order.currency, **({"not_an_address": given} if given else {})},

@@ -33,7 +33,7 @@ def test_a_payment_link_is_e_mailed_once_in_norwegian_with_the_amount_as_money(a
 
     (message,) = mail.outbox
     assert message.to == ["kari@example.no"]
-    assert message.from_email == "Demo shop <orders@shop.example>"
+    assert message.from_email == '"Demo shop" <orders@shop.example>'
     assert message.subject == f"Betal bestilling {order.order_id} hos Demo shop"
     assert "Hei Kari," in message.body
     assert "Bestilling " + order.order_id + " koster 398,00\xa0kr." in message.body
@@ -171,3 +171,16 @@ def test_an_e_mail_that_cannot_be_written_does_not_undo_the_link(account, monkey
     assert session.status == "open" and session.url
     assert not CustomerEmail.objects.exists()
     assert "no customer e-mail for event" in caplog.text
+
+
+def test_the_sender_is_the_shop_by_name(account):
+    from customer_mail.services.outbox import _sender
+
+    assert _sender('Kaffebønna AS, "Oslo"') == '"Kaffebønna AS, \\"Oslo\\"" <orders@shop.example>'
+    account.name = "Kaffebønna AS, Oslo"
+    account.save()
+    order = order_for(account)
+    session_create(order=order, actor=STAFF)
+    send_all()
+    (message,) = mail.outbox
+    assert message.message()["From"] == "=?utf-8?q?Kaffeb=C3=B8nna_AS=2C_Oslo?= <orders@shop.example>"
