@@ -112,6 +112,9 @@ def test_the_switcher_is_on_the_sign_in_page_and_refuses_what_it_does_not_speak(
     html = text(client.get("/login/", **NB))
     assert html_lang(html) == "nb" and "Logg inn" in html and "Brukernavn" in html
     assert 'name="language" value="en"' in html and 'lang="en"' in html
+    # Each language named in itself, whatever the page's language.
+    assert ">English</button>" in html and ">Norsk bokmål</button>" in html
+    assert ">Norsk bokmål</button>" in text(client.get("/login/", **EN))
     # An unknown language, or a next page elsewhere, change nothing and go nowhere outside.
     response = client.post("/i18n/setlang/", {"language": "xx", "next": "/login/"})
     assert response.status_code == 302 and settings.LANGUAGE_COOKIE_NAME not in response.cookies
