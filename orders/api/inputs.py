@@ -23,6 +23,7 @@ from datetime import UTC
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -339,6 +340,24 @@ class InputSerializer(serializers.Serializer):
                     {str(name): [f"is not a field of {self.unknown_fields} that we take"] for name in unknown}
                 )
         return checked
+
+
+class StrictInputSchema(OpenApiSerializerExtension):
+    """In the schema, an input object that refuses the fields it lacks says so
+    (`additionalProperties: false`), and names those of ours it takes back unread."""
+
+    target_class = "orders.api.inputs.InputSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if getattr(self.target, "unknown_fields", None) is not None:
+            schema["additionalProperties"] = False
+            for name in getattr(self.target, "echoed_fields", ()):
+                schema.setdefault("properties", {})[name] = {
+                    "description": "ours, as answered on the draft: taken back unread"
+                }
+        return schema
 
 
 def _raise_if_any(errors: dict[str, list[str]]) -> None:

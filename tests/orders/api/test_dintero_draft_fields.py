@@ -527,3 +527,28 @@ def test_a_draft_answers_its_totals_and_takes_itself_back(api):
     again = api.call("put", f"draft_orders/{draft['id']}", {"options": draft["options"], "order": shown})
     assert again.status_code == 200, again.content
     assert again.json()["order"] == shown
+
+
+def test_the_schema_documents_the_fields_and_refuses_the_others(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    item_input = components["DraftItemInputRequest"]
+    assert set(ITEM_FIELDS) <= set(item_input["properties"])
+    assert set(TAX_LINE_FIELDS) <= set(components["TaxLineRequest"]["properties"])
+    assert {"split_draft", "replace", "multiple_authorizations"} <= set(
+        components["DraftOptionsRequest"]["properties"]
+    )
+    assert {"merchant_reference_2", "shipping_option", "order_id"} <= set(
+        components["DraftOrderBodyRequest"]["properties"]
+    )
+    assert "payout" in components["OperationItemInputRequest"]["properties"]
+    for name in ("DraftInputRequest", "DraftOrderBodyRequest", "DraftItemInputRequest", "TaxLineRequest"):
+        assert components[name]["additionalProperties"] is False, name
+    answered = components["Order"]["properties"]
+    assert {
+        "merchant_reference_2",
+        "shipping_option",
+        "total_discount",
+        "total_manual_discount_amount",
+    } <= set(answered)
+    assert {*ITEM_FIELDS, "vat_warning"} <= set(components["OrderItem"]["properties"])
