@@ -145,3 +145,20 @@ def test_the_sweep_enqueues_again_what_lost_its_task(account):
     assert emails_sweep() == 1
     assert DBTaskResult.objects.filter(args_kwargs__args=[email.pk]).count() == 1
     assert email_send(email.pk) == "attempt 1: sent"
+
+
+def test_a_slow_send_that_outlived_its_claim_and_then_went_is_shown_as_sent(account):
+    from customer_mail.services.sending import Outcome, _claim, _settle
+
+    order, email = linked_order(account)
+    assert _claim(email, timezone.now() - timedelta(hours=1))  # its claim has run out
+    assert emails_sweep() == 1
+    email.refresh_from_db()
+    assert email.state == MailState.UNKNOWN
+
+    # The mail server took it after all, and the worker lived to say so.
+    assert _settle(email.pk, 1, Outcome(started_at=timezone.now(), sent=True)) == "attempt 1: sent"
+    email.refresh_from_db()
+    assert email.state == MailState.SENT
+    kinds = list(order.events.filter(kind__startswith="customer_email").values_list("kind", flat=True))
+    assert kinds == [EventKind.CUSTOMER_EMAIL_FAILED, EventKind.CUSTOMER_EMAIL_SENT]
