@@ -9,6 +9,8 @@ from backoffice.api.views import TokenView
 api_patterns: list[URLPattern | URLResolver] = [
     path("accounts/<str:aid>/auth/token", TokenView.as_view(), name="api-token"),
     path("accounts/<str:aid>/shopping/", include("orders.api.urls")),
+    # Order sessions on the shopping path, served by payments (orders imports no payments).
+    path("accounts/<str:aid>/shopping/", include("payments.api.shopping_urls")),
     path("accounts/<str:aid>/payments/", include("payments.api.urls")),
     path("accounts/<str:aid>/hooks/", include("hooks.api.urls")),
 ]

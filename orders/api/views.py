@@ -65,7 +65,7 @@ REQUEST_BODY_LIMIT = 10_000
 
 
 @contextmanager
-def _request_recorded(request: Request):
+def request_recorded(request: Request):
     """The request, as Dintero's events show it (`request {path, method, body}`,
     https://docs.dintero.com/api-reference/orderlist/order-events-collection), for every event
     the write makes; the body as the JSON it was, cut at `REQUEST_BODY_LIMIT` characters."""
@@ -84,7 +84,7 @@ class ShoppingAPIView(AccountAPIView):
     """An endpoint of the Shopping API: its writes record their request on the events they make."""
 
     def write(self, request: Request, action) -> Response:
-        with _request_recorded(request):
+        with request_recorded(request):
             return super().write(request, action)
 
 

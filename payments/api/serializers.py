@@ -129,3 +129,132 @@ class CallsResponseSerializer(serializers.Serializer):
 class SessionResponseSerializer(serializers.Serializer):
     session = PaymentSessionSerializer()
     calls = ProviderCallSerializer(many=True)
+
+
+# Order sessions on the shopping path, as Dintero's Orders API has them:
+# https://docs.dintero.com/api-reference/ordersessions/create-a-session and
+# https://docs.dintero.com/api-reference/ordersessions/get-session-details.
+
+SESSION_LINE_ID_MESSAGE = "must be the line_id of a line of the order (a positive integer, or its digits)"
+
+
+class SessionLineIdField(serializers.Field):
+    """Dintero writes a session item's `line_id` as a string; ours are integers: either is taken."""
+
+    default_error_messages = {"invalid": SESSION_LINE_ID_MESSAGE}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        if isinstance(data, str) and data.isascii() and data.isdigit() and len(data) <= 10:
+            data = int(data)
+        if not isinstance(data, int) or not 1 <= data <= 2**31 - 1:
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value: int) -> int:
+        return value
+
+
+class OrderSessionItemSerializer(serializers.Serializer):
+    line_id = SessionLineIdField()
+    amount = PositiveIntegerField(
+        AMOUNT_MESSAGE, required=False, help_text="ours: part of the line; left out, all it has left"
+    )
+
+
+class OrderSessionUrlSerializer(serializers.Serializer):
+    return_url = serializers.URLField(required=False, max_length=1000)
+    callback_url = serializers.URLField(required=False, max_length=1000)
+    merchant_terms_url = serializers.URLField(required=False, max_length=1000)
+
+
+class OrderSessionInputSerializer(serializers.Serializer):
+    """A session for some of the order's lines: each line once, for what it has left to
+    authorize (or the `amount` given). `profile_id` must be the Checkout profile this
+    deployment makes sessions with; `url` and `metadata` are kept with the session's request on
+    the order's timeline and answered back; the customer returns to our return page, and the
+    authorization is recorded on the order, which the order's webhooks announce."""
+
+    items = OrderSessionItemSerializer(many=True, allow_empty=False)
+    profile_id = serializers.CharField(required=False, max_length=200)
+    url = OrderSessionUrlSerializer(required=False)
+    processed_at = serializers.DateTimeField(required=False)
+    metadata = serializers.DictField(required=False)
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, Mapping):
+            raise serializers.ValidationError({"non_field_errors": [BODY_MESSAGE]})
+        unknown = [name for name in data if name not in self.fields]
+        if unknown:
+            raise serializers.ValidationError(
+                {str(name): ["is not a field of an order session that we take"] for name in unknown}
+            )
+        value = super().to_internal_value(data)
+        seen: set[int] = set()
+        for i, item in enumerate(value["items"]):
+            if item["line_id"] in seen:
+                raise serializers.ValidationError(
+                    {f"items[{i}].line_id": [f"line {item['line_id']} appears twice"]}
+                )
+            seen.add(item["line_id"])
+        return value
+
+
+class OrderSessionLinkSerializer(serializers.Serializer):
+    href = serializers.CharField()
+    rel = serializers.CharField()
+
+
+class OrderSessionItemOutSerializer(serializers.Serializer):
+    line_id = serializers.IntegerField()
+    amount = serializers.IntegerField()
+
+
+class OrderSessionSerializer(serializers.Serializer):
+    """A session as Dintero answers one: `id`, `items`, `amount`, `created_at`, `created_by`,
+    `processed_at` (when it was authorized), `metadata` and `_links` (the payment link, rel
+    `session_url`); ours besides: `status`, `provider`, `session_id` (the provider's),
+    `currency` and `problem`."""
+
+    id = serializers.UUIDField()
+    items = OrderSessionItemOutSerializer(many=True)
+    amount = serializers.IntegerField()
+    currency = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField()
+    processed_at = serializers.DateTimeField(source="authorized_at", allow_null=True)
+    metadata = serializers.DictField(required=False)
+    url = OrderSessionUrlSerializer(required=False)
+    profile_id = serializers.CharField(required=False)
+    _links = OrderSessionLinkSerializer(many=True)
+    status = serializers.CharField()
+    provider = serializers.CharField()
+    session_id = serializers.CharField()
+    problem = serializers.CharField()
+
+    def to_representation(self, instance: PaymentSession) -> dict:
+        asked = (self.context.get("requests") or {}).get(instance.pk) or {}
+        body = {
+            "id": str(instance.pk),
+            "items": [{"line_id": i["line_id"], "amount": i["amount"]} for i in instance.items],
+            "amount": instance.amount,
+            "currency": instance.currency,
+            "created_at": serializers.DateTimeField().to_representation(instance.created_at),
+            "created_by": instance.created_by,
+            "processed_at": serializers.DateTimeField().to_representation(instance.authorized_at)
+            if instance.authorized_at
+            else None,
+            "metadata": asked.get("metadata") or {},
+        }
+        for name in ("url", "profile_id"):
+            if asked.get(name):
+                body[name] = asked[name]
+        body["_links"] = [{"href": instance.url, "rel": "session_url"}] if instance.url else []
+        body |= {
+            "status": instance.status,
+            "provider": instance.provider,
+            "session_id": instance.session_id,
+            "problem": instance.problem,
+        }
+        return body

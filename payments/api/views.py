@@ -10,9 +10,12 @@ database transaction: the provider is called over HTTP, and its calls are stored
 are sent.
 """
 
+import json
+import uuid
 from typing import cast
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from django.conf import settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,11 +23,13 @@ from rest_framework.settings import api_settings
 
 from backoffice.actor import Actor
 from backoffice.api.authentication import api_client
-from backoffice.api.errors import error_body
+from backoffice.api.errors import error_body, validated
 from backoffice.api.idempotency import idempotent
 from backoffice.api.views import AccountAPIView
-from backoffice.errors import FieldError, InvalidInput
+from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput, NotFound
 from orders import selectors
+from orders.api.views import request_recorded
+from orders.models import Event, EventKind, Order
 from payments.items import ItemAmount
 from payments.models import CallKind, CallState, PaymentSession, ProviderCall
 from payments.services.calls import provider_action
@@ -33,6 +38,8 @@ from payments.services.sessions import session_create
 from .serializers import (
     CallsResponseSerializer,
     ItemsInputSerializer,
+    OrderSessionInputSerializer,
+    OrderSessionSerializer,
     ProviderCallSerializer,
     SessionResponseSerializer,
 )
@@ -65,6 +72,10 @@ def _items(request: Request) -> list[ItemAmount] | None:
             ]
         )
     return serializer.validated_data["items"]
+
+
+def _actor(request: Request) -> Actor:
+    return Actor(client=api_client(request))
 
 
 def _calls(calls: list[ProviderCall]) -> list[dict]:
@@ -148,3 +159,121 @@ class SessionsView(AccountAPIView):
             )
 
         return idempotent(request, self.account, act, atomic=False)
+
+
+# Order sessions on the shopping path (`/v1/accounts/{aid}/shopping/orders/{order_id}/sessions`),
+# as Dintero's Orders API has them: https://docs.dintero.com/api-reference/ordersessions/create-a-session
+# and https://docs.dintero.com/api-reference/ordersessions/get-session-details. The same payment
+# links as `…/payments/orders/{order_id}/sessions`, in Dintero's shape.
+
+
+def _session_requests(order: Order, sessions: list[PaymentSession]) -> dict:
+    """What each session's creating request asked for besides its lines (`profile_id`, `url`,
+    `metadata`), from the `request` of the event its creation wrote: no column holds them."""
+    calls = {
+        str(call_id): session_id
+        for call_id, session_id in ProviderCall.objects.filter(
+            session__in=sessions, kind=CallKind.SESSION
+        ).values_list("pk", "session_id")
+    }
+    if not calls:
+        return {}
+    asked: dict = {}
+    events = Event.objects.filter(order=order, kind=EventKind.PROVIDER_CALL).exclude(request={})
+    for event in events.order_by("pk"):
+        session_id = calls.get(str(event.data.get("call_id")))
+        if session_id is None or session_id in asked:
+            continue
+        try:
+            body = json.loads(event.request.get("body") or "{}")
+        except ValueError:
+            body = {}
+        asked[session_id] = body if isinstance(body, dict) else {}
+    return asked
+
+
+def _session_body(order: Order, session: PaymentSession) -> dict:
+    context = {"requests": _session_requests(order, [session])}
+    # A serializer's data is a dict for one object: the stubs type it as either.
+    return OrderSessionSerializer(session, context=context).data  # type: ignore[return-value]
+
+
+def _wanted(order: Order, items: list[dict]) -> list[ItemAmount]:
+    """The session's items: each line for the amount given, or all it has left to authorize."""
+    lines = {line.line_id: line for line in order.lines.all()}
+    errors, wanted = [], []
+    for i, item in enumerate(items):
+        line = lines.get(item["line_id"])
+        if line is None:
+            errors.append(
+                FieldError(f"items[{i}].line_id", f"order {order.order_id} has no line {item['line_id']}")
+            )
+            continue
+        if line.gross_amount < 0:
+            errors.append(
+                FieldError(f"items[{i}].line_id", f"line {line.line_id} is a reversal: record it instead")
+            )
+            continue
+        amount = item.get("amount") or line.to_authorize
+        if amount <= 0:
+            raise Conflict(f"line {line.line_id} has nothing left to authorize", ErrorCode.LEDGER)
+        wanted.append(ItemAmount(line.line_id, amount))
+    if errors:
+        raise InvalidInput(errors)
+    return wanted
+
+
+class OrderSessionsView(AccountAPIView):
+    @extend_schema(
+        operation_id="shopping_orders_sessions_list",
+        responses={
+            200: inline_serializer("OrderSessionList", {"sessions": OrderSessionSerializer(many=True)}),
+            **ERRORS,
+        },
+    )
+    def get(self, request: Request, aid: str, order_id: str) -> Response:
+        order = selectors.order_ref(account=self.account, order_id=order_id)
+        sessions = list(PaymentSession.objects.filter(order=order).order_by("created_at", "id"))
+        context = {"requests": _session_requests(order, sessions)}
+        return Response({"sessions": OrderSessionSerializer(sessions, many=True, context=context).data})
+
+    @extend_schema(
+        operation_id="shopping_orders_sessions_create",
+        request=OrderSessionInputSerializer,
+        responses={201: OrderSessionSerializer, 202: OrderSessionSerializer, **ERRORS},
+    )
+    def post(self, request: Request, aid: str, order_id: str) -> Response:
+        """A payment link for the lines named; 201 once the provider made it, 202 while its
+        outcome is unknown, 502 with the error body when the provider refused."""
+
+        def act() -> Response:
+            order = selectors.order_get(account=self.account, order_id=order_id)
+            data = validated(OrderSessionInputSerializer(data=request.data))
+            profile = settings.DINTERO_PROFILE_ID
+            if data.get("profile_id") not in (None, profile):
+                raise InvalidInput(
+                    [FieldError("profile_id", f"sessions are made with the Checkout profile {profile!r}")]
+                )
+            session = session_create(order=order, items=_wanted(order, data["items"]), actor=_actor(request))
+            session = PaymentSession.objects.get(pk=session.pk)
+            calls = list(session.calls.all())
+            return _calls_response(calls, _session_body(order, session))
+
+        with request_recorded(request):
+            return idempotent(request, self.account, act, atomic=False)
+
+
+class OrderSessionDetailView(AccountAPIView):
+    @extend_schema(
+        operation_id="shopping_orders_sessions_retrieve", responses={200: OrderSessionSerializer, **ERRORS}
+    )
+    def get(self, request: Request, aid: str, order_id: str, session_id: str) -> Response:
+        order = selectors.order_ref(account=self.account, order_id=order_id)
+        try:
+            pk = uuid.UUID(session_id)
+        except ValueError:
+            pk = None
+        session = PaymentSession.objects.filter(order=order, pk=pk).first() if pk else None
+        if session is None:
+            raise NotFound(f"order {order.order_id} has no session {session_id}")
+        return Response(_session_body(order, session))
