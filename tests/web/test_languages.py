@@ -332,6 +332,8 @@ def norwegian_pages(order: Order) -> list[str]:
         f"/{aid}/orders/{order.order_id}/cancel/",
         f"/{aid}/orders/{order.order_id}/customer/",
         f"/{aid}/orders/{order.order_id}/replace/",
+        f"/{aid}/orders/{order.order_id}/payments/",
+        f"/{aid}/orders/{order.order_id}/payments/panel",
         f"/{aid}/drafts/",
         f"/{aid}/drafts/new/",
         f"/{aid}/drafts/{draft.pk}/",
