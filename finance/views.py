@@ -106,6 +106,7 @@ _RATE = re.compile(r"(?P<low>\d{1,3}(?:\.\d{1,2})?)(?:-(?P<high>\d{1,3}(?:\.\d{1
 
 
 class FinanceFilter(forms.Form):
+    dates_swapped = False  # set by `clean`: the dates were given the wrong way round
     period = forms.ChoiceField(choices=list(PRESETS.items()), required=False)
     group = forms.ChoiceField(choices=[(g, GROUPING_LABELS[g]) for g in GROUPINGS], required=False)
     first = forms.DateField(
@@ -155,6 +156,13 @@ class FinanceFilter(forms.Form):
                     },
                 )
         first, last = data.get("first"), data.get("last")
+        # A period that ends before it starts would show nothing: it is read swapped (the
+        # custom period in `period_for`, a drill-down's dates here), and the page says so.
+        self.dates_swapped = bool(data.get("period") == "custom" and first and last and first > last)
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            data["start"], data["end"] = end, start
+            self.dates_swapped = True
         grouping = data.get("group") or "day"
         if data.get("period") == "custom" and first and last and not {"first", "last"} & set(self.errors):
             count = bucket_count(min(first, last), max(first, last), grouping)
@@ -274,7 +282,8 @@ def _bucket_label(grouping: str, day: dt.date) -> str:
     # Django date formats, per language: `tir. 01.12` and `Tue 1 Dec`.
     if grouping == "week":
         year, week, _weekday = day.isocalendar()
-        return f"{year}-W{week:02d} ({date_format(day, pgettext('week start, a Django date format', 'j M'))})"
+        start = date_format(day, pgettext("week start, a Django date format", "j M"))
+        return f"{year}-W{week:02d} ({start})"
     return date_format(day, pgettext("day in the finance report, a Django date format", "D j M"))
 
 
@@ -406,6 +415,7 @@ def finance_report(request: StaffRequest, account: Account) -> HttpResponse:
         "all_url": links.drill(),
         "earliest": EARLIEST,
         "latest": LATEST,
+        "dates_swapped": form.dates_swapped,
     }
     return render(request, "finance/report.html", context)
 
@@ -493,6 +503,7 @@ def finance_operations(request: StaffRequest, account: Account) -> HttpResponse:
         "csv_url": f"{links.export}?{urlencode(params)}",
         "back_url": f"{links.report}?{urlencode(_base_params(scope, grouping))}",
         "page_query": urlencode(params),
+        "dates_swapped": form.dates_swapped,
     }
     return render(request, "finance/operations.html", context)
 

@@ -59,12 +59,23 @@ def _cursor_for(order: Order, sort: str) -> str:
     return signing.dumps([value, str(order.pk)], salt="order-list")
 
 
+def _dates_in_order(data: dict) -> bool:
+    """A "from" after the "to" would match nothing: read it as the range it names, swapped, and
+    say so (True)."""
+    first, last = data.get("created_from"), data.get("created_to")
+    if first and last and first > last:
+        data["created_from"], data["created_to"] = last, first
+        return True
+    return False
+
+
 @require_GET
 @staff_page()
 def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
     form = OrderFilterForm(request.GET or None)
     orders = order_list(account=account).prefetch_related(None)
     text = form.cleaned_data.get("q", "") if form.is_valid() else ""
+    dates_swapped = form.is_valid() and _dates_in_order(form.cleaned_data)
     exact: list[Order] = []
     if form.is_valid():
         filtered = form.filter(orders)
@@ -97,6 +108,7 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
         "next_cursor": next_cursor,
         "is_later_page": bool(request.GET.get("cursor")),
         "open_drafts": drafts,
+        "dates_swapped": dates_swapped,
         "columns": [
             ("order_id", _("Order")),
             ("created", _("Created")),

@@ -150,3 +150,38 @@ def test_the_admin_names_operations_and_calls_in_money_and_order_ids(login, acco
     assert str(order.pk) not in html.split("<title>")[1].split("</title>")[0]
     index = client.get(reverse("admin:index")).content.decode()
     assert "Mismatches" in index and "Mismatchs" not in index
+
+
+def test_a_reversed_date_range_on_the_order_list_is_read_swapped_and_said(login, account):
+    order = make_order(account)
+    client = login("Customer service")
+    day = order.created_at.date()
+    query = f"created_from={day.replace(year=day.year + 1)}&created_to={day.replace(year=day.year - 1)}"
+    for headers in ({}, {"HTTP_HX_REQUEST": "true"}):
+        response = client.get(f"/{account.aid}/orders/?{query}", HTTP_ACCEPT_LANGUAGE="en", **headers)
+        html = words(response.content.decode())
+        assert ">1 order<" in html.replace("\n", "")
+        assert "“Created from” was after “to”" in html
+    # In order, nothing is said.
+    html = client.get(f"/{account.aid}/orders/?created_from={day}&created_to={day}").content.decode()
+    assert 'data-testid="dates-swapped"' not in html
+
+
+def test_a_reversed_date_range_on_the_finance_pages_is_read_swapped_and_said(login, account):
+    order = make_order(account, authorized=True, captured=True)
+    client = login("Finance")
+    day = order.created_at.date()
+    later, earlier = day.replace(year=day.year + 1), day.replace(year=day.year - 1)
+    report = client.get(
+        f"/{account.aid}/finance/?period=custom&first={day}&last={earlier}&group=month",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert report.status_code == 200
+    assert "“From” was after “To”" in words(report.content.decode())
+    drill = client.get(
+        f"/{account.aid}/finance/operations/?start={later}&end={earlier}&kind=capture",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = drill.content.decode()
+    assert "the wrong way round" in html
+    assert drill.context["summary"]["count"] == 1
