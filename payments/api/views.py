@@ -194,8 +194,7 @@ def _session_requests(order: Order, sessions: list[PaymentSession]) -> dict:
 
 def _session_body(order: Order, session: PaymentSession) -> dict:
     context = {"requests": _session_requests(order, [session])}
-    # A serializer's data is a dict for one object: the stubs type it as either.
-    return OrderSessionSerializer(session, context=context).data  # type: ignore[return-value]
+    return OrderSessionSerializer(session, context=context).data
 
 
 def _wanted(order: Order, items: list[dict]) -> list[ItemAmount]:
