@@ -17,6 +17,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+
 from backoffice.actor import Actor
 
 from .models import OperationKind, Order
@@ -40,8 +44,9 @@ class Hold:
     kind: OperationKind
     line_id: int
     amount: int
-    # For people: "capture call 3f2a9c1e at the sandbox (outcome unknown)".
-    what: str
+    # For people: "capture call 3f2a9c1e at the sandbox (outcome unknown)", said in the language
+    # active where it is read (a lazy string).
+    what: str | Promise
     payment_id: str = ""
 
     def collides_with(self, kind: OperationKind) -> bool:
@@ -100,9 +105,19 @@ def holds_described(
     holds: Iterable[Hold], kind: OperationKind, line_id: int | None = None, show: Callable[[int], str] = str
 ) -> str:
     """ "capture call 3f2a9c1e at the sandbox (outcome unknown) holds 39800", for each hold
-    colliding with `kind` (on `line_id`, if given)."""
+    colliding with `kind` (on `line_id`, if given): the API's words; with `show` formatting the
+    amounts as money, what staff read, in the page's language."""
+    if show is str:
+        with translation.override("en"):
+            return _holds_described(holds, kind, line_id, show)
+    return _holds_described(holds, kind, line_id, show)
+
+
+def _holds_described(
+    holds: Iterable[Hold], kind: OperationKind, line_id: int | None, show: Callable[[int], str]
+) -> str:
     return "; ".join(
-        f"{hold.what} holds {show(hold.amount)}"
+        _("%(what)s holds %(amount)s") % {"what": hold.what, "amount": show(hold.amount)}
         for hold in holds
         if hold.collides_with(kind) and (line_id is None or hold.line_id == line_id)
     )

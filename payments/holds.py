@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from orders.holds import Hold
 from orders.models import OperationKind, Order
@@ -29,17 +31,27 @@ OPERATION_KIND = {
     CallKind.REFUND: OperationKind.REFUND,
     CallKind.VOID: OperationKind.CANCELLATION,
 }
+# A hold's words are lazy: said in the language of the page or the API message that reads them.
 _STATE_TEXT = {
-    CallState.PENDING: "not sent yet",
-    CallState.SENDING: "sent, no answer yet",
-    CallState.UNKNOWN: "outcome unknown",
+    CallState.PENDING: gettext_lazy("not sent yet"),
+    CallState.SENDING: gettext_lazy("sent, no answer yet"),
+    CallState.UNKNOWN: gettext_lazy("outcome unknown"),
+}
+_CALL_TEXT = {
+    CallKind.SESSION: gettext_lazy("payment link call {ref} at the {provider} ({state})"),
+    CallKind.CAPTURE: gettext_lazy("capture call {ref} at the {provider} ({state})"),
+    CallKind.REFUND: gettext_lazy("refund call {ref} at the {provider} ({state})"),
+    CallKind.VOID: gettext_lazy("cancel call {ref} at the {provider} ({state})"),
+    CallKind.EXPIRE: gettext_lazy("expire payment link call {ref} at the {provider} ({state})"),
 }
 
 
 def _call_holds(call: Mapping[str, Any]) -> list[Hold]:
-    what = (
-        f"{CallKind(call['kind']).label.lower()} call {str(call['pk'])[:8]} at the "
-        f"{Provider(call['provider']).label} ({_STATE_TEXT[CallState(call['state'])]})"
+    what = format_lazy(
+        _CALL_TEXT[CallKind(call["kind"])],
+        ref=str(call["pk"])[:8],
+        provider=Provider(call["provider"]).label,
+        state=_STATE_TEXT[CallState(call["state"])],
     )
     return [
         Hold(
@@ -55,8 +67,10 @@ def _call_holds(call: Mapping[str, Any]) -> list[Hold]:
 
 
 def _link_holds(session_pk, status: str, items: list[dict]) -> list[Hold]:
-    state = "being created" if status == SessionStatus.CREATING else "open"
-    what = f"payment link {str(session_pk)[:8]} ({state})"
+    if status == SessionStatus.CREATING:
+        what = format_lazy(gettext_lazy("payment link {ref} (being created)"), ref=str(session_pk)[:8])
+    else:
+        what = format_lazy(gettext_lazy("payment link {ref} (open)"), ref=str(session_pk)[:8])
     return [
         Hold(
             ref=str(session_pk),

@@ -13,10 +13,13 @@ from html.parser import HTMLParser
 import pytest
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from backoffice.actor import Actor
 from backoffice.models import Account
-from orders.models import Event, EventKind, Order, PaymentOperation
+from orders.holds import holds_described, order_holds
+from orders.models import Event, EventKind, OperationKind, Order, PaymentOperation
+from payments.services.sessions import session_create
 from tests.support.orders import item, make_draft, make_order, record
 
 NB = {"HTTP_ACCEPT_LANGUAGE": "nb-NO,nb;q=0.9,en;q=0.5"}
@@ -401,3 +404,19 @@ def test_a_refusal_reads_in_norwegian_on_the_page_and_in_english_on_the_api(orde
     assert refused.status_code == 409
     message = refused.json()["error"]["message"]
     assert message == "line 2: capture 20000 exceeds the remaining authorized 10000"
+
+
+def test_what_a_payment_link_holds_reads_in_the_page_s_language(named_account, login):
+    order = make_order(named_account)
+    session_create(order=order, items=None, actor=Actor(system="tests"))
+    client = login()
+    nb = text(client.get(f"/{order.account.aid}/orders/{order.order_id}/", **NB))
+    en = text(client.get(f"/{order.account.aid}/orders/{order.order_id}/", **EN))
+    assert "Holdt av til det er avklart:" in nb and "(åpen)" in nb and "betalingslenke" in nb
+    assert "Held until settled:" in en and "(open)" in en
+    # The API's words stay English whatever language is active.
+    with translation.override("nb"):
+        message = holds_described(
+            order_holds(order, OperationKind.AUTHORIZATION), OperationKind.AUTHORIZATION
+        )
+    assert re.fullmatch(r"payment link \w{8} \(open\) holds 39800", message), message
