@@ -224,6 +224,8 @@ class Order(LedgerFigures):
             models.Index(fields=["merchant_reference"], name="order_merchant_reference"),
             models.Index(fields=["account", "-created_at"], name="order_account_created"),
             models.Index(fields=["account", "payment_status", "-created_at"], name="order_account_paystatus"),
+            # The order list sorted by total: by currency, then total (orders.web.order_list).
+            models.Index(fields=["account", "currency", "gross_amount"], name="order_account_currency_gross"),
             # A store's orders (`GET …/shopping/stores/{store_id}/orders`): the order's `store.id`.
             models.Index(F("account"), KT("store__id"), F("created_at").desc(), name="order_account_store"),
         ]

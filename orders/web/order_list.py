@@ -35,20 +35,35 @@ def home(request: SignedInRequest) -> HttpResponse:
 COUNT_LIMIT = 1000
 
 
+# Totals in different currencies do not compare: sorted by total, orders go by currency first
+# (ascending whichever way the totals go), then by total, as the index on (account, currency,
+# gross_amount) reads them.
+BY_CURRENCY = {"gross", "-gross"}
+
+
 def _cursor_filter(queryset, sort: str, cursor: str):
     field = SORTS[sort]
     name = field.lstrip("-")
     op = "lt" if field.startswith("-") else "gt"
-    queryset = queryset.order_by(field, f"{'-' if op == 'lt' else ''}pk")
+    by_currency = sort in BY_CURRENCY
+    ordering = [field, f"{'-' if op == 'lt' else ''}pk"]
+    queryset = queryset.order_by(*(["currency", *ordering] if by_currency else ordering))
     if cursor:
         try:
-            value, pk = signing.loads(cursor, salt="order-list")
-        except (signing.BadSignature, ValueError, TypeError):
+            loaded = signing.loads(cursor, salt="order-list")
+            value, pk = loaded[-2:]
+            currency = loaded[0] if by_currency and len(loaded) == 3 else None
+        except (signing.BadSignature, ValueError, TypeError, KeyError):
             return queryset
         # (value, pk) after the cursor's, written so that the sort's index can start the scan at
         # the cursor (the bound on the value alone) instead of filtering every row before it.
-        bound = Q(**{f"{name}__{op}e": value})
-        queryset = queryset.filter(bound, Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": pk}))
+        after = Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": pk})
+        if currency is None:
+            queryset = queryset.filter(Q(**{f"{name}__{op}e": value}), after)
+        else:
+            queryset = queryset.filter(
+                Q(currency__gte=currency), Q(currency__gt=currency) | Q(Q(currency=currency), after)
+            )
     return queryset
 
 
@@ -56,7 +71,8 @@ def _cursor_for(order: Order, sort: str) -> str:
     value = getattr(order, SORTS[sort].lstrip("-"))
     if hasattr(value, "isoformat"):
         value = value.isoformat()
-    return signing.dumps([value, str(order.pk)], salt="order-list")
+    key = [order.currency] if sort in BY_CURRENCY else []
+    return signing.dumps([*key, value, str(order.pk)], salt="order-list")
 
 
 def _dates_in_order(data: dict) -> bool:
@@ -109,6 +125,7 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
         "is_later_page": bool(request.GET.get("cursor")),
         "open_drafts": drafts,
         "dates_swapped": dates_swapped,
+        "by_currency": sort in BY_CURRENCY,
         "columns": [
             ("order_id", _("Order")),
             ("created", _("Created")),

@@ -185,3 +185,24 @@ def test_a_reversed_date_range_on_the_finance_pages_is_read_swapped_and_said(log
     html = drill.content.decode()
     assert "the wrong way round" in html
     assert drill.context["summary"]["count"] == 1
+
+
+def test_sorting_the_order_list_by_total_keeps_each_currency_together(login, account):
+    amounts = {"NOK": [10000, 3000, 25000, 7000] * 4, "EUR": [5000, 20000, 1000] * 4}
+    for currency, totals in amounts.items():
+        for n, gross in enumerate(totals):
+            make_order(account, [item(1, gross + n)], currency=currency)
+    client = login("Customer service")
+    for sort, descending in (("gross", False), ("-gross", True)):
+        response = client.get(f"/{account.aid}/orders/?sort={sort}", HTTP_ACCEPT_LANGUAGE="en")
+        seen = [(o.currency, o.gross_amount) for o in response.context["orders"]]
+        cursor = response.context["next_cursor"]
+        assert cursor and len(seen) == 25
+        more = client.get(f"/{account.aid}/orders/?sort={sort}&cursor={cursor}").context["orders"]
+        seen += [(o.currency, o.gross_amount) for o in more]
+        currencies = [c for c, _ in seen]
+        assert currencies == sorted(currencies) and len(seen) == 28
+        for currency in amounts:
+            totals = [g for c, g in seen if c == currency]
+            assert totals == sorted(totals, reverse=descending)
+        assert "Sorted by currency, then by total" in response.content.decode()
