@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import BigIntegerField, Case, F, Min, Sum, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.actor import Actor
 from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput
@@ -305,7 +306,11 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
     with transaction.atomic():
         order = order_lock(order.pk)
         if order.is_cancelled:
-            raise Conflict(f"order {order.order_id} is already cancelled", ErrorCode.ORDER_CANCELLED)
+            raise Conflict(
+                f"order {order.order_id} is already cancelled",
+                ErrorCode.ORDER_CANCELLED,
+                shown=_("order %(order_id)s is already cancelled") % {"order_id": order.order_id},
+            )
         # A capture or cancellation still under way at the provider may already have taken money.
         holds = order_holds(order, OperationKind.CANCELLATION)
         if holds:
@@ -314,8 +319,14 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
             raise Conflict(
                 why + f"{holds_described(holds, OperationKind.CANCELLATION)}; reconcile first",
                 ErrorCode.LEDGER,
-                shown=why
-                + f"{holds_described(holds, OperationKind.CANCELLATION, show=money)}; reconcile first",
+                shown=_(
+                    "order %(order_id)s cannot be cancelled while calls are under way at the provider: "
+                    "%(holds)s; reconcile first"
+                )
+                % {
+                    "order_id": order.order_id,
+                    "holds": holds_described(holds, OperationKind.CANCELLATION, show=money),
+                },
             )
         captured = order.lines.exclude(captured_amount=0).order_by("line_id").first()
         if captured is not None:
@@ -323,8 +334,15 @@ def order_cancel(*, order: Order, actor: Actor, reason: str = "") -> Order:
             raise Conflict(
                 why + f"{captured.captured_amount} captured; refund it instead",
                 ErrorCode.LEDGER,
-                shown=why
-                + f"{format_money(captured.captured_amount, order.currency)} captured; refund it instead",
+                shown=_(
+                    "order %(order_id)s cannot be cancelled: line %(line)s has %(amount)s captured; "
+                    "refund it instead"
+                )
+                % {
+                    "order_id": order.order_id,
+                    "line": captured.line_id,
+                    "amount": format_money(captured.captured_amount, order.currency),
+                },
             )
         lines = {line.line_id: line for line in order.lines.all()}
         written = []
