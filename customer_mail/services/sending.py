@@ -15,7 +15,8 @@ on the order's timeline:
 
 A worker killed while sending leaves its e-mail claimed; when the lease runs out the sweep marks
 it *unknown* and says so on the timeline, and nothing sends it again on its own: the server may
-have taken it, and a second copy of a payment link is worse than asking staff to look.
+have taken it, and a second copy of a payment link is worse than asking staff to look. A worker
+that was only slow and outlived its lease still records what came of its attempt: sent is sent.
 """
 
 import logging
