@@ -206,3 +206,34 @@ def test_the_drafts_list_tells_drafts_apart(page, staff, account):
     assert any("ola@example.no" in r and "No lines yet" in r for r in rows)
     assert any("Per Hansen" in r and f"Update of {order.order_id}" in r for r in rows)
     shot(page, "corner_drafts_list")
+
+
+def test_a_refused_operation_form_focuses_the_field_in_error_and_ties_its_message_to_it(page, staff, account):
+    order = make_order(
+        account,
+        [
+            item(1, 119400, quantity=3, description="Stablestol"),
+            item(2, 24900, quantity=1, description="Kaffe"),
+        ],
+        authorized=True,
+    )
+    sign_in(page, staff["Customer service"])
+    go(page, f"/{account.aid}/orders/{order.order_id}/")
+    page.get_by_role("link", name="Capture", exact=True).click()
+    quantity = page.get_by_label("Capture: how many items of line 1")
+    quantity.wait_for()
+    quantity.select_option("1")
+    other = page.get_by_label("Capture: another amount on line 2")
+    other.fill("500")  # more than the 249,00 kr authorized on line 2
+    quantity.focus()
+    page.locator("[data-operation-submit]").click()
+    field = page.get_by_label("Capture: another amount on line 2")
+    page.locator('[aria-invalid="true"]').first.wait_for()
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.getAttribute('aria-invalid') === 'true'"
+    )
+    assert page.evaluate("document.activeElement.id") == field.get_attribute("id")
+    described = field.get_attribute("aria-describedby")
+    message = page.locator(f"#{described}").inner_text()
+    assert "line 2" in message and "249,00" in message
+    shot(page, "corner_operation_error_focus")
