@@ -8,7 +8,7 @@ from orders.inputs import ITEM_DINTERO_FIELDS, TAX_LINE_DINTERO_FIELDS
 from orders.ledger import DinteroPaymentStatus, PaymentStatus, dintero_payment_status
 from orders.models import DraftOrder, Event, EventKind, Order, OrderLine, PaymentOperation
 from orders.selectors import reversed_by
-from orders.services.status import STATUS_EVENT_STATES, events_state
+from orders.services.status import EVENTS_STATES, STATUS_EVENT_STATES, events_state
 
 from .vocabulary import DRAFT_STATUS, ORDER_STATUS, DinteroDraftStatus, DinteroOrderStatus
 
@@ -334,6 +334,23 @@ class OperationSerializer(serializers.ModelSerializer):
         return data
 
 
+# A pattern, not an enum: the schema's enums are named by their field, and `state` has others
+# (the webhook deliveries').
+@extend_schema_field(
+    {"type": "string", "pattern": f"^({'|'.join(STATUS_EVENT_STATES)})$", "example": "success"}
+)
+class StatusEventStateField(serializers.ChoiceField):
+    """An order status event's `state`: error, failure, success or pending."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=list(STATUS_EVENT_STATES), **kwargs)
+
+
+@extend_schema_field({"type": "string", "pattern": f"^({'|'.join(EVENTS_STATES)})$", "example": "success"})
+class EventsStateField(serializers.CharField):
+    """The combined state of an order's events: failure, pending or success."""
+
+
 class EventRequestSerializer(serializers.Serializer):
     path = serializers.CharField()
     method = serializers.CharField()
@@ -370,7 +387,7 @@ class EventSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     request = EventRequestSerializer(required=False)
     draft_id = serializers.CharField(required=False)
-    state = serializers.ChoiceField(choices=list(STATUS_EVENT_STATES), required=False)
+    state = StatusEventStateField(required=False)
     service = serializers.CharField(required=False)
     service_status = serializers.CharField(required=False)
     description = serializers.CharField(required=False)

@@ -12,6 +12,7 @@ from orders.inputs import ID_LIMIT, TEXT_LIMIT
 from orders.services.status import STATUS_EVENT_STATES, UPDATABLE_FIELDS
 
 from .inputs import InputSerializer, ObjectField, TextField
+from .serializers import StatusEventStateField
 
 # What an order holds but `PUT …/orders/{order_id}` does not change, and why.
 MONEY_OR_LINES = (
@@ -102,8 +103,7 @@ class StatusEventInputSerializer(InputSerializer):
 
     default_error_messages = {"invalid": "the body must be a JSON object"}
 
-    state = serializers.ChoiceField(
-        choices=list(STATUS_EVENT_STATES),
+    state = StatusEventStateField(
         default="success",
         error_messages={"invalid_choice": f"must be one of {', '.join(STATUS_EVENT_STATES)}"},
     )

@@ -53,6 +53,7 @@ from .inputs import (
 from .serializers import (
     DraftSerializer,
     EventSerializer,
+    EventsStateField,
     OperationSerializer,
     OrderSerializer,
     order_events,
@@ -419,7 +420,7 @@ class OrderEventsView(OrderMixin, ShoppingAPIView):
                 "EventList",
                 {
                     "events": EventSerializer(many=True),
-                    "state": serializers.ChoiceField(choices=["failure", "pending", "success"]),
+                    "state": EventsStateField(),
                 },
             ),
             **ERRORS,

@@ -139,6 +139,8 @@ def order_create(*, account: Account, document: DraftDocument, options: DraftOpt
 # a service (a kitchen, a courier) reports its status on the order.
 
 STATUS_EVENT_STATES = ("error", "failure", "success", "pending")
+# The combined state of an order's events (`events_state`).
+EVENTS_STATES = ("failure", "pending", "success")
 
 
 def status_event_add(

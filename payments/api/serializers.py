@@ -1,6 +1,7 @@
 from collections.abc import Mapping
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.api.serializers import OperationSerializer
@@ -138,6 +139,9 @@ class SessionResponseSerializer(serializers.Serializer):
 SESSION_LINE_ID_MESSAGE = "must be the line_id of a line of the order (a positive integer, or its digits)"
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9]+$"}]}
+)
 class SessionLineIdField(serializers.Field):
     """Dintero writes a session item's `line_id` as a string; ours are integers: either is taken."""
 
