@@ -237,3 +237,22 @@ def test_a_refused_operation_form_focuses_the_field_in_error_and_ties_its_messag
     message = page.locator(f"#{described}").inner_text()
     assert "line 2" in message and "249,00" in message
     shot(page, "corner_operation_error_focus")
+
+
+def test_escape_closes_the_action_panel_and_returns_to_its_button(page, staff, account):
+    order = make_order(account, authorized=True)
+    sign_in(page, staff["Customer service"])
+    go(page, f"/{account.aid}/orders/{order.order_id}/")
+    capture = page.get_by_role("link", name="Capture", exact=True)
+    capture.click()
+    quantity = page.get_by_label("Capture: how many items of line 1")
+    quantity.wait_for()
+    quantity.focus()
+    page.keyboard.press("Escape")
+    page.locator("#action-panel form").wait_for(state="detached")
+    assert page.locator("#action-panel").inner_html().strip() == ""
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Capture"
+    # And it opens again.
+    capture.click()
+    quantity.wait_for()
+    shot(page, "corner_action_panel_reopened")
