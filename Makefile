@@ -48,6 +48,7 @@ format: install
 ## The Norwegian catalogue: collect every marked string of the code and templates into
 ## locale/nb/LC_MESSAGES/django.po (translate what is new there), then compile it to the .mo,
 ## which is committed too. Needs GNU gettext (apt install gettext).
+messages: export DEBUG = true
 messages: install
 	$(PY) manage.py makemessages --locale nb --add-location file --no-obsolete \
 		--ignore ".venv/*" --ignore "staticfiles/*" --ignore "tests/*" --ignore "screenshots/*"
