@@ -60,6 +60,8 @@ class CustomerEmail(models.Model):
     from_address = models.CharField(max_length=254)
     subject = models.CharField(max_length=300)
     body = models.TextField()
+    # The same in HTML, sent beside the text (empty: text only).
+    html_body = models.TextField(blank=True)
     # What the e-mail is about, for the timeline: amount, currency, link, payment id.
     data = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=10, choices=MailState.choices, default=MailState.PENDING)

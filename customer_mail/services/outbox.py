@@ -52,13 +52,15 @@ def _message_id(email: CustomerEmail) -> str:
     return f"<customer-mail.{email.pk}.{uuid.uuid4().hex[:12]}@{domain}>"
 
 
-def _rendered(purpose: Purpose, language: Language, context: dict) -> tuple[str, str]:
+def _rendered(purpose: Purpose, language: Language, context: dict) -> tuple[str, str, str]:
+    """Subject, text and HTML, from the language's templates."""
     folder = f"customer_mail/{language}"
     lines = render_to_string(f"{folder}/{purpose}_subject.txt", context).splitlines()
     body = render_to_string(f"{folder}/{purpose}.txt", context)
     # A subject is one line, whatever the template's line breaks (its no-break spaces kept).
-    subject = " ".join(part.strip() for part in lines if part.strip())
-    return subject[:300], body.strip() + "\n"
+    subject = " ".join(part.strip() for part in lines if part.strip())[:300]
+    html = render_to_string(f"{folder}/{purpose}.html", {**context, "subject": subject, "language": language})
+    return subject, body.strip() + "\n", html
 
 
 def _replaced_lines(order: Order) -> set[int]:
@@ -80,6 +82,8 @@ def _payment_link(event: Event) -> tuple[Purpose, dict] | None:
     session = call.session if call is not None else None
     # A link withdrawn while it was being made (the order was cancelled) is not sent.
     if session is None or session.status != SessionStatus.OPEN or not session.url:
+        return None
+    if urlsplit(session.url).scheme not in ("https", "http"):
         return None
     # One e-mail per link, should its call be told of as succeeded again (reconciliation).
     if CustomerEmail.objects.filter(
@@ -154,7 +158,7 @@ def email_create(event: Event, purpose: Purpose, about: dict) -> CustomerEmail:
         "refunded_total": format_money(order.refunded_amount, order.currency, money),
         **{k: v for k, v in about.items() if k != "amount"},
     }
-    subject, body = _rendered(purpose, language, context)
+    subject, body, html = _rendered(purpose, language, context)
     given = order.customer_email.strip()
     to_address = given if _is_address(given) else ""
     # Kept to say on the timeline why nothing was sent; an empty one needs no saying.
@@ -169,6 +173,7 @@ def email_create(event: Event, purpose: Purpose, about: dict) -> CustomerEmail:
         from_address=_sender(context["shop"]),
         subject=subject,
         body=body,
+        html_body=html,
         data={**about, "currency": order.currency, **({"not_an_address": given} if given else {})},
     )
     email.message_id = _message_id(email)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -80,7 +80,7 @@ def _deliver(email: CustomerEmail) -> Outcome:
     """One hand-over to the mail server, with no transaction open."""
     outcome = Outcome(started_at=timezone.now())
     started = time.monotonic()
-    message = EmailMessage(
+    message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body,
         from_email=email.from_address,
@@ -89,6 +89,8 @@ def _deliver(email: CustomerEmail) -> Outcome:
         headers={"Message-ID": email.message_id, "Content-Language": email.language},
         connection=get_connection(fail_silently=False),
     )
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
     try:
         outcome.sent = message.send() == 1
         if not outcome.sent:

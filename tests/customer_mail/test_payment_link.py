@@ -184,3 +184,29 @@ def test_the_sender_is_the_shop_by_name(account):
     send_all()
     (message,) = mail.outbox
     assert message.message()["From"] == "=?utf-8?q?Kaffeb=C3=B8nna_AS=2C_Oslo?= <orders@shop.example>"
+
+
+def test_an_html_part_beside_the_text_with_the_link_as_a_button_and_names_escaped(account):
+    order = order_for(account, customer={**CUSTOMER, "first_name": "<b>Kari</b>"})
+    session = session_create(order=order, actor=STAFF)
+    send_all()
+
+    (message,) = mail.outbox
+    ((html, mimetype),) = message.alternatives
+    assert mimetype == "text/html"
+    assert '<html lang="nb">' in html
+    assert f'<a href="{session.url}"' in html and "Betal 398,00\xa0kr</a>" in html
+    assert "Hei &lt;b&gt;Kari&lt;/b&gt;," in html and "<b>Kari</b>" not in html
+    # The text part is for reading, not for a browser: nothing escaped there.
+    assert message.body.startswith("Hei <b>Kari</b>,")
+
+
+def test_the_refund_confirmation_has_an_html_part_in_english_too(account):
+    from tests.support.orders import record as record_operation
+
+    order = order_for(account, captured=True, customer={**CUSTOMER, "locale": "en"})
+    record_operation(order, "refund", [(1, 39800)])
+    send_all()
+    ((html, _),) = mail.outbox[0].alternatives
+    assert '<html lang="en">' in html
+    assert "We have refunded <strong>398.00\xa0NOK</strong> for order" in html
