@@ -127,12 +127,20 @@ def replacement_quote(
     lines = {line.line_id: line for line in order.lines.all()}
     errors = []
     if order.is_cancelled:
-        errors.append(FieldError("", f"order {order.order_id} is cancelled and cannot be updated"))
+        errors.append(
+            FieldError(
+                "",
+                gettext("order %(order_id)s is cancelled and cannot be updated")
+                % {"order_id": order.order_id},
+            )
+        )
     chosen = [r for r in reversals if r.quantity]
     if not chosen:
-        errors.append(FieldError("reversals", "choose at least one line and the quantity to reverse"))
+        errors.append(
+            FieldError("reversals", gettext("choose at least one line and the quantity to reverse"))
+        )
     if not replacements:
-        errors.append(FieldError("replacements", "add at least one replacement line"))
+        errors.append(FieldError("replacements", gettext("add at least one replacement line")))
     next_line_id = order.last_line_id
     reversal_items: list[DraftItem] = []
     reversed_amount = 0
@@ -142,7 +150,10 @@ def replacement_quote(
         line = lines.get(choice.line_id)
         if line is None or line.is_reversal or line.is_refund_line:
             errors.append(
-                FieldError(f"reverse_{choice.line_id}", f"line {choice.line_id} cannot be reversed")
+                FieldError(
+                    f"reverse_{choice.line_id}",
+                    gettext("line %(line)s cannot be reversed") % {"line": choice.line_id},
+                )
             )
             continue
         gross_left, quantity_left = _left_to_reverse(line)
@@ -150,7 +161,8 @@ def replacement_quote(
             errors.append(
                 FieldError(
                     f"reverse_{choice.line_id}",
-                    f"line {line.line_id} has {quantity_left} left to reverse, not {choice.quantity}",
+                    gettext("line %(line)s has %(left)s left to reverse, not %(chosen)s")
+                    % {"line": line.line_id, "left": quantity_left, "chosen": choice.quantity},
                 )
             )
             continue
@@ -186,9 +198,11 @@ def replacement_quote(
             modes.add(UNPAID)
     for i, new in enumerate(replacements):
         if new.gross_amount <= 0:
-            errors.append(FieldError(f"replacements[{i}].gross_amount", "a replacement must cost something"))
+            errors.append(
+                FieldError(f"replacements[{i}].gross_amount", gettext("a replacement must cost something"))
+            )
         if new.quantity < 1:
-            errors.append(FieldError(f"replacements[{i}].quantity", "must be at least 1"))
+            errors.append(FieldError(f"replacements[{i}].quantity", gettext("must be at least 1")))
     if errors:
         raise InvalidInput(errors)
     # One way of paying for the whole replacement; a mix is settled with the ordinary forms.
@@ -397,16 +411,24 @@ def replacement_settle(
     settlement = replacement_settlement(order=order, draft=draft)
     step = settlement.step(step_key)
     if step is None or step.done or not step.ready:
-        raise InvalidInput([FieldError("step", "there is nothing to record for this step now")])
+        raise InvalidInput([FieldError("step", gettext("there is nothing to record for this step now"))])
     pid = settlement.payment_id
     operations = list(step.operations)
     if step_key == "extra":
         pid = (payment_id or "").strip()
         if not pid:
-            raise InvalidInput([FieldError("payment_id", "give the payment id of the extra payment")])
+            raise InvalidInput(
+                [FieldError("payment_id", gettext("give the payment id of the extra payment"))]
+            )
         if pid == settlement.payment_id:
             raise InvalidInput(
-                [FieldError("payment_id", f"the difference is a new payment: use another id than {pid}")]
+                [
+                    FieldError(
+                        "payment_id",
+                        gettext("the difference is a new payment: use another id than %(payment_id)s")
+                        % {"payment_id": pid},
+                    )
+                ]
             )
         if capture:
             operations.append((OperationKind.CAPTURE, operations[0][1]))
