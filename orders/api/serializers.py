@@ -336,9 +336,7 @@ class OperationSerializer(serializers.ModelSerializer):
 
 # A pattern, not an enum: the schema's enums are named by their field, and `state` has others
 # (the webhook deliveries').
-@extend_schema_field(
-    {"type": "string", "pattern": f"^({'|'.join(STATUS_EVENT_STATES)})$", "example": "success"}
-)
+@extend_schema_field({"type": "string", "pattern": f"^({'|'.join(STATUS_EVENT_STATES)})$"})
 class StatusEventStateField(serializers.ChoiceField):
     """An order status event's `state`: error, failure, success or pending."""
 
@@ -346,7 +344,7 @@ class StatusEventStateField(serializers.ChoiceField):
         super().__init__(choices=list(STATUS_EVENT_STATES), **kwargs)
 
 
-@extend_schema_field({"type": "string", "pattern": f"^({'|'.join(EVENTS_STATES)})$", "example": "success"})
+@extend_schema_field({"type": "string", "pattern": f"^({'|'.join(EVENTS_STATES)})$"})
 class EventsStateField(serializers.CharField):
     """The combined state of an order's events: failure, pending or success."""
 
