@@ -206,3 +206,10 @@ def test_sorting_the_order_list_by_total_keeps_each_currency_together(login, acc
             totals = [g for c, g in seen if c == currency]
             assert totals == sorted(totals, reverse=descending)
         assert "Sorted by currency, then by total" in response.content.decode()
+
+
+def test_the_redoc_script_names_no_cdn(client):
+    response = client.get(reverse("api-redoc-bundle"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
+    script = response.content.decode()
+    assert "cdn.redoc.ly" not in script and "Redocly" in script

@@ -256,3 +256,17 @@ def test_escape_closes_the_action_panel_and_returns_to_its_button(page, staff, a
     capture.click()
     quantity.wait_for()
     shot(page, "corner_action_panel_reopened")
+
+
+def test_the_redoc_page_loads_nothing_from_a_cdn(page, live_server):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    go(page, "/api/redoc/")
+    page.get_by_text("Order back-office API").first.wait_for()
+    page.get_by_text("API docs by Redocly").wait_for()
+    page.wait_for_load_state("networkidle")
+    elsewhere = [url for url in requested if not url.startswith((live_server.url, "data:", "blob:"))]
+    assert elsewhere == []
+    logo = page.get_by_role("img", name="redocly logo")
+    assert logo.get_attribute("src").startswith("data:image/svg+xml")
+    page.screenshot(path=str(SCREENSHOTS / "corner_redoc_without_a_cdn.png"))
