@@ -42,6 +42,10 @@ ORDER_EVENTS: dict[str, tuple[HookEvent, ...]] = {
     EventKind.ORDER_CANCELLED: _UPDATE,
     EventKind.DATA_FIXED: _UPDATE,
     "customer_updated": _UPDATE,  # customer details changed from the order page
+    EventKind.ORDER_CLOSED: _UPDATE,
+    EventKind.ORDER_OPENED: _UPDATE,
+    EventKind.ORDER_DETAILS_UPDATED: _UPDATE,
+    EventKind.STATUS_REPORTED: _EVENT_ONLY,
     EventKind.OPERATION_FAILED: _EVENT_ONLY,
     EventKind.NOTE_ADDED: _EVENT_ONLY,
     EventKind.PROVIDER_CALL: _EVENT_ONLY,

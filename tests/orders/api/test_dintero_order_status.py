@@ -375,3 +375,22 @@ def test_record_on_a_closed_order_through_the_service_is_refused_too(account):
     order_close(order=order, actor=TEST_ACTOR)
     with pytest.raises(Exception, match="closed"):
         record(order, "capture", [(1, 39800)])
+
+
+@pytest.mark.parametrize(
+    ("kind", "update"),
+    [
+        (EventKind.ORDER_CLOSED, True),
+        (EventKind.ORDER_OPENED, True),
+        (EventKind.ORDER_DETAILS_UPDATED, True),
+        (EventKind.STATUS_REPORTED, False),
+    ],
+)
+def test_status_changes_and_order_updates_are_webhook_order_updates(kind, update):
+    """The Hooks API's rule (hooks.events): what changes the order's status or data also sends
+    `shopping_order_update`; every event is a `shopping_order_event_add`."""
+    from hooks.events import HookEvent, order_event_hooks
+
+    hooks = order_event_hooks(kind)
+    assert HookEvent.ORDER_EVENT_ADD in hooks
+    assert (HookEvent.ORDER_UPDATE in hooks) is update
