@@ -87,7 +87,11 @@ def chart_for(
         {"y": round(y(v), 2), "label": format_money(v, currency), "zero": v == 0}
         for v in range(bottom, top + 1, step)
     ]
-    every = max(1, -(-len(series) // 12))  # at most about a dozen labels along the axis
+    # As many labels along the axis as fit without touching (about 6 units a character at the
+    # labels' 11px), and never more than a dozen.
+    longest = max((len(str(s["label"])) for s in series), default=1)
+    fit = max(1, min(12, int((WIDTH - LEFT - RIGHT) // (longest * 6 + 8))))
+    every = max(1, -(-len(series) // fit))
     xlabels = [
         {"x": round(LEFT + i * slot + slot / 2, 2), "label": s["label"]}
         for i, s in enumerate(series)

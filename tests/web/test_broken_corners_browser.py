@@ -2,6 +2,7 @@
 
 import re
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 
@@ -138,6 +139,11 @@ def test_the_finance_page_does_not_scroll_sideways(page, staff, account, width):
     # The difference's VAT and net are on screen.
     net = page.locator("#vat-table tbody tr").first.locator("td").nth(-2)
     assert net.bounding_box()["x"] + net.bounding_box()["width"] <= width
+    # The chart's dates along its axis do not run into each other.
+    first_chart = page.locator(".chart").first.locator(".chart__xlabel")
+    boxes = first_chart.evaluate_all("ls => ls.map(l => { const b = l.getBBox(); return [b.x, b.width] })")
+    for (x, w), (next_x, _) in pairwise(boxes):
+        assert x + w + 4 <= next_x, boxes
     shot(page, f"corner_finance_at_{width}")
 
 
