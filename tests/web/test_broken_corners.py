@@ -213,3 +213,14 @@ def test_the_redoc_script_names_no_cdn(client):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/javascript")
     script = response.content.decode()
     assert "cdn.redoc.ly" not in script and "Redocly" in script
+
+
+def test_the_replace_page_says_what_is_left_of_a_line_in_items_and_money(login, account):
+    order = make_order(account, captured=True)
+    html = words(
+        login("Customer service")
+        .get(f"/{account.aid}/orders/{order.order_id}/replace/", HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
+    assert "2 items · 398,00 kr" in html
+    assert "× ·" not in html
