@@ -26,6 +26,8 @@ TEXT_LIMIT = 500
 ID_LIMIT = 200
 # An item's thumbnail_url.
 URL_LIMIT = 2000
+# A line's VAT warning, as its column holds it.
+VAT_WARNING_LIMIT = 500
 # The order a draft updates, as the client names it.
 ORDER_ID_LIMIT = 64
 # `generate_order_id`; matched whole (fullmatch): `$` would also match before a trailing newline.
@@ -178,7 +180,23 @@ def vat_warning(gross: int, quantity: int, taxes: list[TaxLine], show: Callable[
         if abs(tax.amount - expected) > quantity:
             rate = percentage_number(tax.percentage)
             found.append(f"{show(gross)} at {rate} % contains {show(expected)} VAT, not {show(tax.amount)}")
-    return "; ".join(found)
+    return _warnings_joined(found)
+
+
+def _warnings_joined(found: list[str]) -> str:
+    """The warnings in one text of at most VAT_WARNING_LIMIT characters (the column's): a line
+    of many tax lines may have more to say; the first ones are kept whole and the rest
+    counted."""
+    text = "; ".join(found)
+    if len(text) <= VAT_WARNING_LIMIT:
+        return text
+    kept: list[str] = []
+    for n, warning in enumerate(found):
+        more = f"; and {len(found) - n} more"
+        if len("; ".join([*kept, warning])) + len(f"; and {len(found) - n - 1} more") > VAT_WARNING_LIMIT:
+            return "; ".join(kept) + more if kept else more.removeprefix("; ").capitalize()
+        kept.append(warning)
+    return "; ".join(kept)
 
 
 def line_vat_warning_shown(line: Any, currency: str) -> str:

@@ -507,6 +507,11 @@ class DraftItemInputSerializer(InputSerializer):
         for d, discount in enumerate(discounts):
             if (gross < 0 < discount.amount) or (discount.amount < 0 <= gross):
                 add(f"discount_lines[{d}].amount", "must have the same sign as the line's gross_amount")
+        # A line's discounts are summed into 64-bit columns (the line's, the order's totals):
+        # they add up to no more than one amount may be.
+        discounted = sum(discount.amount for discount in discounts)
+        if abs(discounted) >= AMOUNT_LIMIT:
+            add("discount_lines", f"the discounts add up to {discounted}, beyond {AMOUNT_LIMIT - 1}")
         unit = data.get("unit_gross_amount")
         if unit is not None and ((gross < 0 < unit) or (unit < 0 <= gross)):
             add("unit_gross_amount", "must have the same sign as the line's gross_amount")
@@ -589,9 +594,14 @@ class DraftOrderBodySerializer(InputSerializer):
         return super().run_validation({} if data is None else data)
 
     def validate_order_id(self, order_id: str) -> str:
-        if any(c.isspace() or c in "/?#%" for c in order_id):
+        # `.` and `..` are path segments every HTTP client resolves away before sending
+        # (RFC 3986, 5.2.4): an order of either id could never be asked for.
+        if order_id in (".", "..") or any(
+            c in "/?#%" or not c.isprintable() or c.isspace() for c in order_id
+        ):
             raise serializers.ValidationError(
-                "must have no spaces, /, ?, # or %: it is part of the order's URL"
+                "must have no spaces, control characters, /, ?, # or %, and not be . or ..: "
+                "it is part of the order's URL"
             )
         return order_id
 
@@ -668,7 +678,8 @@ def draft_option_errors(options: DraftOptions, document: DraftDocument) -> dict[
                 errors[f"order.items[{i}].related_item"] = [
                     "a replace draft lists the lines the order keeps; the others are reversed for it"
                 ]
-    if options.multiple_authorizations is not None and options.order_id is not None:
+    # false, as a client sending every option may, asks nothing of an update.
+    if options.multiple_authorizations and options.order_id is not None:
         errors["options.multiple_authorizations"] = ["is chosen when the order is created, not by an update"]
     return errors
 

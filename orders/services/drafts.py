@@ -575,6 +575,21 @@ def _replacement_items(draft: DraftOrder, order: Order) -> list[dict]:
             item["line_id"] = next_id
     next_id = max([next_id, *(item["line_id"] for _, item, _ in new)])
     kept_ids = {item["line_id"] for item in kept}
+    # A line the order took after the draft was last written is one its client never saw: it
+    # is not for the draft to reverse unseen (two replace drafts of the same order would
+    # otherwise each undo what the other added). The client lists it, or writes the draft again.
+    unseen = [
+        line.line_id
+        for line in existing
+        if not line.is_reversal and line.line_id not in kept_ids and line.created_at > draft.updated_at
+    ]
+    if unseen:
+        ids = ", ".join(str(line_id) for line_id in unseen)
+        raise Conflict(
+            f"order {order.order_id} took line {ids} after this replace draft was last changed: "
+            "list the line to keep it, or PUT the draft again to reverse it",
+            ErrorCode.CONFLICT,
+        )
     reversals = []
     for line in existing:
         if line.is_reversal or line.line_id in kept_ids:
@@ -590,12 +605,25 @@ def _replacement_items(draft: DraftOrder, order: Order) -> list[dict]:
     return created
 
 
-def _order_total_check(total: int) -> None:
-    """An order's lines may not add up to more than one amount may be: thousands of lines at the
-    largest amount would overflow the order's 64-bit totals."""
+def _order_total_check(order: Order, created: list[dict]) -> None:
+    """An order's lines, and their discounts, may not add up to more than one amount may be:
+    thousands of lines at the largest amount would overflow the order's 64-bit totals."""
+    total = order.gross_amount + sum(item["gross_amount"] for item in created)
     if abs(total) >= AMOUNT_LIMIT:
         raise InvalidInput(
             [FieldError("order.items", f"the order's lines add up to {total}, beyond {AMOUNT_LIMIT - 1}")]
+        )
+    discounts = order.total_discount + sum(
+        d["amount"] for item in created for d in item.get("discount_lines") or []
+    )
+    if abs(discounts) >= AMOUNT_LIMIT:
+        raise InvalidInput(
+            [
+                FieldError(
+                    "order.items",
+                    f"the order's discounts add up to {discounts}, beyond {AMOUNT_LIMIT - 1}",
+                )
+            ]
         )
 
 
@@ -651,6 +679,34 @@ def _lines_create(draft: DraftOrder, order: Order, items: list[dict]) -> list[Or
     return lines
 
 
+def _order_lines_add(
+    draft: DraftOrder, order: Order, created: list[dict], actor: Actor, *, replacing: bool
+) -> None:
+    """The draft's new lines on the order, its totals and the event that tells of them."""
+    _order_total_check(order, created)
+    lines = _lines_create(draft, order, created)
+    order_totals_refresh(order)
+    added = sum(line.gross_amount for line in lines)
+    if draft.target_order_id:
+        kind = EventKind.ORDER_UPDATED
+        summary = lines_added_summary(lines, order.currency)
+    else:
+        kind = EventKind.DRAFT_COMPLETED
+        summary = order_created_summary(len(lines), added, order.currency)
+    event_write(
+        order=order,
+        kind=kind,
+        actor=actor,
+        summary=summary,
+        data={
+            "draft_id": str(draft.pk),
+            "line_ids": [line.line_id for line in lines],
+            "gross_amount": added,
+            **({"replace": True} if replacing else {}),
+        },
+    )
+
+
 @transaction.atomic
 def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
     """Validate the draft against its order and create or update that order, all at once.
@@ -690,28 +746,10 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
         _final_numbers(draft, order)
     if created is None:
         created = draft.items
-    _order_total_check(order.gross_amount + sum(item["gross_amount"] for item in created))
-    lines = _lines_create(draft, order, created)
-    order_totals_refresh(order)
-    added = sum(line.gross_amount for line in lines)
-    if draft.target_order_id:
-        kind = EventKind.ORDER_UPDATED
-        summary = lines_added_summary(lines, order.currency)
-    else:
-        kind = EventKind.DRAFT_COMPLETED
-        summary = order_created_summary(len(lines), added, order.currency)
-    event_write(
-        order=order,
-        kind=kind,
-        actor=actor,
-        summary=summary,
-        data={
-            "draft_id": str(draft.pk),
-            "line_ids": [line.line_id for line in lines],
-            "gross_amount": added,
-            **({"replace": True} if replacing else {}),
-        },
-    )
+    # A replace draft that holds the order as it is adds no line: the order does not change,
+    # so it has no event (as an order's details written unchanged); the draft is completed.
+    if created:
+        _order_lines_add(draft, order, created, actor, replacing=replacing)
     draft.status = DraftStatus.COMPLETED
     draft.completed_order = order
     draft.completed_at = timezone.now()
