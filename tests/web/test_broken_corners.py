@@ -223,4 +223,4 @@ def test_the_replace_page_says_what_is_left_of_a_line_in_items_and_money(login, 
         .content.decode()
     )
     assert "2 items · 398,00 kr" in html
-    assert "× ·" not in html
+    assert "\u00d7 ·" not in html
