@@ -394,3 +394,23 @@ def test_status_changes_and_order_updates_are_webhook_order_updates(kind, update
     hooks = order_event_hooks(kind)
     assert HookEvent.ORDER_EVENT_ADD in hooks
     assert (HookEvent.ORDER_UPDATE in hooks) is update
+
+
+def test_post_orders_takes_a_custom_order_id_once(api):
+    body = {"currency": "NOK", "items": [line(1, 39800)], "order_id": "SHOP-1001", "store_id": "S9"}
+    first = api.call("post", "orders", body)
+    assert first.status_code == 201, first.content
+    assert first.json()["order_id"] == "SHOP-1001" and first.json()["store"] == {"id": "S9"}
+    before = snapshot()
+    again = api.call("post", "orders", body)
+    assert_error(again, 409, None, "SHOP-1001")
+    assert snapshot() == before
+
+
+def test_post_orders_with_a_repeated_idempotency_key_makes_one_order(api):
+    body = {"currency": "NOK", "items": [line(1, 39800)]}
+    first = api.call("post", "orders", body, HTTP_IDEMPOTENCY_KEY="order-1")
+    again = api.call("post", "orders", body, HTTP_IDEMPOTENCY_KEY="order-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["order_id"] == again.json()["order_id"]
+    assert Order.objects.count() == 1
