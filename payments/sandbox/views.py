@@ -98,7 +98,7 @@ def sandbox_fault(request: StaffRequest, account: Account, order_id: str) -> Htt
             raise Conflict("choose a call and a failure")
         # Only this order's account's payments are affected.
         SandboxFault.objects.create(account=order.account.aid, kind=kind, outcome=outcome)
-        call = {"void": "cancel"}.get(kind, kind)
-        panel_notice(request, order, messages.INFO, f"The sandbox's next {call} will {_WILL[outcome]}.")
+        call, will = {"void": "cancel"}.get(kind, kind), _WILL[SandboxFaultOutcome(outcome)]
+        panel_notice(request, order, messages.INFO, f"The sandbox's next {call} will {will}.")
 
     return staff_action(request, account, order_id, act)
