@@ -31,7 +31,9 @@ def words(text: str) -> str:
 
 
 def _panel_form(html: str, action: str) -> dict[str, str]:
-    form = re.search(rf'<form[^>]*action="[^"]*/{action}".*?</form>', html, re.S).group(0)
+    match = re.search(rf'<form[^>]*action="[^"]*/{action}".*?</form>', html, re.S)
+    assert match, f"no {action} form"
+    form = match.group(0)
     return dict(re.findall(r'name="(form_token|next)" value="([^"]*)"', form))
 
 
