@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from backoffice.actor import Actor
 from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput, NotFound
@@ -192,7 +193,11 @@ def draft_create(
 def _open_draft_lock(draft: DraftOrder) -> DraftOrder:
     draft = DraftOrder.objects.select_for_update().get(pk=draft.pk)
     if not draft.is_open:
-        raise Conflict(f"draft {draft.pk} is completed and can no longer change", ErrorCode.DRAFT_COMPLETED)
+        raise Conflict(
+            f"draft {draft.pk} is completed and can no longer change",
+            ErrorCode.DRAFT_COMPLETED,
+            shown=gettext("this draft is completed and can no longer change"),
+        )
     return draft
 
 
@@ -722,7 +727,15 @@ def draft_complete(*, draft: DraftOrder, actor: Actor) -> Order:
         )
     replacing = bool(draft.options.get("replace")) and bool(draft.target_order_id)
     if not draft.items and not replacing:
-        raise InvalidInput([FieldError("order.items", "add at least one line before completing")])
+        raise InvalidInput(
+            [
+                FieldError(
+                    "order.items",
+                    "add at least one line before completing",
+                    gettext("add at least one line before completing"),  # as staff read it
+                )
+            ]
+        )
     created = None
     if draft.target_order_id:
         order = order_lock(draft.target_order_id)
