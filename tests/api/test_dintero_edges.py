@@ -373,3 +373,39 @@ def test_cancel_with_two_different_reasons_is_a_400(api):
     response = api.call("post", f"orders/{oid}/cancel", {"reason": "a", "cancelled_reason": "b"})
     assert_error(response, 400)
     assert Order.objects.get(order_id=oid).status != "CANCELLED"
+
+
+# Numbers written as text ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tax, field",
+    [
+        ({"percentage": "2_5"}, "percentage"),
+        ({"percentage": "\u0662\u0665"}, "percentage"),
+        ({"percentage": " 25"}, "percentage"),
+        ({"percentage": "2.5e1"}, "percentage"),
+        ({"amount_dwh": "7_960"}, "amount_dwh"),
+        ({"amount_dwh": "\u0667\u0669\u0666\u0660"}, "amount_dwh"),
+        ({"tax_basis_dwh": "1e3"}, "tax_basis_dwh"),
+    ],
+)
+def test_a_number_as_text_is_written_plainly_or_is_a_400(api, tax, field):
+    """Python's Decimal reads "2_5" as 25 and Arabic-Indic digits as ours: a VAT rate taken so
+    would be one the client never meant."""
+    before = snapshot()
+    body = draft_body([line(1, 39800, tax_lines=[{"amount": 7960, "percentage": 25, **tax}])])
+    error = assert_error(api.call("post", "draft_orders", body), 400)
+    assert [e["field"] for e in error["errors"]] == [f"order.items[0].tax_lines[0].{field}"]
+    assert snapshot() == before
+
+
+def test_numbers_as_text_written_plainly_are_taken(api):
+    tax = {"amount": -7960, "percentage": "25.00", "amount_dwh": "-7960.0000", "tax_basis_dwh": "31840"}
+    order = order_new(api, [line(1, 39800)])
+    body = draft_body([line(2, -39800, quantity=1, tax_lines=[tax])], order_id=order["order_id"])
+    body["order"]["items"][0]["related_item"] = {"line_id": 1, "type": "reversed"}
+    response = complete(api, draft_new(api, body)["id"])
+    assert response.status_code == 200, response.content
+    (reversal,) = [i for i in response.json()["orders"][0]["items"] if i["line_id"] == 2]
+    assert reversal["tax_lines"][0] == {**tax, "percentage": 25}
