@@ -40,7 +40,7 @@ from orders.timeline import operation_summary, order_cancelled_summary
 from .authorizations import authorization_check
 from .events import event_write
 from .finance_rollup import finance_days_add
-from .status import order_closed_check
+from .status import CLOSED_REFUSES, order_closed_check
 from .totals import order_totals_add, order_totals_refresh
 
 _LEDGER_FIELD = {
@@ -246,7 +246,7 @@ def operation_record(
                 ErrorCode.ORDER_CANCELLED,
             )
         # A closed order takes nothing new; what is left may still be refunded or cancelled.
-        if kind in (OperationKind.AUTHORIZATION, OperationKind.CAPTURE):
+        if kind in CLOSED_REFUSES:
             order_closed_check(order, f"new {kind}")
         lines = _lines_for(order, kind, op.items)
         if op.success:

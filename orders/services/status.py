@@ -19,9 +19,10 @@ from django.utils import timezone
 from backoffice.actor import Actor
 from backoffice.errors import Conflict, ErrorCode
 from backoffice.models import Account
+from orders.holds import holds_described, order_holds
 from orders.inputs import DraftDocument, DraftOptions
 from orders.locks import order_lock
-from orders.models import Event, EventKind, Order, OrderStatus
+from orders.models import Event, EventKind, OperationKind, Order, OrderStatus
 from orders.timeline import order_details_summary, order_status_summary, status_event_summary
 
 from .events import event_write
@@ -39,6 +40,10 @@ UPDATABLE_FIELDS = (
     "merchant_reference_2",
     "metadata",
 )
+
+
+# What a closed order refuses to record (and what may not be under way when it closes).
+CLOSED_REFUSES = (OperationKind.AUTHORIZATION, OperationKind.CAPTURE)
 
 
 def order_closed_check(order: Order, what: str) -> None:
@@ -67,7 +72,8 @@ def _status_write(order: Order, kind: EventKind, actor: Actor) -> Order:
 
 def order_close(*, order: Order, actor: Actor) -> Order:
     """Close an open order: it takes no more update drafts, authorizations, captures or payment
-    links. A closed or cancelled order cannot be closed."""
+    links. A closed or cancelled order cannot be closed, nor one with a payable link or an
+    authorization or capture still under way at the provider."""
     with transaction.atomic():
         order = order_lock(order.pk)
         if order.is_cancelled:
@@ -76,6 +82,16 @@ def order_close(*, order: Order, actor: Actor) -> Order:
             )
         if order.is_closed:
             raise Conflict(f"order {order.order_id} is already closed", ErrorCode.CONFLICT)
+        # A payment link the customer can still pay, or an authorization or capture under way
+        # at the provider, would record on the closed order what it refuses.
+        taking = [h for h in order_holds(order) if h.kind in CLOSED_REFUSES]
+        if taking:
+            kinds = sorted({h.kind for h in taking})
+            held = "; ".join(holds_described(taking, kind) for kind in kinds)
+            raise Conflict(
+                f"order {order.order_id} cannot be closed while {held}; withdraw the link or reconcile first",
+                ErrorCode.LEDGER,
+            )
         order.status = OrderStatus.CLOSED
         order.closed_at = timezone.now()
         order.closed_by = actor.label

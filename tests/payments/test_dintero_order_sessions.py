@@ -14,11 +14,12 @@ from orders.models import Event, EventKind
 from orders.services.status import order_close
 from payments.models import PaymentSession
 from payments.sandbox.gateway import SandboxGateway
+from payments.services.sessions import session_withdraw
 from tests.support.api import assert_error, client_like, snapshot
 from tests.support.orders import TEST_ACTOR, item, make_order
 from tests.support.threads import at_once
 
-from .helpers import BASE
+from .helpers import BASE, sandbox_paid
 
 DINTERO_BODY = {
     "items": [{"line_id": "1"}],
@@ -183,3 +184,32 @@ def test_two_sessions_for_the_same_line_at_once_make_one_link(account, make_api)
     responses = at_once(2, lambda i: clients[i].call("post", _sessions(api, order.order_id), DINTERO_BODY))
     assert all(r.status_code in (200, 201, 409) for r in responses), [r.content for r in responses]
     assert PaymentSession.objects.filter(order=order).count() == 1
+
+
+def test_an_order_with_a_payable_link_is_not_closed_until_the_link_is_withdrawn(api, order):
+    """A link paid after closing would record an authorization the closed order refuses."""
+    made = api.call("post", _sessions(api, order.order_id), DINTERO_BODY).json()
+    before = snapshot()
+
+    refused = api.call("delete", f"orders/{order.order_id}/open")
+
+    assert_error(refused, 409, "ledger_conflict", "cannot be closed", made["id"][:8], "withdraw the link")
+    assert snapshot() == before
+    session_withdraw(session=PaymentSession.objects.get(pk=made["id"]), actor=TEST_ACTOR)
+    closed = api.call("delete", f"orders/{order.order_id}/open")
+    assert closed.status_code == 200, closed.content
+    assert closed.json()["status"] == "closed"
+
+
+def test_an_authorized_order_with_no_link_under_way_closes_and_its_captures_at_the_provider_are_refused(
+    account, api
+):
+    order = make_order(account)
+    sandbox_paid(order)
+    assert api.call("delete", f"orders/{order.order_id}/open").status_code == 200
+    before = snapshot()
+    refused = api.post(f"/v1/accounts/{api.aid}/payments/orders/{order.order_id}/capture", {}, format="json")
+    assert_error(refused, 409, "conflict", "closed")
+    assert snapshot() == before
+    voided = api.post(f"/v1/accounts/{api.aid}/payments/orders/{order.order_id}/void", {}, format="json")
+    assert voided.status_code == 201, voided.content
