@@ -421,8 +421,14 @@ def _check_reversals(draft: DraftOrder, order: Order, existing: dict[int, OrderL
             order=order, related_type=REVERSED, related_line__line_id__in=wanted
         )
         .values("related_line__line_id")
-        .annotate(gross=Coalesce(Sum("gross_amount"), 0), quantity=Coalesce(Sum("quantity"), 0))
+        .annotate(
+            gross=Coalesce(Sum("gross_amount"), 0),
+            quantity=Coalesce(Sum("quantity"), 0),
+            discount=Coalesce(Sum("discount_amount"), 0),
+            manual=Coalesce(Sum("manual_discount_amount"), 0),
+        )
     }
+    nothing = {"gross": 0, "quantity": 0, "discount": 0, "manual": 0}
     for original_id, reversals in sorted(wanted.items()):
         original = existing[original_id]
         if original.is_reversal:
@@ -431,7 +437,7 @@ def _check_reversals(draft: DraftOrder, order: Order, existing: dict[int, OrderL
                 "reversal and cannot be reversed",
                 ErrorCode.REVERSAL,
             )
-        done = already.get(original_id, {"gross": 0, "quantity": 0})
+        done = already.get(original_id, nothing)
         gross_left = original.gross_amount + done["gross"]
         quantity_left = original.quantity - done["quantity"]
         asked_gross = -sum(r["gross_amount"] for r in reversals)
@@ -449,6 +455,25 @@ def _check_reversals(draft: DraftOrder, order: Order, existing: dict[int, OrderL
                 f"{quantity_left} of line {original_id} that is left to reverse",
                 ErrorCode.REVERSAL,
             )
+        # A reversal takes back the discounts the line had, and no more: the order's
+        # total_discount and total_manual_discount_amount stay what its lines still hold.
+        for what, key, line_amount, manual in (
+            ("discounts", "discount", original.discount_amount, False),
+            ("manual discounts", "manual", original.manual_discount_amount, True),
+        ):
+            left = line_amount + done[key]
+            asked = -sum(
+                d["amount"]
+                for r in reversals
+                for d in r.get("discount_lines") or []
+                if not manual or d.get("discount_type") == "manual"
+            )
+            if asked > left:
+                raise Conflict(
+                    f"line {ids}: reversal of {what} {asked} exceeds the {left} of line "
+                    f"{original_id} that is left to reverse",
+                    ErrorCode.REVERSAL,
+                )
 
 
 # What a line kept by a replace draft must repeat of it, as the draft's item names it.

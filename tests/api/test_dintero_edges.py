@@ -110,6 +110,38 @@ def test_the_discount_totals_sent_must_be_what_the_lines_add_up_to(api):
     assert [e["field"] for e in error["errors"]] == ["order.total_manual_discount_amount"]
 
 
+def _reversal_of_1(order_id: str, discounts: list[dict], line_id: int = 2) -> dict:
+    item = line(line_id, -5000, discount_lines=discounts, related_item={"line_id": 1, "type": "reversed"})
+    return draft_body([item], order_id=order_id)
+
+
+def test_a_reversal_takes_back_no_more_discount_than_its_line_had(api):
+    """A reversal line's discounts were bounded by nothing: reversing half of a line with 500
+    off took back 99999 of discount, and the order answered a total_discount of -99499."""
+    oid = order_new(api, [line(1, 10000, 2, discount_lines=[{"amount": 500, "discount_type": "manual"}])])[
+        "order_id"
+    ]
+    before = snapshot()
+    for discounts, words in (
+        ([{"amount": -99999}], "reversal of discounts 99999 exceeds the 500"),
+        ([{"amount": -300, "discount_type": "manual"}, {"amount": -300}], "discounts 600 exceeds the 500"),
+    ):
+        draft = draft_new(api, _reversal_of_1(oid, discounts))
+        assert_error(complete(api, draft["id"]), 409, "reversal_conflict", words)
+        api.call("delete", f"draft_orders/{draft['id']}")
+    assert snapshot()["orders"] == before["orders"]
+    # What the line had, in two reversals: taken, and the order's totals end at 0.
+    for line_id in (2, 3):
+        discounts = [{"amount": -250, "discount_type": "manual"}]
+        assert complete(api, draft_new(api, _reversal_of_1(oid, discounts, line_id))["id"]).status_code == 200
+    order = api.call("get", f"orders/{oid}").json()
+    assert (order["total_discount"], order["total_manual_discount_amount"], order["gross_amount"]) == (
+        0,
+        0,
+        0,
+    )
+
+
 # A custom order_id (split_draft false) ---------------------------------------------------------
 
 
