@@ -117,6 +117,26 @@ class ServiceErrorsMixin(forms.Form):
             self.add_error(None, error.for_staff)
 
 
+# What the placeholder of a date input says, per language (dd.mm.åååå in Norwegian).
+DATE_PLACEHOLDER = pgettext_lazy("date input placeholder", "dd/mm/yyyy")
+
+
+class LocaleDateInput(forms.DateInput):
+    """A date as the page's language writes it, typed and shown so (`01.12.2026`, in English
+    `01/12/2026`: the first of the language's DATE_INPUT_FORMATS, backoffice/formats/); ISO dates
+    (`2026-12-01`, in the links the pages build) are read too. Not `<input type="date">`: browsers
+    show that in their own locale's format (`12/01/2026`), whatever language the page speaks."""
+
+    def __init__(self, attrs=None, format=None):
+        defaults = {
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "size": 10,
+            "placeholder": DATE_PLACEHOLDER,
+        }
+        super().__init__(attrs={**defaults, **(attrs or {})}, format=format)
+
+
 class OrderFilterForm(StaffForm):
     q = forms.CharField(
         label=gettext_lazy("Search"),
@@ -143,17 +163,9 @@ class OrderFilterForm(StaffForm):
         required=False,
         choices=[("", gettext_lazy("Any"))] + [(c, c) for c in CURRENCIES],
     )
-    # <input type="date"> reads and sends ISO dates, whatever the language; the browser shows them
-    # in its own locale's format.
-    created_from = forms.DateField(
-        label=gettext_lazy("Created from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    created_from = forms.DateField(label=gettext_lazy("Created from"), required=False, widget=LocaleDateInput)
     created_to = forms.DateField(
-        label=pgettext_lazy("date range", "to"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label=pgettext_lazy("date range", "to"), required=False, widget=LocaleDateInput
     )
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
     # A work queue (orders.queues), as the work page links to it; `days` for the old authorizations.

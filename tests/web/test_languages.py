@@ -190,20 +190,29 @@ def test_the_admin_shows_dates_in_the_language_with_a_24_hour_clock(order, login
     assert "Logg ut" in nb or "Logg ut".lower() in nb.lower()
 
 
-def test_the_order_filter_reads_iso_dates_from_its_date_inputs_in_either_language(order, login):
+def test_date_inputs_take_and_show_the_language_s_format(order, login):
     client = login()
-    for headers in (NB, EN):
-        page = client.get(f"/{order.account.aid}/orders/", {"created_from": "2026-12-01"}, **headers)
-        html = text(page)
-        assert page.context["total"] == 1
-        # <input type="date"> holds ISO dates; the browser shows them in its own locale's format.
-        assert 'type="date" name="created_from" value="2026-12-01"' in html
-        assert (
-            client.get(f"/{order.account.aid}/orders/", {"created_from": "2026-12-02"}, **headers).context[
-                "total"
-            ]
-            == 0
-        )
+    listing = f"/{order.account.aid}/orders/"
+    for headers, typed, other_day in ((NB, "01.12.2026", "02.12.2026"), (EN, "01/12/2026", "02/12/2026")):
+        # Typed as the language writes dates, or ISO as the pages' own links do.
+        for day in (typed, "2026-12-01"):
+            assert (
+                client.get(listing, {"created_from": day, "created_to": day}, **headers).context["total"] == 1
+            )
+        assert client.get(listing, {"created_from": other_day}, **headers).context["total"] == 0
+        # A text input, not <input type="date"> (which browsers show in their own locale).
+        html = text(client.get(listing, **headers))
+        assert re.search(r'<input type="text" name="created_from"[^>]*inputmode="numeric"', html), html
+    assert 'placeholder="dd.mm.åååå"' in text(client.get(listing, **NB))
+    assert 'placeholder="dd/mm/yyyy"' in text(client.get(listing, **EN))
+    # The finance page's custom period shows its dates so, and reads them back.
+    report = f"/{order.account.aid}/finance/"
+    query = {"period": "custom", "group": "day"}
+    nb = text(client.get(report, {**query, "first": "01.12.2026", "last": "31.12.2026"}, **NB))
+    assert 'value="01.12.2026"' in nb and 'value="31.12.2026"' in nb and "01.12.2026 til 31.12.2026" in nb
+    en = text(client.get(report, {**query, "first": "01/12/2026", "last": "31/12/2026"}, **EN))
+    assert 'value="01/12/2026"' in en and "1 Dec 2026 to 31 Dec 2026" in en
+    assert 'type="date"' not in nb + en
 
 
 # Words ------------------------------------------------------------------------------------------

@@ -130,3 +130,37 @@ def test_sign_in_in_norwegian(browser_in, staff, account):
     # Django's own Norwegian for the refused sign-in.
     assert "brukernavn" in page.locator("main").inner_text().lower()
     shot(page, "languages-sign-in-nb")
+
+
+def test_finance_and_the_work_queues_in_norwegian(browser_in, staff, order):
+    page = browser_in("nb-NO")
+    sign_in(page, staff["Administrator"])
+    aid = order.account.aid
+    go(page, f"/{aid}/work/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Arbeidskøer"
+    assert "Gjenstår å trekke" in page.locator("main").inner_text()
+    shot(page, "languages-work-queues-nb")
+    go(page, f"/{aid}/finance/?period=custom&first=2026-12-01&last=2026-12-31&group=week")
+    main = page.locator("main").inner_text()
+    assert page.get_by_role("heading", level=1).inner_text() == "Økonomi"
+    assert "01.12.2026 til 31.12.2026" in main and "Summer per valuta" in main
+    shot(page, "languages-finance-nb")
+
+
+def test_the_order_list_takes_a_date_as_norwegian_writes_it(browser_in, staff, order):
+    page = browser_in("nb-NO")
+    sign_in(page, staff["Customer service"])
+    go(page, f"/{order.account.aid}/orders/")
+    field = page.get_by_label("Opprettet fra")
+    assert field.get_attribute("placeholder") == "dd.mm.åååå"
+    field.fill("02.12.2026")
+    field.press("Enter")
+    page.wait_for_url("**created_from=02.12.2026**")
+    page.get_by_test_id("no-match").wait_for()
+    field = page.get_by_label("Opprettet fra")
+    field.fill("01.12.2026")
+    field.press("Enter")
+    page.wait_for_url("**created_from=01.12.2026**")
+    page.get_by_role("link", name=order.order_id).wait_for()
+    assert page.get_by_label("Opprettet fra").input_value() == "01.12.2026"
+    shot(page, "languages-order-list-date-nb")
