@@ -471,3 +471,13 @@ def test_a_session_answers_the_metadata_it_was_given_however_long(account, api):
     )
     assert response.status_code == 201, response.content
     assert response.json()["metadata"] == metadata
+
+
+def test_an_order_with_a_payable_link_is_not_closed_under_it(account, api):
+    """Closed, the order would refuse what the link's customer then pays: the close is a 409
+    while the link can still be paid, and changes nothing."""
+    order = make_order(account)
+    session_create(order=order, items=None, actor=STAFF)
+    before = snapshot()
+    assert_error(api.call("post", f"orders/{order.order_id}/close"), 409, None, "payment link")
+    assert snapshot() == before
