@@ -118,6 +118,9 @@ class StatusEventInputSerializer(InputSerializer):
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         _refuse_unknown(data, self.fields, "an order status event", {})
+        # Dintero clients send null for what they leave out: `state` then takes its default.
+        if isinstance(data, Mapping) and data.get("state", "") is None:
+            data = {k: v for k, v in data.items() if k != "state"}
         return super().to_internal_value(data)
 
 
@@ -134,4 +137,9 @@ class CancelInputSerializer(InputSerializer):
         return super().to_internal_value(data)
 
     def validate(self, data: dict[str, Any]) -> str:
-        return data.get("reason") or data.get("cancelled_reason") or ""
+        reason, dinteros = data.get("reason") or "", data.get("cancelled_reason") or ""
+        if reason and dinteros and reason != dinteros:
+            raise serializers.ValidationError(
+                {"cancelled_reason": ["differs from reason: give one reason, under either name"]}
+            )
+        return reason or dinteros

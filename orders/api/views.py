@@ -62,7 +62,7 @@ from .serializers import (
 from .status_inputs import CancelInputSerializer, OrderUpdateInputSerializer, StatusEventInputSerializer
 
 ERRORS = error_responses()
-REQUEST_BODY_LIMIT = 10_000
+REQUEST_BODY_LIMIT = 100_000
 
 
 @contextmanager

@@ -1,3 +1,4 @@
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -136,6 +137,7 @@ class SessionResponseSerializer(serializers.Serializer):
 # https://docs.dintero.com/api-reference/ordersessions/create-a-session and
 # https://docs.dintero.com/api-reference/ordersessions/get-session-details.
 
+METADATA_LIMIT = 10_000
 SESSION_LINE_ID_MESSAGE = "must be the line_id of a line of the order (a positive integer, or its digits)"
 
 
@@ -180,6 +182,8 @@ class OrderSessionInputSerializer(serializers.Serializer):
     the order's timeline and answered back; the customer returns to our return page, and the
     authorization is recorded on the order, which the order's webhooks announce."""
 
+    OPTIONAL = ("profile_id", "url", "processed_at", "metadata")
+
     items = OrderSessionItemSerializer(many=True, allow_empty=False)
     profile_id = serializers.CharField(required=False, max_length=200)
     url = OrderSessionUrlSerializer(required=False)
@@ -189,6 +193,8 @@ class OrderSessionInputSerializer(serializers.Serializer):
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, Mapping):
             raise serializers.ValidationError({"non_field_errors": [BODY_MESSAGE]})
+        # Dintero clients send null for what they leave out.
+        data = {k: v for k, v in data.items() if not (v is None and k in self.OPTIONAL)}
         unknown = [name for name in data if name not in self.fields]
         if unknown:
             raise serializers.ValidationError(
@@ -202,6 +208,11 @@ class OrderSessionInputSerializer(serializers.Serializer):
                     {f"items[{i}].line_id": [f"line {item['line_id']} appears twice"]}
                 )
             seen.add(item["line_id"])
+        # Answered back from the request its event keeps: no more than that keeps whole.
+        if len(json.dumps(value.get("metadata") or {}, default=str)) > METADATA_LIMIT:
+            raise serializers.ValidationError(
+                {"metadata": [f"must be at most {METADATA_LIMIT} characters as JSON"]}
+            )
         return value
 
 

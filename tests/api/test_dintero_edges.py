@@ -373,11 +373,6 @@ def test_a_payment_link_of_an_order_with_multiple_authorizations_is_refused_or_r
     assert order.authorized_amount == 10000, "paid at the provider, not on the order"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="POST …/orders/{id}/sessions answers 400 'This field may not be null.' for "
-    "profile_id, url or metadata null, which Dintero clients send for what they leave out",
-)
 @pytest.mark.parametrize("name", ["profile_id", "url", "metadata"])
 def test_a_session_body_with_null_for_what_it_leaves_out_is_taken(account, api, name):
     order = make_order(account)
@@ -386,11 +381,6 @@ def test_a_session_body_with_null_for_what_it_leaves_out_is_taken(account, api, 
     assert response.status_code == 201, response.content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='POST …/orders/{id}/events with "state": null answers 400; Dintero documents '
-    "state with default success, and its clients send null for what they leave out",
-)
 def test_an_order_status_event_with_state_null_takes_the_default(account, api):
     order = make_order(account)
     body = {"state": None, "service": "kitchen", "service_status": "ready_for_pickup"}
@@ -410,11 +400,6 @@ def test_post_orders_treats_a_custom_order_id_as_a_draft_does(api):
     assert response.status_code == 400, response.content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="POST …/orders/{id}/cancel with both reason and cancelled_reason, different, keeps "
-    "reason and drops cancelled_reason silently instead of a 400",
-)
 def test_cancel_with_two_different_reasons_is_a_400(api):
     oid = order_new(api)["order_id"]
     response = api.call("post", f"orders/{oid}/cancel", {"reason": "a", "cancelled_reason": "b"})

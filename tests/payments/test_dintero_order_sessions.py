@@ -213,3 +213,25 @@ def test_an_authorized_order_with_no_link_under_way_closes_and_its_captures_at_t
     assert snapshot() == before
     voided = api.post(f"/v1/accounts/{api.aid}/payments/orders/{order.order_id}/void", {}, format="json")
     assert voided.status_code == 201, voided.content
+
+
+@pytest.mark.parametrize("name", ["profile_id", "url", "metadata", "processed_at"])
+def test_null_for_what_the_body_leaves_out_is_taken(api, order, name):
+    response = api.call("post", _sessions(api, order.order_id), {"items": [{"line_id": "1"}], name: None})
+    assert response.status_code == 201, response.content
+    assert response.json()["metadata"] == {}
+
+
+def test_long_metadata_is_answered_whole_up_to_its_limit_and_refused_beyond(api, order):
+    metadata = {"note": "v" * 9_900}
+    made = api.call("post", _sessions(api, order.order_id), {"items": [{"line_id": 1}], "metadata": metadata})
+    assert made.status_code == 201, made.content
+    assert made.json()["metadata"] == metadata
+    again = api.call("get", _sessions(api, order.order_id, f"/{made.json()['id']}")).json()
+    assert again["metadata"] == metadata
+    before = snapshot()
+    too_long = {"items": [{"line_id": 2}], "metadata": {"note": "v" * 11_000}}
+    assert_error(
+        api.call("post", _sessions(api, order.order_id), too_long), 400, "invalid_request", "metadata"
+    )
+    assert snapshot() == before

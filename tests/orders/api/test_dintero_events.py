@@ -229,3 +229,11 @@ def test_the_order_page_shows_status_events_in_its_timeline(page, roles, staff, 
     text = timeline.inner_text()
     assert "kitchen: ready_for_pickup (success) — food prepared" in text
     page.screenshot(path=str(SCREENSHOTS / "dintero_status_events_timeline.png"), full_page=True)
+
+
+def test_a_null_state_takes_the_default_as_a_left_out_one(api):
+    oid = order_new(api)["order_id"]
+    body = {"state": None, "service": "kitchen", "service_status": "ready_for_pickup", "description": None}
+    response = api.call("post", f"orders/{oid}/events", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["state"] == "success" and "description" not in response.json()

@@ -414,3 +414,13 @@ def test_post_orders_with_a_repeated_idempotency_key_makes_one_order(api):
     assert first.status_code == again.status_code == 201
     assert first.json()["order_id"] == again.json()["order_id"]
     assert Order.objects.count() == 1
+
+
+def test_cancel_with_two_different_reasons_is_a_400_and_with_the_same_one_cancels(api):
+    oid = order_new(api)["order_id"]
+    before = snapshot()
+    body = {"reason": "customer", "cancelled_reason": "fraud"}
+    assert_error(api.call("post", f"orders/{oid}/cancel", body), 400, "invalid_request", "cancelled_reason")
+    assert snapshot() == before
+    same = api.call("post", f"orders/{oid}/cancel", {"reason": "customer", "cancelled_reason": "customer"})
+    assert same.status_code == 200 and same.json()["cancelled_reason"] == "customer"
