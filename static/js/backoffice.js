@@ -21,3 +21,25 @@ document.addEventListener("click", (event) => {
     if (opener && document.contains(opener)) opener.focus();
   });
 })();
+
+// A form refused (422) comes back with its messages: focus goes to the first field in error
+// (its message is tied to it by aria-describedby, so it is read out), else to the messages
+// above the form (role=alert). Without this, htmx puts focus back where it was, on the element
+// with the same id (the first line of an operation form, the add-line form's first field).
+(() => {
+  function focusFirstError(root) {
+    const field = root.querySelector('form [aria-invalid="true"]');
+    const summary = root.querySelector("form .form-errors, .form-errors[role=alert]");
+    const target = field || summary;
+    if (!target) return;
+    if (target === summary) summary.tabIndex = -1;
+    target.focus();
+  }
+  document.addEventListener("htmx:afterSettle", (event) => {
+    if (event.detail.xhr?.status === 422) focusFirstError(document);
+  });
+  // The same form without script, or opened on a page of its own, after a refusal.
+  document.addEventListener("DOMContentLoaded", () => {
+    if (document.querySelector('form [aria-invalid="true"], .form-errors')) focusFirstError(document);
+  });
+})();

@@ -54,28 +54,6 @@
     });
   }
 
-  // A refused form comes back with its messages: focus goes to the first field in error (its
-  // message is tied to it by aria-describedby, so it is read out), else to the messages above
-  // the form. Without this, htmx puts focus back where it was (line 1's quantity).
-  function focusFirstError(form) {
-    const field = form.querySelector('[aria-invalid="true"]');
-    const summary = form.querySelector(".form-errors");
-    const target = field || summary;
-    if (!target) return;
-    if (target === summary) summary.tabIndex = -1;
-    target.focus();
-  }
-
-  document.addEventListener("htmx:afterSettle", (event) => {
-    if (event.detail.xhr?.status !== 422) return;
-    const form = document.querySelector("[data-operation-form]");
-    if (form) focusFirstError(form);
-  });
-  document.addEventListener("DOMContentLoaded", () => {
-    const form = document.querySelector("[data-operation-form]");
-    if (form) focusFirstError(form);
-  });
-
   // With the total on the button, the confirmation step the page without script shows first is
   // not needed: the field that asks for it goes before htmx or the browser reads the form.
   document.addEventListener(
