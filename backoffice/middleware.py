@@ -7,6 +7,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from backoffice.api.errors import error_body
 from backoffice.views import not_found
@@ -38,8 +41,15 @@ def unstorable(text: str) -> bool:
     return False
 
 
+_QUERY_PARAMETER = gettext_lazy("the query parameter {name} holds a NUL character or invalid Unicode")
+_FORM_FIELD = gettext_lazy("the form field {name} holds a NUL character or invalid Unicode")
+
+
 class Refused(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str = ""):
+    """`message` is lazy: the API's answer says it in English, the HTML page in the user's
+    language."""
+
+    def __init__(self, status: int, code: str, message: str | Promise, field: str = ""):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
 
@@ -79,32 +89,34 @@ class BadInputMiddleware:
                 raise Refused(
                     400,
                     "invalid_request",
-                    f"the {header} header holds a NUL character or invalid Unicode",
+                    format_lazy(
+                        gettext_lazy("the {header} header holds a NUL character or invalid Unicode"),
+                        header=header,
+                    ),
                     header,
                 )
         for name in [n for n, v in request.COOKIES.items() if unstorable(n) or unstorable(v)]:
             del request.COOKIES[name]
         self.check_body_size(request)
         try:
-            self.check_fields(request.GET, "query parameter")
+            self.check_fields(request.GET, _QUERY_PARAMETER)
             if request.method == "POST" and request.content_type in FORM_TYPES and not is_api(request):
-                self.check_fields(request.POST, "form field")
+                self.check_fields(request.POST, _FORM_FIELD)
         except RequestDataTooBig as exc:
             raise self.too_large() from exc
         except (TooManyFieldsSent, MultiPartParserError) as exc:
-            raise Refused(400, "invalid_request", f"the request cannot be read: {exc}") from exc
+            raise Refused(
+                400,
+                "invalid_request",
+                format_lazy(gettext_lazy("the request cannot be read: {why}"), why=exc),
+            ) from exc
 
     @staticmethod
-    def check_fields(fields, what: str) -> None:
+    def check_fields(fields, what: Promise) -> None:
         for name, values in fields.lists():
             for text in [name, *values]:
                 if isinstance(text, str) and unstorable(text):
-                    raise Refused(
-                        400,
-                        "invalid_request",
-                        f"the {what} {name!r} holds a NUL character or invalid Unicode",
-                        name,
-                    )
+                    raise Refused(400, "invalid_request", format_lazy(what, name=repr(name)), name)
 
     def check_body_size(self, request: HttpRequest) -> None:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -121,7 +133,9 @@ class BadInputMiddleware:
         # No Content-Length: WSGI hands Django an empty body unless the server has decoded the
         # chunks and marked the input as ending (gunicorn does). Read it, up to the limit.
         if not request.META.get("wsgi.input_terminated"):
-            raise Refused(411, "length_required", "send the request body with a Content-Length header")
+            raise Refused(
+                411, "length_required", gettext_lazy("send the request body with a Content-Length header")
+            )
         body = request.META["wsgi.input"].read(limit + 1)
         if len(body) > limit:
             raise self.too_large()
@@ -132,7 +146,11 @@ class BadInputMiddleware:
     def too_large() -> Refused:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return Refused(
-            413, "request_too_large", f"the request body is larger than the limit of {limit} bytes"
+            413,
+            "request_too_large",
+            format_lazy(
+                gettext_lazy("the request body is larger than the limit of {limit} bytes"), limit=limit
+            ),
         )
 
     @staticmethod
@@ -140,8 +158,10 @@ class BadInputMiddleware:
         if refused.status == 404:
             return not_found(request)
         if is_api(request):
-            errors = [{"field": refused.field, "message": refused.message}] if refused.field else []
-            return JsonResponse(error_body(refused.code, refused.message, errors), status=refused.status)
+            with translation.override("en"):
+                message = str(refused.message)
+            errors = [{"field": refused.field, "message": message}] if refused.field else []
+            return JsonResponse(error_body(refused.code, message, errors), status=refused.status)
         template = "413.html" if refused.status == 413 else "400.html"
         # This runs before the locale middleware: the page speaks the user's language all the same.
         translation.activate(translation.get_language_from_request(request))

@@ -429,3 +429,32 @@ def test_what_a_payment_link_holds_reads_in_the_page_s_language(named_account, l
             order_holds(order, OperationKind.AUTHORIZATION), OperationKind.AUTHORIZATION
         )
     assert re.fullmatch(r"payment link \w{8} \(open\) holds 39800", message), message
+
+
+def test_no_english_on_the_norwegian_confirmation_refusal_and_error_pages(order, login):
+    client = login()
+    aid = order.account.aid
+    capture = f"/{aid}/orders/{order.order_id}/capture/"
+    token = client.get(capture, **NB).context["form"]["form_token"].value()
+    pages = {
+        # Without JavaScript a confirmation step shows the total first.
+        "confirm": client.post(
+            capture, {"form_token": token, "line_2": "50", "payment_id": "PID_123", "review": "1"}, **NB
+        ),
+        "refused": client.post(
+            capture, {"form_token": token, "line_2": "500", "payment_id": "PID_123"}, **NB
+        ),
+        "nothing chosen": client.post(capture, {"form_token": token, "payment_id": "PID_123"}, **NB),
+        "404": client.get(f"/{aid}/orders/NOPE/", **NB),
+        "403": login("Customer service").get(f"/{aid}/finance/", **NB),
+        "400": client.get(f"/{aid}/orders/", {"q": "a\x00b"}, **NB),
+        "sign-in": Client().get("/login/", **NB),
+    }
+    found = {}
+    for name, response in pages.items():
+        assert response.status_code in (200, 400, 403, 404, 422), (name, response.status_code)
+        words = english_words(response.content.decode(), ALLOWED)
+        if words:
+            found[name] = words
+    assert found == {}, found
+    assert "Trekk 50,00" in pages["confirm"].content.decode()
