@@ -226,3 +226,15 @@ def test_the_replace_page_says_what_is_left_of_a_line_in_items_and_money(login, 
     )
     assert "2 items · 398,00 kr" in html
     assert "\u00d7 ·" not in html
+
+
+def test_the_payment_panel_says_an_unknown_outcome_in_words(login, account, sandbox):
+    order = make_order(account, authorized=True)
+    ProviderCall.objects.create(
+        order=order, provider=Provider.SANDBOX, kind=CallKind.CAPTURE, state=CallState.UNKNOWN, amount=39800
+    )
+    panel = login("Administrator").get(
+        f"/{account.aid}/orders/{order.order_id}/payments/panel", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    calls = panel.content.decode().split("provider-calls")[1]
+    assert "Outcome unknown" in calls and ">unknown<" not in calls
