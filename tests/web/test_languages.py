@@ -458,3 +458,14 @@ def test_no_english_on_the_norwegian_confirmation_refusal_and_error_pages(order,
             found[name] = words
     assert found == {}, found
     assert "Trekk 50,00" in pages["confirm"].content.decode()
+
+
+def test_switching_after_a_refused_form_goes_back_to_the_form_s_page(order, login):
+    client = login()
+    capture = f"/{order.account.aid}/orders/{order.order_id}/capture/"
+    token = client.get(capture, **NB).context["form"]["form_token"].value()
+    refused = client.post(capture, {"form_token": token, "line_2": "500", "payment_id": "PID_123"}, **NB)
+    assert refused.status_code == 422 and 'name="next"' not in refused.content.decode()
+    order_page = f"http://testserver/{order.account.aid}/orders/{order.order_id}/"
+    response = client.post("/i18n/setlang/", {"language": "en"}, HTTP_REFERER=order_page)
+    assert response.status_code == 302 and response["Location"] == order_page
