@@ -461,7 +461,8 @@ def stale_authorizations(
         authorizations.filter(
             created_at__lte=cutoff,
             order__account__in=[a.pk for a in accounts],
-            order__status=OrderStatus.ACTIVE,
+            # a closed order's open authorization still holds money until it is cancelled
+            order__status__in=[OrderStatus.ACTIVE, OrderStatus.CLOSED],
         )
         .exclude(
             Exists(authorizations.filter(order=OuterRef("order"), created_at__gt=OuterRef("created_at")))

@@ -77,7 +77,8 @@ def orders_to_capture(orders: QuerySet[Order]) -> QuerySet[Order]:
 def orders_with_stale_authorizations(
     orders: QuerySet[Order], *, days: int, now: dt.datetime | None = None
 ) -> QuerySet[Order]:
-    """Orders to capture with no successful authorization in the last `days` days: the hold at
+    """Orders with money authorized and neither captured nor cancelled, with no successful
+    authorization in the last `days` days: the hold at
     the provider may lapse. The rule of the books check (`finance.reports.stale_authorizations`),
     written from the order's side because orders do not import finance; a line left open has
     been authorized, so "no authorization since" is "the last one is older".
@@ -89,7 +90,11 @@ def orders_with_stale_authorizations(
     recent = PaymentOperation.objects.filter(
         kind=OperationKind.AUTHORIZATION, success=True, order=OuterRef("pk"), created_at__gt=cutoff
     )
-    return orders_to_capture(orders).exclude(Exists(recent))
+    # A closed order takes no capture but its authorization still holds the customer's money
+    # until it is cancelled: it stays on this list.
+    open_lines = open_authorization_lines().values("order_id")
+    held = orders.filter(status__in=[OrderStatus.ACTIVE, OrderStatus.CLOSED], pk__in=open_lines)
+    return held.exclude(Exists(recent))
 
 
 def replacement_drafts() -> QuerySet[DraftOrder]:

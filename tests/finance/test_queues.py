@@ -384,3 +384,18 @@ def test_finance_opens_home_and_follows_its_queues(page, account, other_account,
     page.wait_for_url("**/finance/books/#unknown-heading")
     page.get_by_role("heading", name="Provider calls with an unknown outcome (1)").wait_for()
     assert page.locator("#unknown-calls tbody tr").all_inner_texts()[0].startswith(mine["called"].order_id)
+
+
+def test_a_closed_orders_old_authorization_is_still_held_but_not_to_capture(account):
+    """A closed order takes no capture; what it has authorized holds the customer's money until
+    it is cancelled, so the old authorizations list it (and the books check with it)."""
+    from orders.services.status import order_close
+
+    order = make_order(account)
+    record(order, "authorization", [(1, 39800)])
+    PaymentOperation.objects.filter(order=order).update(created_at=timezone.now() - dt.timedelta(days=30))
+    order_close(order=order, actor=Actor(system="tests"))
+    mine = Order.objects.filter(account=account)
+    assert order not in set(queue_orders(mine, Queue.TO_CAPTURE))
+    assert order in set(queue_orders(mine, Queue.STALE_AUTHORIZATIONS, days=7))
+    assert order in set(stale_authorizations(accounts=[account], days=7))
