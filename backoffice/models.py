@@ -62,6 +62,7 @@ class ApiClient(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "API client"
         ordering = ["account", "name"]
 
     def __str__(self) -> str:

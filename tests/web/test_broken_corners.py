@@ -152,6 +152,7 @@ def test_the_admin_names_operations_and_calls_in_money_and_order_ids(login, acco
     assert str(order.pk) not in html.split("<title>")[1].split("</title>")[0]
     index = client.get(reverse("admin:index")).content.decode()
     assert "Mismatches" in index and "Mismatchs" not in index
+    assert "API clients" in index and "Api clients" not in index
 
 
 def test_a_reversed_date_range_on_the_order_list_is_read_swapped_and_said(login, account):
