@@ -11,6 +11,7 @@ English, as the API documents it: the `*_summary` functions the services call sa
 whatever language the request that wrote the event spoke.
 """
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import wraps
 from typing import Any, ParamSpec, cast
@@ -243,7 +244,45 @@ def _status_reported(event: Event, lines: Mapping[int, OrderLine], currency: str
     return _status_event_words(event.data)
 
 
+# A provider call's step (payments' journal stores `<Verb> <money> at <provider>: <what>`, and the
+# call's kind, state and error in the data): the usual steps said in the page's language, any
+# other as stored.
+_CALL_VERB = {
+    "capture": pgettext_lazy("operation", "Capture"),
+    "refund": pgettext_lazy("operation", "Refund"),
+    "void": pgettext_lazy("operation", "Cancellation"),
+    "session": gettext_lazy("Payment link"),
+    "expire": gettext_lazy("Expiring payment link"),
+}
+_CALL_SUMMARY = re.compile(r"^.+? at (?P<provider>[^:]+): (?P<what>.+)$", re.DOTALL)
+
+
+def _provider_call(event: Event, lines: Mapping[int, OrderLine], currency: str) -> str | None:
+    data = event.data
+    match = _CALL_SUMMARY.match(event.summary or "")
+    verb = _CALL_VERB.get(str(data.get("kind")))
+    if not match or verb is None:
+        return None
+    what, error = match["what"], str(data.get("error") or "")
+    if what == "requested":
+        outcome = _("requested")
+    elif what == f"succeeded ({data.get('payment_id')})":
+        outcome = _("succeeded (%(payment_id)s)") % {"payment_id": data.get("payment_id")}
+    elif error and what == f"failed — {error}":
+        outcome = _("failed — %(error)s") % {"error": error}
+    elif error and what == f"outcome unknown — {error}; reconciliation will settle it":
+        outcome = _("outcome unknown — %(error)s; reconciliation will settle it") % {"error": error}
+    else:
+        return None
+    words = {"what": verb, "provider": match["provider"], "outcome": outcome}
+    if data.get("amount"):
+        words["amount"] = format_money(data["amount"], currency)
+        return _("%(what)s %(amount)s at %(provider)s: %(outcome)s") % words
+    return _("%(what)s at %(provider)s: %(outcome)s") % words
+
+
 _RENDER: dict[str, Callable[[Event, Mapping[int, OrderLine], str], str | None]] = {
+    EventKind.PROVIDER_CALL: _provider_call,
     EventKind.DRAFT_COMPLETED: _draft_completed,
     EventKind.ORDER_UPDATED: _order_updated,
     EventKind.AUTHORIZATION_RECORDED: _operation,

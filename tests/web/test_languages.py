@@ -9,9 +9,11 @@ Norwegian explicitly."""
 import datetime as dt
 import re
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -19,6 +21,8 @@ from backoffice.actor import Actor
 from backoffice.models import Account
 from orders.holds import holds_described, order_holds
 from orders.models import Event, EventKind, OperationKind, Order, PaymentOperation
+from orders.services.events import event_write
+from payments.services.journal import call_summary
 from payments.services.sessions import session_create
 from tests.support.orders import item, make_draft, make_order, record
 
@@ -469,3 +473,46 @@ def test_switching_after_a_refused_form_goes_back_to_the_form_s_page(order, logi
     order_page = f"http://testserver/{order.account.aid}/orders/{order.order_id}/"
     response = client.post("/i18n/setlang/", {"language": "en"}, HTTP_REFERER=order_page)
     assert response.status_code == 302 and response["Location"] == order_page
+
+
+@pytest.mark.parametrize(
+    ("kind", "state", "what", "nb", "error"),
+    [
+        ("capture", "pending", "requested", "Trekk 398,00\xa0kr hos Sandbox: forespurt", ""),
+        (
+            "capture",
+            "succeeded",
+            "succeeded (PID_123)",
+            "Trekk 398,00\xa0kr hos Sandbox: utført (PID_123)",
+            "",
+        ),
+        (
+            "refund",
+            "failed",
+            "failed — declined",
+            "Refusjon 398,00\xa0kr hos Sandbox: mislyktes — declined",
+            "declined",
+        ),
+        (
+            "void",
+            "unknown",
+            "outcome unknown — timed out; reconciliation will settle it",
+            "Kansellering 398,00\xa0kr hos Sandbox: utfall ukjent — timed out; avstemmingen avklarer det",
+            "timed out",
+        ),
+        # A step said in words of its own stays as it was stored.
+        ("capture", "succeeded", "succeeded at the provider but NOT recorded — why", None, ""),
+    ],
+)
+def test_a_provider_call_s_steps_in_the_timeline_in_norwegian(order, login, kind, state, what, nb, error):
+    call = SimpleNamespace(amount=39800, provider="sandbox", kind=kind)
+    summary = call_summary(call, order, what)
+    data = {"kind": kind, "state": state, "payment_id": "PID_123", "amount": 39800, "error": error}
+    with transaction.atomic():
+        event_write(
+            order=order, kind=EventKind.PROVIDER_CALL, actor=Actor(system="tests"), summary=summary, data=data
+        )
+    client = login()
+    page = f"/{order.account.aid}/orders/{order.order_id}/"
+    assert summary in text(client.get(page, **EN))  # English: as stored
+    assert (nb or summary) in text(client.get(page, **NB))
