@@ -242,6 +242,12 @@ class Order(LedgerFigures):
         return self.status == OrderStatus.CLOSED
 
     @property
+    def takes_payments(self) -> bool:
+        """Open: new authorizations, captures, payment links and update drafts are possible (a
+        closed order takes only refunds and cancellations of what is left)."""
+        return self.status == OrderStatus.ACTIVE
+
+    @property
     def customer_name(self) -> str:
         c = self.customer or {}
         name = " ".join(str(c.get(k, "")) for k in ("first_name", "last_name")).strip()

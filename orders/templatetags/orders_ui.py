@@ -26,6 +26,7 @@ _BADGE = {
     "REFUNDED": "warning",
     "CANCELLED": "danger",
     "ACTIVE": "success",
+    "CLOSED": "neutral",
     "OPEN": "info",
     "COMPLETED": "neutral",
 }

@@ -69,6 +69,7 @@ def _order_actions(request: StaffRequest, order: Order, lines, holds: list[Hold]
     less what calls and links under way hold (`orders.holds`), leaves to do."""
     user = request.user
     active = not order.is_cancelled
+    takes_payments = order.takes_payments  # not cancelled, not closed
     records = user.has_perm("orders.record_operation")
 
     def left(kind: OperationKind) -> bool:
@@ -78,8 +79,8 @@ def _order_actions(request: StaffRequest, order: Order, lines, holds: list[Hold]
         )
 
     return {
-        "authorize": active and records and left(OperationKind.AUTHORIZATION),
-        "capture": active and records and left(OperationKind.CAPTURE),
+        "authorize": takes_payments and records and left(OperationKind.AUTHORIZATION),
+        "capture": takes_payments and records and left(OperationKind.CAPTURE),
         "cancellation": active and records and left(OperationKind.CANCELLATION),
         "refund": user.has_perm("orders.record_refund") and left(OperationKind.REFUND),
         # A capture or cancel under way at the provider may already have taken money.
@@ -87,8 +88,8 @@ def _order_actions(request: StaffRequest, order: Order, lines, holds: list[Hold]
         and user.has_perm("orders.cancel_order")
         and order.captured_amount == 0
         and not held_by_line(holds, OperationKind.CANCELLATION),
-        "replace": active and user.has_perm("orders.build_draft") and bool(reversible_lines(order)),
-        "update": active and user.has_perm("orders.build_draft"),
+        "replace": takes_payments and user.has_perm("orders.build_draft") and bool(reversible_lines(order)),
+        "update": takes_payments and user.has_perm("orders.build_draft"),
         "note": user.has_perm("orders.add_note"),
         "customer": user.has_perm("orders.build_draft"),
     }
