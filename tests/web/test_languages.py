@@ -8,6 +8,7 @@ Norwegian explicitly."""
 
 import datetime as dt
 import re
+from decimal import Decimal
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
@@ -22,6 +23,7 @@ from backoffice.models import Account
 from orders.holds import holds_described, order_holds
 from orders.models import Event, EventKind, OperationKind, Order, PaymentOperation
 from orders.services.events import event_write
+from orders.services.replacement import Replacement, Reversal, replacement_create
 from payments.services.journal import call_summary
 from payments.services.sessions import session_create
 from tests.support.orders import item, make_draft, make_order, record
@@ -516,3 +518,29 @@ def test_a_provider_call_s_steps_in_the_timeline_in_norwegian(order, login, kind
     page = f"/{order.account.aid}/orders/{order.order_id}/"
     assert summary in text(client.get(page, **EN))  # English: as stored
     assert (nb or summary) in text(client.get(page, **NB))
+
+
+@pytest.mark.parametrize(
+    ("price", "steps"), [(30000, "Refunder prisforskjellen"), (50000, "Autoriser tilleggsbeløpet")]
+)
+def test_a_replacement_and_its_steps_in_norwegian(order, login, price, steps):
+    # Line 1 (398,00 kr, captured) replaced by something cheaper, or dearer.
+    draft = replacement_create(
+        order=order,
+        reversals=[Reversal(line_id=1, quantity=2)],
+        replacements=[
+            Replacement(sku="X1", description="Benk", quantity=1, gross_amount=price, vat_rate=Decimal(25))
+        ],
+        reason="bytte",
+        actor=Actor(system="tests"),
+    )
+    client = login()
+    page = client.get(f"/{order.account.aid}/orders/{order.order_id}/replacements/{draft.pk}/", **NB)
+    html = text(page)
+    assert steps in html and "Bytt linjene under PID_123" in html and "Neste steg" in html
+    # The refund line's description is the order's data, as the API and the provider have it.
+    data = (*ALLOWED, "Refund of the price difference")
+    assert english_words(html, data) == [], english_words(html, data)
+    order_page = text(client.get(f"/{order.account.aid}/orders/{order.order_id}/", **NB))
+    assert "Erstatninger" in order_page and "Skal gjøres opp" in order_page
+    assert english_words(order_page, data) == [], english_words(order_page, data)
