@@ -78,7 +78,7 @@ def delivery_redeliver_page(request: StaffRequest, account: Account, delivery_id
             % {"event": delivery.event, "delivery": delivery.event_delivery},
         )
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.for_staff)
     return redirect(reverse("hooks-subscription", args=[account.aid, delivery.subscription_id]))
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from backoffice.actor import Actor
 from backoffice.errors import Conflict
@@ -302,11 +303,21 @@ def delivery_redeliver(*, delivery: Delivery, actor: Actor) -> Delivery:
         delivery = Delivery.objects.select_for_update().select_related("subscription").get(pk=delivery.pk)
         subscription = delivery.subscription
         if subscription.is_deleted:
-            raise Conflict("the subscription is deleted: nothing is sent to it any more")
+            raise Conflict(
+                "the subscription is deleted: nothing is sent to it any more",
+                shown=gettext("the subscription is deleted: nothing is sent to it any more"),
+            )
         if not delivery.is_finished:
-            raise Conflict(f"delivery {delivery.event_delivery} is still being sent")
+            raise Conflict(
+                f"delivery {delivery.event_delivery} is still being sent",
+                shown=gettext("delivery %(delivery)s is still being sent")
+                % {"delivery": delivery.event_delivery},
+            )
         if not _may_send(subscription, delivery):
-            raise Conflict("the subscription is off: turn it on first")
+            raise Conflict(
+                "the subscription is off: turn it on first",
+                shown=gettext("the subscription is off: turn it on first"),
+            )
         delivery.state, delivery.attempts, delivery.finished_at = DeliveryState.PENDING, 0, None
         delivery.next_attempt_at, delivery.leased_until = timezone.now(), None
         delivery.save(update_fields=["state", "attempts", "finished_at", "next_attempt_at", "leased_until"])
