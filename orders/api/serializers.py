@@ -21,6 +21,11 @@ class NumberField(serializers.Field):
         return int(value) if value == value.to_integral_value() else float(value)
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
+class ObjectAnswerField(serializers.JSONField):
+    """A JSON object answered as it was kept."""
+
+
 class MappedChoiceField(serializers.ChoiceField):
     """A stored state answered in Dintero's word for it (`orders.api.vocabulary`)."""
 
@@ -89,15 +94,16 @@ class OrderItemSerializer(serializers.ModelSerializer):
     related_item = serializers.SerializerMethodField()
     reversed_by = serializers.SerializerMethodField()
     is_refund_line = serializers.BooleanField()
-    external_id = serializers.CharField(required=False, read_only=True)
-    unit_gross_amount = serializers.IntegerField(required=False, read_only=True)
-    discount_lines = DiscountLineSerializer(many=True, required=False, read_only=True)
-    eligible_for_discount = serializers.BooleanField(required=False, read_only=True)
-    thumbnail_url = serializers.CharField(required=False, read_only=True)
-    version = serializers.IntegerField(required=False, read_only=True)
+    # Answered only when set: fields a response may lack, not read-only ones (which
+    # drf-spectacular marks required).
+    external_id = serializers.CharField(required=False)
+    unit_gross_amount = serializers.IntegerField(required=False)
+    discount_lines = DiscountLineSerializer(many=True, required=False)
+    eligible_for_discount = serializers.BooleanField(required=False)
+    thumbnail_url = serializers.CharField(required=False)
+    version = serializers.IntegerField(required=False)
     vat_warning = serializers.CharField(
         required=False,
-        read_only=True,
         help_text="why the line's VAT does not add up; the line was taken as sent",
     )
     DINTERO_FIELDS = (*ITEM_DINTERO_FIELDS, "discount_lines")
@@ -166,8 +172,12 @@ class OrderSerializer(serializers.ModelSerializer):
         help_text="our finer payment state: what is authorized, captured, refunded or cancelled",
     )
     # Dintero's order fields we keep as sent, answered when set.
-    shipping_option = serializers.SerializerMethodField()
-    multiple_authorizations = serializers.SerializerMethodField()
+    # Answered only when set, so the schema must not call them required: declared as fields a
+    # response may lack (not read-only ones, which drf-spectacular marks required).
+    shipping_option = ObjectAnswerField(source="dintero.shipping_option", required=False)
+    multiple_authorizations = serializers.BooleanField(
+        required=False, help_text="true when the order's operations name their authorization (a draft option)"
+    )
 
     class Meta:
         model = Order
@@ -221,18 +231,10 @@ class OrderSerializer(serializers.ModelSerializer):
         "multiple_authorizations",
     )
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
-    def get_shipping_option(self, order: Order) -> dict | None:
-        return (order.dintero or {}).get("shipping_option")
-
-    def get_multiple_authorizations(self, order: Order) -> bool | None:
-        """true when the order's operations name their authorization (a draft option)."""
-        return True if order.multiple_authorizations else None
-
     def to_representation(self, instance: Order) -> dict:
         data = super().to_representation(instance)
         for name in self.OMITTED_WHEN_UNSET:
-            if data.get(name) in (None, ""):
+            if data.get(name) in (None, "") or data.get(name) is False:
                 data.pop(name, None)
         # `include_events` (Dintero's changelog, 2019-07-01, https://docs.dintero.com/orders-api.html):
         # the order's events and their combined state.
