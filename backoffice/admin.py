@@ -14,6 +14,7 @@ from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from backoffice.admin_site import AccountScoped, ReadOnly
 from backoffice.models import AccessToken, Account, ApiClient, IdempotencyRecord, Scope
@@ -117,11 +118,11 @@ class AccountAdmin(admin.ModelAdmin):
         # Accounts own orders and their money history.
         return False
 
-    @admin.display(description="test", boolean=True)
+    @admin.display(description=gettext_lazy("test"), boolean=True)
     def is_test(self, account):
         return account.is_test
 
-    @admin.display(description="members")
+    @admin.display(description=gettext_lazy("members"))
     def member_list(self, account):
         return ", ".join(sorted(u.get_username() for u in account.members.all())) or "—"
 
@@ -205,17 +206,19 @@ class ApiClientAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    @admin.display(description="scopes")
+    @admin.display(description=gettext_lazy("scopes"))
     def scope_list(self, client):
         return " ".join(client.scopes)
 
-    @admin.action(description="Revoke the selected API clients and their tokens")
+    @admin.action(description=gettext_lazy("Revoke the selected API clients and their tokens"))
     def revoke(self, request, queryset):
         count = 0
         for client in queryset.filter(revoked_at__isnull=True):
             api_client_revoke(client=client)
             count += 1
-        self.message_user(request, f"{count} API client(s) revoked.", messages.SUCCESS)
+        self.message_user(
+            request, gettext("%(count)s API client(s) revoked.") % {"count": count}, messages.SUCCESS
+        )
 
 
 @admin.register(AccessToken)
@@ -232,21 +235,23 @@ class AccessTokenAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     fields = ("client", "created_at", "expires_at", "revoked_at")
     readonly_fields = fields
 
-    @admin.display(description="account")
+    @admin.display(description=gettext_lazy("account"))
     def account(self, token):
         return token.client.account
 
-    @admin.display(description="valid", boolean=True)
+    @admin.display(description=gettext_lazy("valid"), boolean=True)
     def valid(self, token):
         return token.is_valid
 
-    @admin.action(description="Revoke the selected tokens")
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"))
     def revoke(self, request, queryset):
         count = 0
         for token in queryset.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()):
             token_revoke(token=token)
             count += 1
-        self.message_user(request, f"{count} token(s) revoked.", messages.SUCCESS)
+        self.message_user(
+            request, gettext("%(count)s token(s) revoked.") % {"count": count}, messages.SUCCESS
+        )
 
 
 @admin.register(IdempotencyRecord)
@@ -321,11 +326,11 @@ class StaffAdmin(UserAdmin):
         # Operations and events point at the user who acted: deactivate instead.
         return request.user.is_superuser and super().has_delete_permission(request, obj)
 
-    @admin.display(description="roles")
+    @admin.display(description=gettext_lazy("roles"))
     def role_list(self, user):
         return ", ".join(sorted(g.name for g in user.groups.all())) or "—"
 
-    @admin.display(description="accounts")
+    @admin.display(description=gettext_lazy("accounts"))
     def account_list(self, user):
         return ", ".join(sorted(a.aid for a in user.accounts.all())) or "—"
 

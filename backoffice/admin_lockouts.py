@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from backoffice.admin_site import is_administrator
 
@@ -32,15 +33,19 @@ class LoginLockoutAdmin(admin.ModelAdmin):
         usernames = staff_managed_by(User.objects.all(), request.user).values("username")
         return qs.filter(username__in=usernames)
 
-    @admin.display(description="locked", boolean=True)
+    @admin.display(description=gettext_lazy("locked"), boolean=True)
     def locked(self, attempt: AccessAttempt) -> bool:
         recent = attempt.attempt_time >= timezone.now() - settings.AXES_COOLOFF_TIME
         return recent and attempt.failures_since_start >= settings.AXES_FAILURE_LIMIT
 
-    @admin.action(description="Unlock: forget these failed sign-ins", permissions=["delete"])
+    @admin.action(description=gettext_lazy("Unlock: forget these failed sign-ins"), permissions=["delete"])
     def unlock(self, request, queryset) -> None:
         count, _ = queryset.delete()
-        self.message_user(request, f"Unlocked: {count} failed sign-in record(s) forgotten.", messages.SUCCESS)
+        self.message_user(
+            request,
+            gettext("Unlocked: %(count)s failed sign-in record(s) forgotten.") % {"count": count},
+            messages.SUCCESS,
+        )
 
     # Administrators (the only people this admin lets in) read and unlock; nobody writes attempts.
     def has_module_permission(self, request) -> bool:

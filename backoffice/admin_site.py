@@ -37,9 +37,9 @@ class AdministratorAuthenticationForm(AdminAuthenticationForm):
 
 
 class BackofficeAdminSite(admin.AdminSite):
-    site_header = "Order back-office administration"
-    site_title = "Back-office admin"
-    index_title = "Data fixes, staff roles and API clients"
+    site_header = _("Order back-office administration")
+    site_title = _("Back-office admin")
+    index_title = _("Data fixes, staff roles and API clients")
     login_form = AdministratorAuthenticationForm
 
     def has_permission(self, request) -> bool:

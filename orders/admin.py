@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 from backoffice.actor import Actor
 from backoffice.admin_site import AccountScoped, ScopedValuesFilter
@@ -28,7 +29,7 @@ from orders.models import (
 from orders.money import format_money
 from orders.services.fixes import LINE_FIXABLE, ORDER_FIXABLE, line_data_fix, order_data_fix
 
-MONEY_NOTE = (
+MONEY_NOTE = gettext_lazy(
     "Amounts, tax lines and payment operations are money history: they cannot be edited or "
     "deleted here. To correct an amount, use “Replace item” on the order page (or a draft with "
     "options.order_id through the API): it adds a reversal line and a replacement, with a refund "
@@ -48,27 +49,27 @@ class LedgerColumns:
     def currency_of(self, obj) -> str:
         return obj.currency
 
-    @admin.display(description="gross", ordering="gross_amount")
+    @admin.display(description=gettext_lazy("gross"), ordering="gross_amount")
     def gross(self, obj):
         return money(obj.gross_amount, self.currency_of(obj))
 
-    @admin.display(description="VAT")
+    @admin.display(description=gettext_lazy("VAT"))
     def tax(self, obj):
         return money(obj.tax_amount, self.currency_of(obj))
 
-    @admin.display(description="authorized")
+    @admin.display(description=gettext_lazy("authorized"))
     def authorized(self, obj):
         return money(obj.authorized_amount, self.currency_of(obj))
 
-    @admin.display(description="captured", ordering="captured_amount")
+    @admin.display(description=gettext_lazy("captured"), ordering="captured_amount")
     def captured(self, obj):
         return money(obj.captured_amount, self.currency_of(obj))
 
-    @admin.display(description="refunded", ordering="refunded_amount")
+    @admin.display(description=gettext_lazy("refunded"), ordering="refunded_amount")
     def refunded(self, obj):
         return money(obj.refunded_amount, self.currency_of(obj))
 
-    @admin.display(description="cancelled")
+    @admin.display(description=gettext_lazy("cancelled"))
     def cancelled(self, obj):
         return money(obj.cancelled_amount, self.currency_of(obj))
 
@@ -92,10 +93,10 @@ class ReadOnly(ReadOnlyHistory, _ModelAdmin):
 
 class FixForm(forms.ModelForm):
     fix_reason = forms.CharField(
-        label="Reason for the fix",
+        label=gettext_lazy("Reason for the fix"),
         required=False,
         max_length=300,
-        help_text="Shown in the order's timeline with your name and the changed fields.",
+        help_text=gettext_lazy("Shown in the order's timeline with your name and the changed fields."),
     )
 
 
@@ -122,7 +123,7 @@ class LineInline(LedgerColumns, ReadOnlyHistory, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order", "related_line")
 
-    @admin.display(description="line")
+    @admin.display(description=gettext_lazy("line"))
     def line_link(self, line):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:orders_orderline_change", args=[line.pk]), line.line_id
@@ -142,7 +143,7 @@ class OperationInline(ReadOnlyHistory, admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("order")
 
-    @admin.display(description="amount")
+    @admin.display(description=gettext_lazy("amount"))
     def amount_display(self, op):
         return money(op.amount, op.order.currency)
 
@@ -383,7 +384,7 @@ class PaymentOperationAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [OperationItemInline]
 
-    @admin.display(description="amount", ordering="amount")
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
     def amount_display(self, op):
         return money(op.amount, op.order.currency)
 
@@ -425,7 +426,7 @@ class DraftOrderAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     search_fields = ["=id", "=target_order__order_id", "=completed_order__order_id", "created_by"]
     list_select_related = ["account", "target_order"]
 
-    @admin.display(description="gross")
+    @admin.display(description=gettext_lazy("gross"))
     def gross(self, draft):
         try:
             return money(draft.gross_amount, draft.currency)

@@ -192,8 +192,12 @@ def test_the_admin_shows_dates_in_the_language_with_a_24_hour_clock(order, login
     assert "1 Dec 2026 06:54" in en
     for html in (nb, en):
         assert not re.search(r"\d\s?[ap]\.m\.", html)
-    # Django's own Norwegian for the admin's words.
-    assert "Logg ut" in nb or "Logg ut".lower() in nb.lower()
+    # Django's own Norwegian for the admin's words, and ours.
+    assert "Logg ut" in nb.replace("LOGG UT", "Logg ut") or "logg ut" in nb.lower()
+    assert "Administrasjon av ordre-back-office" in nb and "Order back-office administration" in en
+    assert "Beløp, MVA-linjer og betalingsoperasjoner er pengehistorikk" in text(
+        client.get(f"/admin/orders/order/{order.pk}/change/", **NB)
+    )
 
 
 def test_date_inputs_take_and_show_the_language_s_format(order, login):
