@@ -40,7 +40,9 @@ ANALYZE bench_o;
 INSERT INTO orders_order (id, account_id, order_id, currency, status, payment_status, customer,
     shipping_address, billing_address, store, merchant_reference, metadata, gross_amount,
     tax_amount, authorized_amount, captured_amount, refunded_amount, cancelled_amount,
-    last_line_id, created_at, updated_at, cancelled_at, created_by)
+    last_line_id, created_at, updated_at, cancelled_at, created_by, dintero, merchant_reference_2,
+    multiple_authorizations, total_discount, total_manual_discount_amount, cancelled_by,
+    cancelled_reason, closed_by)
 SELECT id, %(account)s, 'B' || lpad(i::text, 8, '0'), currency,
        CASE WHEN state = 9 THEN 'CANCELLED' ELSE 'ACTIVE' END,
        (ARRAY['PENDING','PENDING','AUTHORIZED','PARTIALLY_CAPTURED','CAPTURED','CAPTURED',
@@ -53,7 +55,8 @@ SELECT id, %(account)s, 'B' || lpad(i::text, 8, '0'), currency,
            'email', 'customer' || i || '@example.com'),
        '{}', '{}', '{}', '', '{}', 0, 0, 0, 0, 0, 0,
        n_lines + CASE WHEN replaced THEN 2 ELSE 0 END,
-       created_at, created_at, CASE WHEN state = 9 THEN created_at END, 'benchmark'
+       created_at, created_at, CASE WHEN state = 9 THEN created_at END, 'benchmark',
+       '{}', '', false, 0, 0, CASE WHEN state = 9 THEN 'benchmark' ELSE '' END, '', ''
 FROM bench_o;
 """
 
@@ -70,7 +73,8 @@ ANALYZE bench_l;
 
 INSERT INTO orders_orderline (order_id, line_id, item_id, description, description_alias,
     quantity, gross_amount, tax_amount, reversed_reason, related_type, metadata, created_at,
-    authorized_amount, captured_amount, refunded_amount, cancelled_amount)
+    authorized_amount, captured_amount, refunded_amount, cancelled_amount, dintero,
+    discount_amount, manual_discount_amount, vat_warning)
 SELECT order_id, line_id, sku, 'Product ' || sku, '', quantity, gross,
        round(gross * rate / (100.0 + rate)), '', '', '{}', created_at,
        CASE WHEN state >= 2 THEN gross ELSE 0 END,
@@ -78,29 +82,30 @@ SELECT order_id, line_id, sku, 'Product ' || sku, '', quantity, gross,
             WHEN state BETWEEN 4 AND 8 THEN gross ELSE 0 END,
        CASE WHEN state = 7 THEN (CASE WHEN line_id = 1 THEN gross / 2 ELSE 0 END)
             WHEN state = 8 THEN gross ELSE 0 END,
-       CASE WHEN state = 9 THEN gross ELSE 0 END
+       CASE WHEN state = 9 THEN gross ELSE 0 END, '{}', 0, 0, ''
 FROM bench_l;
 
 -- Reversal of line 1 and its replacement, both authorized and captured.
 INSERT INTO orders_orderline (order_id, line_id, item_id, description, description_alias,
     quantity, gross_amount, tax_amount, reversed_reason, related_type, related_line_id,
-    metadata, created_at, authorized_amount, captured_amount, refunded_amount, cancelled_amount)
+    metadata, created_at, authorized_amount, captured_amount, refunded_amount, cancelled_amount,
+    dintero, discount_amount, manual_discount_amount, vat_warning)
 SELECT l.order_id, o.n_lines + r.k, l.item_id,
        l.description, '', l.quantity, r.sign * l.gross_amount, r.sign * l.tax_amount,
        CASE WHEN r.sign < 0 THEN 'Replace item' ELSE '' END,
        CASE WHEN r.sign < 0 THEN 'reversed' ELSE '' END,
        CASE WHEN r.sign < 0 THEN l.id END,
        '{}', o.created_at + interval '3 days',
-       r.sign * l.gross_amount, r.sign * l.gross_amount, 0, 0
+       r.sign * l.gross_amount, r.sign * l.gross_amount, 0, 0, '{}', 0, 0, ''
 FROM bench_o o
 JOIN orders_orderline l ON l.order_id = o.id AND l.line_id = 1
 CROSS JOIN (VALUES (1, -1), (2, 1)) AS r(k, sign)
 WHERE o.replaced;
 
-INSERT INTO orders_taxline (line_id, amount, percentage)
+INSERT INTO orders_taxline (line_id, amount, percentage, dintero)
 SELECT l.id, l.tax_amount, CASE WHEN (o.i + CASE WHEN l.line_id > o.n_lines THEN 1
                                                  ELSE l.line_id END) %% 4 = 0
-                                THEN 15 ELSE 25 END
+                                THEN 15 ELSE 25 END, '{}'
 FROM bench_o o JOIN orders_orderline l ON l.order_id = o.id;
 """
 
@@ -131,8 +136,8 @@ SELECT id, order_id, kind, true, amount, payment_id,
        jsonb_build_object('payment_id', payment_id), '', '', '{}', created_at, 'api:benchmark'
 FROM bench_ops;
 
-INSERT INTO orders_operationitem (operation_id, line_id, amount)
-SELECT op.id, l.id,
+INSERT INTO orders_operationitem (operation_id, line_id, payout, amount)
+SELECT op.id, l.id, '{}',
        CASE op.kind WHEN 'authorization' THEN l.authorized_amount
                     WHEN 'capture' THEN l.captured_amount
                     WHEN 'refund' THEN l.refunded_amount
@@ -143,11 +148,14 @@ WHERE CASE op.kind WHEN 'authorization' THEN l.authorized_amount
                    WHEN 'refund' THEN l.refunded_amount
                    ELSE l.cancelled_amount END <> 0;
 
-INSERT INTO orders_event (order_id, kind, summary, data, created_at, created_by)
-SELECT id, 'draft_completed', 'order created', '{}', created_at, 'api:benchmark' FROM bench_o
+INSERT INTO orders_event (order_id, kind, summary, data, created_at, created_by, uuid, request)
+SELECT id, 'draft_completed', 'order created', '{}', created_at, 'api:benchmark',
+       md5('bench-event-' || id::text)::uuid, '{}'::jsonb
+FROM bench_o
 UNION ALL
 SELECT order_id, kind || '_recorded', initcap(kind) || ' of ' || amount || ' (' || payment_id || ')',
-       jsonb_build_object('operation_id', id::text, 'amount', amount), created_at, 'api:benchmark'
+       jsonb_build_object('operation_id', id::text, 'amount', amount), created_at, 'api:benchmark',
+       md5('bench-event-' || id::text)::uuid, '{}'::jsonb
 FROM bench_ops;
 
 UPDATE orders_order o

@@ -11,6 +11,10 @@ from django.db import migrations, models
 
 
 def events_uuid(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        # one statement, for the millions of events a large deployment holds (PostgreSQL 13+)
+        schema_editor.execute("UPDATE orders_event SET uuid = gen_random_uuid() WHERE uuid IS NULL")
+        return
     Event = apps.get_model("orders", "Event")
     batch = []
     for event in Event.objects.filter(uuid__isnull=True).only("pk").iterator(chunk_size=2000):
