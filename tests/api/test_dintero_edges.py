@@ -486,3 +486,25 @@ def test_an_order_with_a_payable_link_is_not_closed_under_it(account, api):
     before = snapshot()
     assert_error(api.call("post", f"orders/{order.order_id}/close"), 409, None, "payment link")
     assert snapshot() == before
+
+
+def test_another_accounts_draft_and_operation_ids_are_404s_that_change_nothing(api, other_account, make_api):
+    other = make_api(other_account)
+    their_draft = draft_new(other, draft_body([line(1, 100)]))["id"]
+    their_order = order_new(other, [line(1, 100)])["order_id"]
+    operation = other.call("post", f"orders/{their_order}/authorizations", op_body([(1, 100)])).json()["id"]
+    mine = order_new(api, [line(1, 100)])["order_id"]
+    before = snapshot()
+    for method, path, body in (
+        ("get", f"draft_orders/{their_draft}", None),
+        ("put", f"draft_orders/{their_draft}", draft_body([line(1, 5)])),
+        ("put", f"draft_orders/{their_draft}/complete", None),
+        ("post", f"draft_orders/{their_draft}/items", line(2, 5)),
+        ("delete", f"draft_orders/{their_draft}", None),
+        ("get", f"orders/{their_order}/authorizations/{operation}", None),
+        ("get", f"orders/{mine}/authorizations/{operation}", None),
+        ("put", f"orders/{their_order}", {"metadata": {"x": 1}}),
+        ("post", f"orders/{their_order}/close", None),
+    ):
+        assert_error(api.call(method, path, body), 404, "not_found")
+    assert snapshot() == before
