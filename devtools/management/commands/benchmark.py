@@ -10,6 +10,7 @@ import subprocess
 import time
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -115,6 +116,8 @@ class Command(BaseCommand):
 
         def page(name: str, url: str, sql: str | None = None, params: list | None = None) -> None:
             p50, p95, queries, status = time_page(staff, url, repeat)
+            if status != 200:  # a redirect or a refusal is no timing of the page
+                raise CommandError(f"{url} answered {status} (see README, Benchmarks, for the settings)")
             timing = Timing(name, p50, p95, queries, status=status)
             if sql:
                 timing.sql_p50_ms, timing.sql_p95_ms = time_sql(sql, params or [], repeat)
@@ -153,6 +156,8 @@ class Command(BaseCommand):
             ["month", account.pk, year_start, tomorrow],
         )
         rows.append(self._capture_api(account, repeat))
+        self.stdout.write("Every other path a user reaches (searches by part, filters, sorts, deep pages):")
+        rows += self._user_paths(staff, account, sample, repeat)
 
         self.stdout.write(f"Capture throughput over HTTP ({captures} captures):")
         load = self._throughput(account, captures)
@@ -172,6 +177,99 @@ class Command(BaseCommand):
         self.stdout.write(f"  month from operation items (bare SQL)  p50 {items_p50:7.1f} ms")
         self._write(Path(output), orders, repeat, rows, load)
         self.stdout.write(self.style.SUCCESS(f"Wrote {output}"))
+
+    def _user_paths(self, staff: Client, account, sample: Order, repeat: int) -> list[Timing]:
+        """The searches, filters, sorts, deep pages, finance drill-down, CSV, books check, work
+        queues and API lists staff and integrators reach, each timed as a page; searched values
+        are real ones of the seeded data, common and rare, whole and in part."""
+        from orders.web.order_list import _cursor_for
+
+        base = f"/{account.aid}"
+        orders = Order.objects.filter(account=account)
+        total = orders.count()
+        middle = orders.order_by("-created_at", "-pk")[total // 2]
+        middle_by_gross = orders.order_by("currency", "gross_amount", "pk")[total // 2]
+        oldest = orders.order_by("created_at").values_list("created_at", flat=True)[0].date()
+        last_name = sample.customer.get("last_name", "")
+        first_name = sample.customer.get("first_name", "")
+        sku = sample.lines.order_by("line_id")[0].item_id
+        today = timezone.localdate()
+        month_end = today.replace(day=1)
+        month_start = (month_end - dt.timedelta(days=1)).replace(day=1)
+        finance_month = f"period=custom&first={month_start}&last={month_end - dt.timedelta(days=1)}"
+        paths = [
+            ("search: full name", {"q": f"{first_name} {last_name}"}),
+            ("search: part of a surname (common)", {"q": last_name[:5]}),
+            ("search: part of an e-mail (rare)", {"q": sample.customer.get("email", "")[:14]}),
+            ("search: order id prefix", {"q": sample.order_id[:6]}),
+            ("search: part of a SKU", {"q": sku[:7]}),
+            ("search: a product description", {"q": f"Product {sku}"}),
+            ("search: nothing matches", {"q": "zzqxv"}),
+            ("filter: a currency with no orders", {"currency": "GBP"}),
+            ("filter: created in the oldest month", {"created_to": str(oldest + dt.timedelta(days=30))}),
+            (
+                "filter: cancelled, EUR, last year",
+                {
+                    "payment_status": "CANCELLED",
+                    "currency": "EUR",
+                    "created_from": str(today - dt.timedelta(days=365)),
+                },
+            ),
+            ("queue: to capture", {"queue": "to_capture"}),
+            ("sort: by total", {"sort": "gross"}),
+            ("sort: by payment status", {"sort": "payment_status"}),
+            ("sort: by order id, descending", {"sort": "-order_id"}),
+            ("deep page: newest first, half way", {"cursor": _cursor_for(middle, "-created")}),
+            (
+                "deep page: by total, half way",
+                {"sort": "gross", "cursor": _cursor_for(middle_by_gross, "gross")},
+            ),
+        ]
+        rows = []
+        for name, params in paths:
+            rows.append(self._page(staff, name, f"{base}/orders/?{urlencode(params)}", repeat))
+        rows += [
+            self._page(staff, "work queues page", f"{base}/work/", repeat),
+            self._page(
+                staff, "finance drill-down, first page", f"{base}/finance/operations/?{finance_month}", repeat
+            ),
+            self._page(
+                staff,
+                "finance drill-down, page 300",
+                f"{base}/finance/operations/?{finance_month}&page=300",
+                repeat,
+            ),
+            self._page(
+                staff, "CSV of last month (whole download)", f"{base}/finance/export.csv?{finance_month}", 3
+            ),
+            self._page(staff, "books check", f"{base}/finance/books/", repeat),
+        ]
+        http, token = self._token(account)
+        api = f"/v1/accounts/{account.aid}/shopping/orders"
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        api_paths: list[tuple[str, dict | None]] = [
+            ("API list, first page", {"limit": 25}),
+            (
+                "API list, status and payment status",
+                {"status": "open", "payment_status": "paid", "limit": 25},
+            ),
+            ("API list, created since a month", {"created_at.gte": f"{month_start}T00:00:00Z", "limit": 25}),
+            ("API list, deep starting_after", {"limit": 25, "starting_after": str(middle.pk)}),
+            ("API order read", None),
+        ]
+        for name, query in api_paths:
+            url = f"{api}/{sample.order_id}" if query is None else f"{api}?{urlencode(query)}"
+            rows.append(self._page(http, name, url, repeat, **auth))
+        return rows
+
+    def _page(self, client: Client, name: str, url: str, repeat: int, **kwargs) -> Timing:
+        p50, p95, queries, status = time_page(client, url, repeat, **kwargs)
+        if status != 200:
+            raise CommandError(f"{url} answered {status}")
+        self.stdout.write(
+            f"  {name:<38} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} queries  {status}"
+        )
+        return Timing(name, p50, p95, queries, status=status)
 
     def _staff(self, account) -> User:
         user, _ = User.objects.get_or_create(username="benchmark-admin")
