@@ -36,6 +36,19 @@ from .journal import call_event_write, jsonable, trimmed
 logger = logging.getLogger(__name__)
 
 
+def multiple_authorizations_check(order: Order, what: str) -> None:
+    """Refuse `what` on an order that takes multiple authorizations: each of its operations names
+    the authorization it moves (`authorization_id`), which a payment link or a call at the provider
+    cannot say, so what the provider did could not be recorded. A 409, before anything is asked of
+    the provider; such orders' operations are recorded through the Orders API."""
+    if order.multiple_authorizations:
+        raise Conflict(
+            f"order {order.order_id} takes multiple authorizations: each operation names its "
+            f"authorization_id, which {what} cannot; record its operations through the Orders API",
+            ErrorCode.CONFLICT,
+        )
+
+
 def calls_create(
     *, order: Order, kind: CallKind, items: list[ItemAmount] | None, actor: Actor, provider: str
 ) -> list[ProviderCall]:
@@ -47,6 +60,7 @@ def calls_create(
             raise Conflict(f"order {order.order_id} is cancelled", ErrorCode.ORDER_CANCELLED)
         if kind == CallKind.CAPTURE:
             order_closed_check(order, "new capture")
+        multiple_authorizations_check(order, f"a {kind} at the provider")
         plan = calls_plan(order, kind, items or None, provider)
         calls = []
         for pid, per_line in plan.items():

@@ -51,7 +51,7 @@ from payments.models import (
     SessionStatus,
 )
 
-from .calls import call_send_unrecorded
+from .calls import call_send_unrecorded, multiple_authorizations_check
 from .journal import call_event_write, jsonable, trimmed
 
 logger = logging.getLogger(__name__)
@@ -182,6 +182,7 @@ def session_create(
         if order.is_cancelled:
             raise Conflict(f"order {order.order_id} is cancelled", ErrorCode.ORDER_CANCELLED)
         order_closed_check(order, "new payment link")
+        multiple_authorizations_check(order, "a payment link")
         payable = list(PaymentSession.objects.filter(order=order, status__in=PAYABLE))
         wanted, same = _session_items(order, cleaned, payable)
         if same is not None:

@@ -21,9 +21,9 @@ from backoffice.errors import DomainError
 from orders.inputs import AMOUNT_LIMIT, VAT_WARNING_LIMIT, TaxLine, vat_warning
 from orders.models import Event, Order, OrderLine, PaymentOperation
 from orders.services import drafts
-from payments.sandbox.gateway import SandboxGateway
-from payments.services.sessions import session_authorize, session_create
-from tests.payments.helpers import BASE, STAFF
+from payments.models import PaymentSession
+from payments.services.sessions import session_create
+from tests.payments.helpers import STAFF
 from tests.support.api import assert_error, client_like, complete, draft_new, order_new, snapshot, statuses
 from tests.support.orders import draft_body, line, make_order, op_body
 from tests.support.threads import at_once
@@ -362,22 +362,16 @@ def test_an_authorization_id_is_text_as_any_id(api):
 # Endpoints still being written (payments, order sessions, status) ------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a payment link of a multiple_authorizations order is paid at the provider but its "
-    "authorization is not recorded (no authorization_id): the link should be refused before it "
-    "is made, or its authorization recorded under an id of its own",
-)
-def test_a_payment_link_of_an_order_with_multiple_authorizations_is_refused_or_recorded(account, api):
+def test_a_payment_link_of_an_order_with_multiple_authorizations_is_refused(account, api):
+    """Its operations name their authorization_id, which a link cannot: refused before anything
+    is asked of the provider, also on the shopping path."""
     order = Order.objects.get(order_id=_multi(api))
-    try:
-        session = session_create(order=order, items=None, actor=STAFF)
-    except DomainError:
-        return  # refused before anything was asked of the provider: fine
-    txn = SandboxGateway(BASE).session_pay(session.session_id)
-    session_authorize(session=session, actor=STAFF, transaction_id=txn.id)
-    order.refresh_from_db()
-    assert order.authorized_amount == 10000, "paid at the provider, not on the order"
+    with pytest.raises(DomainError, match="multiple authorizations"):
+        session_create(order=order, items=None, actor=STAFF)
+    response = api.call("post", f"orders/{order.order_id}/sessions", {"items": [{"line_id": "1"}]})
+    assert response.status_code == 409, response.content
+    assert "authorization_id" in response.json()["error"]["message"]
+    assert not PaymentSession.objects.filter(order=order).exists()
 
 
 @pytest.mark.parametrize("name", ["profile_id", "url", "metadata"])
@@ -396,15 +390,17 @@ def test_an_order_status_event_with_state_null_takes_the_default(account, api):
     assert response.json()["state"] == "success"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="POST …/orders takes a custom order_id without options.split_draft false, which a "
-    "draft refuses (400): the two ways of making an order disagree",
-)
-def test_post_orders_treats_a_custom_order_id_as_a_draft_does(api):
+def test_post_orders_takes_the_order_id_it_is_given_once(api):
+    """Creating an order without a draft names its order_id as Dintero's create order does (a
+    draft asks for options.split_draft false first, as Dintero's drafts do); a second order with
+    the same id is refused and makes nothing."""
     body = {"currency": "NOK", "items": [line(1, 100)], "order_id": "DIRECT-1"}
     response = api.call("post", "orders", body)
-    assert response.status_code == 400, response.content
+    assert response.status_code == 201, response.content
+    assert response.json()["order_id"] == "DIRECT-1"
+    again = api.call("post", "orders", body)
+    assert again.status_code == 409, again.content
+    assert Order.objects.filter(order_id="DIRECT-1").count() == 1
 
 
 def test_cancel_with_two_different_reasons_is_a_400(api):
