@@ -215,17 +215,7 @@ PHONE_PATTERN = re.compile(r"^\+?\d{5,15}$")
 _NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
 # The address fields of the New order page (Dintero's address, `customer.py`'s ADDRESS_FIELDS
 # without the contact fields the customer's own carry), and those an address needs once begun.
-NEW_ORDER_ADDRESS_FIELDS = (
-    "first_name",
-    "last_name",
-    "business_name",
-    "co_address",
-    "address_line",
-    "address_line_2",
-    "postal_code",
-    "postal_place",
-    "country",
-)
+NEW_ORDER_ADDRESS_FIELDS = tuple(f for f in ADDRESS_FIELDS if f not in ("phone_number", "email"))
 ADDRESS_REQUIRED = ("address_line", "postal_code", "postal_place", "country")
 
 
