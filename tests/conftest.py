@@ -8,9 +8,10 @@ from django.db import connection
 from django.test import Client
 
 from backoffice.db_router import REPLICA, replica_configured
+from tests.support import once
 from tests.support import roles as roles_as_migrated
 from tests.support.api import ShoppingApi, token_for
-from tests.support.factories import AID, OTHER_AID, AccountFactory, UserFactory, api_client_for
+from tests.support.factories import AID, OTHER_AID, AccountFactory, api_client_for, staff_for
 
 pytest_plugins = ["tests.support.browser"]
 
@@ -31,23 +32,55 @@ def pytest_collection_modifyitems(config, items):
             test.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_database(request):
-    """Every test starts with the role groups the migrations made (a transactional test's flush
-    removes them) and with no rate limit counted (they live in the shared cache, the database)."""
-    names = set(request.fixturenames)
+def _transactional(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
-    transactional = bool(names & {"transactional_db", "live_server"}) or bool(
+    return bool(set(request.fixturenames) & {"transactional_db", "live_server"}) or bool(
         marker and marker.kwargs.get("transaction")
     )
+
+
+@pytest.fixture(autouse=True)
+def _django_db_marker(request):
+    """pytest-django's own (it sets up the database of a test marked `django_db` before any other
+    fixture), with the shared fixtures the test asks for built or rolled back first
+    (tests/support/once.py): their outer transaction must open before the test's own."""
+    request.node.stash[_SHARED_BUILT] = once.prepare(request, _transactional(request))
+    if request.node.get_closest_marker("django_db"):
+        request.getfixturevalue("_django_db_helper")
+
+
+_SHARED_BUILT = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_database(request, _django_db_marker):
+    """Every test starts with the role groups the migrations made (a transactional test's flush
+    removes them) and with no rate limit counted (they live in the shared cache, the database);
+    shared fixtures were built after the same (tests/support/once.py)."""
+    names = set(request.fixturenames)
+    transactional = _transactional(request)
     if transactional:
         request.getfixturevalue("transactional_db")
-    elif "db" in names or marker:
+    elif "db" in names or request.node.get_closest_marker("django_db"):
         request.getfixturevalue("db")
     else:
         return
+    if request.node.stash[_SHARED_BUILT]:
+        return
     roles_as_migrated.restore_after_flush(transactional)
     cache.clear()
+
+
+@pytest.fixture
+def _built_once(db):
+    """The values of the shared fixtures a test asks for (tests/support/once.py)."""
+    return once.shared_values()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _built_once_rolled_back_at_module_end(django_db_blocker):
+    yield
+    once.release(django_db_blocker)
 
 
 @pytest.fixture
@@ -93,10 +126,7 @@ def roles(db):
 @pytest.fixture
 def staff(account, roles):
     """Staff users of the account, one per role."""
-    return {
-        role: UserFactory(username=f"{role.split()[0].lower()}", role=role, accounts=[account])
-        for role in ("Customer service", "Finance", "Administrator")
-    }
+    return staff_for(account)
 
 
 @pytest.fixture

@@ -22,8 +22,9 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from devtools.benchmark.measure import free_port
-from tests.support.api import assert_error, snapshot, token_for
-from tests.support.factories import api_client_for
+from tests.support.api import ShoppingApi, assert_error, snapshot, token_for
+from tests.support.factories import AID, AccountFactory, api_client_for
+from tests.support.once import shared
 from tests.support.orders import SEED_DRAFT, SEED_ITEM, make_order, op_body
 
 NON_FINITE = [
@@ -61,14 +62,32 @@ def raw_call(api, method: str, path: str, raw: bytes, content_type: str = "appli
     return api.generic(method, api.url(path), raw, content_type=content_type, **extra)
 
 
+# Built once for the tests that ask for the same ones (tests/support/once.py): the hundreds of
+# cases here each need an account, a token, an order and a draft as they were made.
+@shared
+def account():
+    return AccountFactory(aid=AID, name="Demo shop")
+
+
+@shared
+def api_token(account):
+    api_client, secret = api_client_for(account)
+    return token_for(api_client, secret, account.aid)
+
+
 @pytest.fixture
+def api(account, api_token):
+    return ShoppingApi(account.aid, api_token)
+
+
+@shared
 def order(account):
     return make_order(account)
 
 
-@pytest.fixture
-def draft(api):
-    response = api.call("post", "draft_orders", SEED_DRAFT)
+@shared
+def draft(account, api_token):
+    response = ShoppingApi(account.aid, api_token).call("post", "draft_orders", SEED_DRAFT)
     assert response.status_code == 201, response.content
     return response.json()
 

@@ -21,7 +21,8 @@ from orders.models import DraftOrder
 from payments.models import Mismatch, PaymentSession, ProviderCall, ReconciliationRun, SandboxFault
 from tests.support.admin_forms import form_data
 from tests.support.api import ShoppingApi, token_for
-from tests.support.factories import AccountFactory, UserFactory, api_client_for
+from tests.support.factories import AID, OTHER_AID, AccountFactory, UserFactory, api_client_for, staff_for
+from tests.support.once import shared
 from tests.support.orders import SEED_DRAFT, item, make_order, record
 
 CS, FIN, ADMIN = "Customer service", "Finance", "Administrator"
@@ -53,7 +54,24 @@ PAGES = [
 ]
 
 
-@pytest.fixture
+# Built once for the tests that ask for the same ones (tests/support/once.py): the accounts,
+# staff, order and records of every model the cases here look at, as they were made.
+@shared
+def account():
+    return AccountFactory(aid=AID, name="Demo shop")
+
+
+@shared
+def other_account():
+    return AccountFactory(aid=OTHER_AID, name="Other shop")
+
+
+@shared
+def staff(account):
+    return staff_for(account)
+
+
+@shared
 def order(account):
     order = make_order(account, [item(1), item(2, gross=10000)])
     record(order, "authorization", [(1, 39800), (2, 10000)])
@@ -225,7 +243,7 @@ def _records(account, user, tag: str, currency: str, payment_id: str) -> dict:
     }
 
 
-@pytest.fixture
+@shared
 def tenants(account, other_account, staff):
     theirs_user = UserFactory(username="b-finance", role=FIN, accounts=[other_account])
     mine = _records(account, staff[FIN], "a", "NOK", "PID_A")

@@ -50,3 +50,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 def api_client_for(account: Account, scopes: str = "admin:shopping", name: str = "shop"):
     """An API client and its secret, made by the service the admin uses."""
     return api_client_create(account=account, name=name, scopes=scopes.split())
+
+
+# The roles a staff user may have, and the `staff` fixture's user of each.
+ROLES = ("Customer service", "Finance", "Administrator")
+
+
+def staff_for(account: Account) -> dict[str, User]:
+    """Staff users of the account, one per role, named by its first word ("customer", …)."""
+    return {
+        role: UserFactory(username=f"{role.split()[0].lower()}", role=role, accounts=[account])
+        for role in ROLES
+    }

@@ -14,6 +14,8 @@ from orders.models import Event, Order
 from payments.models import PaymentSession, ProviderCall
 from tests.support.admin_forms import form_data
 from tests.support.api import snapshot
+from tests.support.factories import AID, AccountFactory, staff_for
+from tests.support.once import shared
 from tests.support.orders import item, make_order, record
 
 
@@ -34,7 +36,19 @@ def assert_page(response, status: int, *words: str) -> str:
     return html
 
 
-@pytest.fixture
+# Built once for the tests that ask for the same ones (tests/support/once.py): the hundreds of
+# cases here each need the account, its staff, an order and a draft as they were made.
+@shared
+def account():
+    return AccountFactory(aid=AID, name="Demo shop")
+
+
+@shared
+def staff(account):
+    return staff_for(account)
+
+
+@shared
 def order(account):
     order = make_order(account, [item(1, 39800, 25), item(2, 12900, 15)])
     record(order, "authorization", [(1, 39800), (2, 12900)])
@@ -42,9 +56,11 @@ def order(account):
     return order
 
 
-@pytest.fixture
-def draft_id(account, login):
-    response = login("Customer service").post(f"/{account.aid}/drafts/new/", {"currency": "NOK"})
+@shared
+def draft_id(account, staff):
+    client = Client()
+    client.force_login(staff["Customer service"])
+    response = client.post(f"/{account.aid}/drafts/new/", {"currency": "NOK"})
     assert response.status_code == 302, response.content[:500]
     return response["Location"].rstrip("/").split("/")[-1]
 
