@@ -1,6 +1,7 @@
 """Browser-test fixtures: Playwright driving Debian's Chromium against pytest-django's
 live_server. Without Chromium the tests skip, unless REQUIRE_BROWSER=1 (as in CI), where they
-fail. Each test saves a screenshot of where it ended under screenshots/ (git-ignored)."""
+fail. Each test saves a screenshot of where it ended under screenshots/ (git-ignored): what the
+window shows, or the whole page with SCREENSHOTS=full."""
 
 import os
 import shutil
@@ -12,6 +13,8 @@ from django.test import Client
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(settings.BASE_DIR) / "screenshots"
+# A whole long page (the API docs) takes seconds to capture; the window is what a scenario ends on.
+FULL_PAGE_SCREENSHOTS = os.environ.get("SCREENSHOTS") == "full"
 # Playwright's sync API runs an event loop in this thread; the tests still use the ORM in it.
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
@@ -52,7 +55,7 @@ def page(browser, live_server, request, settings):
     page.set_default_timeout(30_000)  # generous: CI shares two cores with the server and PostgreSQL
     yield page
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=FULL_PAGE_SCREENSHOTS)
     context.close()
 
 
@@ -66,6 +69,19 @@ def sign_in(page, user) -> None:
     )
 
 
+# True once htmx has nothing in flight: no request (`htmx-request` from when it is sent until its
+# answer is swapped in), no swap and no settling of what was swapped in (which may send requests
+# of its own). On a page without htmx, at once.
+HTMX_IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+
+
 def go(page, path: str) -> None:
+    """Open `path` and wait for the page and what htmx loads into it (the payments panel, a
+    preview): the page's only requests after it has loaded. Waiting for the network to be idle
+    instead would add half a second to every page."""
     page.goto(path)
-    page.wait_for_load_state("networkidle")
+    htmx_idle(page)
+
+
+def htmx_idle(page) -> None:
+    page.wait_for_function(HTMX_IDLE)
