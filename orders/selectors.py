@@ -2,9 +2,10 @@
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower, Upper
 
@@ -156,7 +157,16 @@ def order_exact_matches(queryset: QuerySet[Order], text: str, *, account: Accoun
     first, _, last = lowered.partition(" ")
     if last:
         match |= Q(first_name=first, last_name=last)
-    related = list(
+    related = _holding_whole(text, account)
+    if related:
+        match |= Q(pk__in=related)
+    return named.filter(match)
+
+
+def _holding_whole(text: str, account: Account) -> list:
+    """The ids of the (few) orders with a line whose SKU, or an operation whose payment id, is
+    `text`: looked up first, in their own indexes."""
+    return list(
         OrderLine.objects.filter(item_id=text, order__account=account).values_list("order_id", flat=True)[
             :SEARCH_FAN_OUT
         ]
@@ -165,14 +175,22 @@ def order_exact_matches(queryset: QuerySet[Order], text: str, *, account: Accoun
             "order_id", flat=True
         )[:SEARCH_FAN_OUT]
     )
-    if related:
-        match |= Q(pk__in=related)
-    return named.filter(match)
 
 
 # Parts of values shorter than this match whole values only: a trigram index needs three
 # characters, and "a" would match nearly everything.
 PART_MIN_LENGTH = 3
+
+
+# The searched fields, on the order and on the tables that point at it.
+_ORDER_FIELDS = {
+    "order_id": "order_id",
+    "email": KT("customer__email"),
+    "first_name": KT("customer__first_name"),
+    "last_name": KT("customer__last_name"),
+    "phone": KT("customer__phone_number"),
+}
+_LINE_FIELDS = ("item_id", "description")
 
 
 def _orders_holding(term: str, account: Account) -> QuerySet:
@@ -183,44 +201,131 @@ def _orders_holding(term: str, account: Account) -> QuerySet:
     mine = Order.objects.filter(account=account).order_by()
     # Each arm is the pks of the orders it matches, whichever table it searches.
     arms: list[QuerySet[Any, dict[str, Any]]] = [
-        mine.alias(v=Upper(field)).filter(v__contains=term).values("pk")
-        for field in (
-            "order_id",
-            KT("customer__email"),
-            KT("customer__first_name"),
-            KT("customer__last_name"),
-            KT("customer__phone_number"),
-        )
+        mine.alias(v=Upper(field)).filter(v__contains=term).values("pk") for field in _ORDER_FIELDS.values()
     ]
     lines = OrderLine.objects.filter(order__account=account).order_by()
     arms += [
-        lines.alias(v=Upper(field)).filter(v__contains=term).values("order_id")
-        for field in ("item_id", "description")
+        lines.alias(v=Upper(field)).filter(v__contains=term).values("order_id") for field in _LINE_FIELDS
     ]
     payments = PaymentOperation.objects.filter(order__account=account).order_by()
     arms.append(payments.alias(v=Upper("payment_id")).filter(v__contains=term).values("order_id"))
     return arms[0].union(*arms[1:])
 
 
-def order_search(queryset: QuerySet[Order], text: str, *, account: Account) -> QuerySet[Order]:
+def _holds(term: str) -> Q:
+    """`_orders_holding` as a test of one order row: its own fields, then whether one of its
+    lines or payment operations holds the term (each an index probe by order)."""
+    own = Q()
+    for name in _ORDER_FIELDS:
+        own |= Q(**{f"search_{name}__contains": term})
+    line = Q()
+    for field in _LINE_FIELDS:
+        line |= Q(**{f"search_{field}__contains": term})
+    lines = (
+        OrderLine.objects.filter(order=OuterRef("pk"))
+        .alias(**{f"search_{field}": Upper(field) for field in _LINE_FIELDS})
+        .filter(line)
+    )
+    payments = (
+        PaymentOperation.objects.filter(order=OuterRef("pk"))
+        .alias(search_payment_id=Upper("payment_id"))
+        .filter(search_payment_id__contains=term)
+    )
+    return own | Exists(lines) | Exists(payments)
+
+
+def _with_search_fields(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    """The upper-cased fields `_holds` compares, as the trigram indexes hold them."""
+    return queryset.alias(**{f"search_{name}": Upper(field) for name, field in _ORDER_FIELDS.items()})
+
+
+# How a search runs depends on how many orders each of its words matches (PostgreSQL, a
+# million orders):
+# * a rare word (an e-mail, an order id, a SKU) is looked up in the trigram indexes and its few
+#   orders joined to the list (`_orders_holding`): it costs what its matches cost;
+# * a common word ("Hansen", one order in ten) has too many matches for that: each order the rare
+#   words leave, or if none, each order of the list in its own order, is tested (`_holds`), and a
+#   page is full after a few hundred orders.
+# `PROBE` of the account's newest orders tell one from the other: a word is common when at least
+# `COMMON_IN_PROBE` of them hold it (a page of 25 is then found within ~PROBE/COMMON_IN_PROBE·25
+# orders read). SQLite's small data has no trigram indexes; the plan is the same.
+PROBE = 400
+COMMON_IN_PROBE = 8
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How `order_search` runs a text: its words (upper-cased) by how they are matched."""
+
+    text: str
+    common: tuple[str, ...] = ()  # tested on each order
+    looked_up: tuple[str, ...] = ()  # looked up in the trigram indexes
+    whole: tuple[str, ...] = ()  # shorter than PART_MIN_LENGTH: whole values, looked up
+
+    @property
+    def order_by_order(self) -> bool:
+        """Nothing narrows the orders before they are tested: the list is read in its own order
+        and each order tested, so a count of every match would read every order."""
+        return bool(self.common) and not self.looked_up and not self.whole
+
+
+def _newest(account: Account, count: int) -> QuerySet:
+    return Order.objects.filter(account=account).order_by("-created_at", "-pk").values("pk")[:count]
+
+
+def _is_common(word: str, account: Account) -> bool:
+    newest = _with_search_fields(Order.objects.filter(pk__in=_newest(account, PROBE)))
+    holding = newest.filter(_holds(word)).values("pk")
+    return holding[:COMMON_IN_PROBE].count() >= COMMON_IN_PROBE
+
+
+def search_plan(text: str, *, account: Account) -> SearchPlan:
+    """Sort the words of `text` by how `order_search` matches them (see PROBE above): one probe
+    of the newest orders per word of three characters or more."""
+    common, looked_up, whole = [], [], []
+    for word in text.split():
+        if len(word) < PART_MIN_LENGTH:
+            whole.append(word)
+        elif _is_common(word.upper(), account):
+            common.append(word.upper())
+        else:
+            looked_up.append(word.upper())
+    return SearchPlan(" ".join(text.split()), tuple(common), tuple(looked_up), tuple(whole))
+
+
+def order_search(
+    queryset: QuerySet[Order], text: str, *, account: Account, plan: SearchPlan | None = None
+) -> QuerySet[Order]:
     """Orders matching every word of `text` by any part of their order id, customer e-mail,
     name or phone, a line's SKU or description, or a payment id, ignoring case; a word shorter
-    than three characters must match a whole value (`order_exact_matches`)."""
-    words = text.split()
-    if not words:
+    than three characters must match a whole value (`order_exact_matches`); or matching the
+    whole text as one value. `plan` is `search_plan(text)`, if the caller has it already."""
+    if not text.split():
         return queryset
+    plan = plan or search_plan(text, account=account)
+    each_common_word = Q()
+    for word in plan.common:
+        each_common_word &= _holds(word)
+    if plan.order_by_order:
+        # Read in the list's order, each order tested. The whole text as one value adds only a
+        # merchant reference or a SKU or payment id with spaces in it: the other whole values
+        # hold every word.
+        whole_value = Q(merchant_reference=plan.text)
+        if related := _holding_whole(plan.text, account):
+            whole_value |= Q(pk__in=related)
+        return _with_search_fields(queryset).filter(each_common_word | whole_value)
     mine = Order.objects.filter(account=account)
     every_word = mine.order_by()
-    for word in words:
-        if len(word) >= PART_MIN_LENGTH:
-            every_word = every_word.filter(pk__in=_orders_holding(word.upper(), account))
-        else:
-            whole = order_exact_matches(mine, word, account=account).values("pk")
-            every_word = every_word.filter(pk__in=whole)
+    for word in plan.looked_up:
+        every_word = every_word.filter(pk__in=_orders_holding(word, account))
+    for word in plan.whole:
+        every_word = every_word.filter(pk__in=order_exact_matches(mine, word, account=account).values("pk"))
+    if plan.common:
+        every_word = _with_search_fields(every_word).filter(each_common_word)
     # One `IN` over a union, not an OR of two `IN`s: PostgreSQL joins the matches' ids to the
     # orders (a semi-join) instead of testing both subqueries on every order of the account
     # (at a million orders 2.5 s, now what the matches cost).
-    whole_text = order_exact_matches(mine, text, account=account).order_by().values("pk")
+    whole_text = order_exact_matches(mine, plan.text, account=account).order_by().values("pk")
     return queryset.filter(pk__in=every_word.values("pk").union(whole_text))
 
 

@@ -14,7 +14,7 @@ from backoffice.models import Account
 from backoffice.pages import SignedInRequest, StaffRequest, page_or_partial
 from orders.forms import SORTS, OrderFilterForm
 from orders.models import Order
-from orders.selectors import draft_list, order_exact_matches, order_list, order_search
+from orders.selectors import draft_list, order_exact_matches, order_list, order_search, search_plan
 from orders.web.common import draft_customer, draft_lines
 
 PAGE_SIZE = 25
@@ -33,6 +33,7 @@ def home(request: SignedInRequest) -> HttpResponse:
 
 
 COUNT_LIMIT = 1000
+COUNT_WINDOW = 1000
 
 
 # Totals in different currencies do not compare: sorted by total, orders go by currency first
@@ -93,19 +94,33 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
     text = form.cleaned_data.get("q", "") if form.is_valid() else ""
     dates_swapped = form.is_valid() and _dates_in_order(form.cleaned_data)
     exact: list[Order] = []
+    sort = form.sort_key
+    plan = search_plan(text, account=account) if text else None
+    filtered = orders
     if form.is_valid():
         filtered = form.filter(orders)
-        orders = order_search(filtered, text, account=account)
+        orders = order_search(filtered, text, account=account, plan=plan)
         if text:
-            # Whole-value matches come first, on the first page; the pages after it hold the rest.
+            # Whole-value matches come first, on the first page; the pages after it hold the
+            # rest. A value as common as a first name has more than a page of them: then they
+            # are listed with the rest, in the list's order.
             exact_matches = order_exact_matches(filtered, text, account=account)
-            if not request.GET.get("cursor"):
-                exact = list(exact_matches[:PAGE_SIZE])
-            orders = orders.exclude(pk__in=exact_matches.values("pk"))
-    sort = form.sort_key
+            exact_ids = list(exact_matches.order_by().values_list("pk", flat=True)[: PAGE_SIZE + 1])
+            if len(exact_ids) <= PAGE_SIZE:
+                if not request.GET.get("cursor"):
+                    exact = list(_cursor_filter(exact_matches.filter(pk__in=exact_ids), sort, ""))
+                orders = orders.exclude(pk__in=exact_ids)
     # Counting every match of a broad filter over millions of orders costs more than the page:
-    # count up to a limit and say "more than" beyond it.
-    total = orders[: COUNT_LIMIT + 1].count() + len(exact)
+    # count up to a limit and say "more than" beyond it. A search whose words are all common is
+    # tested order by order (orders.selectors.SearchPlan): its matches are counted among the
+    # list's first COUNT_WINDOW orders only, and "at least" said when the list holds more.
+    at_least = False
+    if plan and plan.order_by_order:
+        window = _cursor_filter(filtered, sort, "").values("pk")[:COUNT_WINDOW]
+        total = orders.filter(pk__in=window)[: COUNT_LIMIT + 1].count() + len(exact)
+        at_least = total <= COUNT_LIMIT and filtered.order_by()[COUNT_WINDOW : COUNT_WINDOW + 1].exists()
+    else:
+        total = orders[: COUNT_LIMIT + 1].count() + len(exact)
     rows = list(_cursor_filter(orders, sort, request.GET.get("cursor", ""))[: PAGE_SIZE + 1])
     next_cursor = _cursor_for(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else ""
     rows = exact + rows
@@ -120,6 +135,7 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
         "searched": text,
         "total": min(total, COUNT_LIMIT),
         "more_than_total": total > COUNT_LIMIT,
+        "at_least_total": at_least,
         "sort": sort,
         "next_cursor": next_cursor,
         "is_later_page": bool(request.GET.get("cursor")),

@@ -1,9 +1,21 @@
 import pytest
 
+from orders import selectors
 from orders.models import Order
-from orders.selectors import order_search
+from orders.selectors import SearchPlan, order_search, search_plan
 from tests.support.factories import AccountFactory
 from tests.support.orders import item, make_order, record
+
+
+@pytest.fixture(autouse=True, params=["looked up", "order by order"])
+def strategy(request, monkeypatch):
+    """Every search here is run both ways a search can run (orders.selectors, PROBE): its
+    matches looked up in the indexes, and each order of the list tested in turn."""
+    if request.param == "order by order":
+        monkeypatch.setattr(selectors, "COMMON_IN_PROBE", 0)
+    else:
+        monkeypatch.setattr(selectors, "PROBE", 0)
+    return request.param
 
 
 @pytest.fixture
@@ -94,3 +106,23 @@ def test_a_part_of_an_order_id(account, orders):
 def test_words_shorter_than_three_characters_match_whole_values_only(account, orders):
     assert found(account, "ka") == set()
     assert found(account, "no") == set()
+
+
+def test_the_words_many_orders_hold_are_tested_order_by_order_the_rare_ones_looked_up(account, monkeypatch):
+    monkeypatch.setattr(selectors, "PROBE", 10)
+    monkeypatch.setattr(selectors, "COMMON_IN_PROBE", 3)
+    hansens = [make_order(account, customer={"first_name": "Ola", "last_name": "Hansen"}) for _ in range(4)]
+    berg = make_order(account, customer={"first_name": "Ola", "last_name": "Berg"})
+    make_order(account, [item(1, id="SKU-RARE")])
+
+    plan = search_plan("hanse  ola", account=account)
+    assert plan == SearchPlan("hanse ola", common=("HANSE", "OLA"))
+    assert plan.order_by_order
+    assert search_plan("Ola Berg xy", account=account) == SearchPlan(
+        "Ola Berg xy", common=("OLA",), looked_up=("BERG",), whole=("xy",)
+    )
+    assert not search_plan("ola berg", account=account).order_by_order
+    # The same orders whichever way each word is matched.
+    assert found(account, "hanse ola") == set(hansens)
+    assert found(account, "ola berg") == {berg}
+    assert len(found(account, "rare")) == 1
