@@ -1,7 +1,10 @@
 """The order list searches by any part of what the customer says, puts whole-value matches first
 and says what search looks at when nothing matches; generated order ids avoid look-alikes."""
 
+from orders import selectors
 from orders.services.drafts import READABLE_ALPHANUMERIC
+from orders.web import order_list
+from orders.web.order_list import PAGE_SIZE
 from tests.support.orders import item, make_order
 
 
@@ -33,3 +36,34 @@ def test_generated_order_ids_have_no_look_alike_characters(account):
     ids = "".join(make_order(account).order_id for _ in range(40))
     assert not set(ids) & set("0O1I")
     assert set(READABLE_ALPHANUMERIC) >= set(ids)
+
+
+def test_a_common_whole_value_is_counted_in_full_and_listed_with_the_rest(login, account):
+    karis = [make_order(account, customer={"first_name": "Kari"}) for _ in range(PAGE_SIZE + 2)]
+    client = login("Customer service")
+
+    first = client.get(f"/{account.aid}/orders/", {"q": "kari"})
+    assert f"{len(karis)} orders matching" in first.content.decode()
+    # More whole-value matches than a page: no "exact" rows of their own, every Kari once.
+    assert first.context["exact_count"] == 0
+    second = client.get(f"/{account.aid}/orders/", {"q": "kari", "cursor": first.context["next_cursor"]})
+    listed = [o.order_id for o in first.context["orders"]] + [o.order_id for o in second.context["orders"]]
+    assert sorted(listed) == sorted(o.order_id for o in karis)
+
+
+def test_a_search_of_common_words_counts_within_a_window_and_says_at_least(login, account, monkeypatch):
+    monkeypatch.setattr(selectors, "COMMON_IN_PROBE", 0)  # every word common: tested order by order
+    monkeypatch.setattr(order_list, "COUNT_WINDOW", 10)
+    hansens = [make_order(account, customer={"last_name": "Hansen"}) for _ in range(12)]
+    for _ in range(3):
+        make_order(account, customer={"last_name": "Berg"})
+    client = login("Customer service")
+
+    page = client.get(f"/{account.aid}/orders/", {"q": "hanse"})
+    text = page.content.decode()
+    # The newest ten orders are counted: the three Bergs and seven of the Hansens.
+    assert "At least 7 orders matching" in text
+    assert len(page.context["orders"]) == len(hansens)
+
+    monkeypatch.setattr(order_list, "COUNT_WINDOW", 100)  # the window holds the whole list: exact
+    assert "12 orders matching" in client.get(f"/{account.aid}/orders/", {"q": "hanse"}).content.decode()
