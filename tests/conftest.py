@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 
 from backoffice.db_router import REPLICA, replica_configured
-from tests.support import once
+from tests.support import flush, once
 from tests.support import roles as roles_as_migrated
 from tests.support.api import ShoppingApi, token_for
 from tests.support.factories import AID, OTHER_AID, AccountFactory, api_client_for, staff_for
@@ -111,9 +111,13 @@ def api(account, make_api) -> ShoppingApi:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """The migrated test database, with its role groups remembered (tests/support/roles.py)."""
+    """The migrated test database, with its role groups remembered (tests/support/roles.py); on
+    PostgreSQL, transactional tests' flushes delete rows instead of truncating tables
+    (tests/support/flush.py)."""
     with django_db_blocker.unblock():
         roles_as_migrated.remember()
+    if connection.vendor == "postgresql":
+        flush.delete_instead_of_truncate()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@
 * `threads` — run requests in threads released together (concurrency tests on PostgreSQL).
 * `browser` — Playwright driving Chromium against the live server (fixtures and helpers).
 * `admin_forms` — read an admin page's form the way a browser submits it.
+* `flush` — a transactional test's flush on PostgreSQL deletes rows instead of truncating.
 * `once` — `@shared` fixtures, built once for the tests that ask for the same ones and rolled
   back after them (the big parametrized modules).
 """
