@@ -16,11 +16,22 @@ from tests.support.factories import AID, OTHER_AID, AccountFactory, api_client_f
 pytest_plugins = ["tests.support.browser"]
 
 
+def pytest_configure(config):
+    # pytest-xdist hands out the files with the most tests first unless told not to: the order of
+    # the collection (below) is the order they are handed out in.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need real row locks: skip them on SQLite.
 
     With a read replica configured, transactional tests may read through it (lag-tolerant
-    pages do, outside a transaction), so they are given both databases."""
+    pages do, outside a transaction), so they are given both databases.
+
+    Spread over processes (`make test`: `-n auto --dist loadfile`), the files that take longest
+    come first, so that the processes end together instead of one of them finishing a long file
+    alone."""
     on_postgres = os.environ.get("DATABASE_URL", "").startswith("postgres")
     skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
     for test in items:
@@ -30,6 +41,47 @@ def pytest_collection_modifyitems(config, items):
         if replica_configured() and marker and marker.kwargs.get("transaction"):
             kwargs = {**marker.kwargs, "databases": ["default", REPLICA]}
             test.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+    if hasattr(config, "workerinput"):
+        _longest_files_first(items)
+
+
+# Seconds a file takes in CI where its markers tell too little (a state machine, worker
+# processes, large data); the others' are estimated from their tests' markers.
+SLOW_FILES = {
+    "tests/hooks/test_worker.py": 70,
+    "tests/orders/test_ledger_state_machine.py": 28,
+    "tests/customer_mail/test_workers.py": 20,
+    "tests/backoffice/test_token_rate_limit.py": 18,
+    "tests/api/test_fuzz.py": 17,
+    "tests/backoffice/test_login_lockout.py": 17,
+    "tests/finance/test_totals.py": 15,
+    "tests/finance/test_export.py": 15,
+    "tests/orders/web/test_list_paging.py": 15,
+    "tests/devtools/test_benchmark.py": 15,
+}
+
+
+def _estimate(test) -> float:
+    """Seconds in CI, roughly: a browser scenario, a test of threads or processes on PostgreSQL,
+    a transactional test (its flush), any other test."""
+    if test.get_closest_marker("browser") or test.get_closest_marker("postgres"):
+        return 4
+    marker = test.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or {"transactional_db", "live_server"} & set(
+        getattr(test, "fixturenames", ())
+    ):
+        return 2
+    return 0.3
+
+
+def _longest_files_first(items) -> None:
+    seconds: dict[str, float] = {}
+    for test in items:
+        path = test.nodeid.split("::")[0]
+        seconds[path] = seconds.get(path, 0) + _estimate(test)
+    seconds.update((path, max(seconds[path], s)) for path, s in SLOW_FILES.items() if path in seconds)
+    # A stable sort: each file's tests stay together, in their order.
+    items.sort(key=lambda test: (-seconds[test.nodeid.split("::")[0]], test.nodeid.split("::")[0]))
 
 
 def _transactional(request) -> bool:
