@@ -97,13 +97,15 @@ def test_a_worker_killed_while_sending_leaves_it_unknown_and_it_is_not_sent_agai
     # The server is given the recipient and takes its time to answer.
     stalled = Script(rcpt=lambda n: (time.sleep(60), "250 OK")[1])
     with SmtpServer(stalled) as server:
-        with running(1, **smtp_env(server.port)) as (worker,):
+        # EMAIL_TIMEOUT 1: a lease of 4 * 1 + 5 seconds to wait out (no send here has to finish).
+        env = smtp_env(server.port, EMAIL_TIMEOUT="1")
+        with running(1, **env) as (worker,):
             wait(lambda: server.script.tried >= 1)
             worker.kill()
         email.refresh_from_db()
         assert email.state == MailState.SENDING
         # Another worker comes; once the lease has run out the sweep says what happened.
-        with running(1, **smtp_env(server.port)):
+        with running(1, **env):
             wait(lambda: CustomerEmail.objects.filter(pk=email.pk, state=MailState.UNKNOWN).exists())
             time.sleep(1.5)  # sweeps go on: nothing sends it again
     assert server.script.received == []

@@ -150,7 +150,8 @@ def test_a_worker_killed_mid_delivery_loses_nothing(shop):
 def test_a_subscription_that_keeps_failing_is_turned_off(shop):
     with Receiver(always(500)) as receiver:
         subscription = subscribe(shop, receiver.url)
-        with running():
+        # Four waits between five attempts: 0.1 + 0.2 + 0.4 + 0.8 s.
+        with running(HOOKS_RETRY_BASE_SECONDS="0.1"):
             wait(lambda: owed_done(subscription))
         subscription.refresh_from_db()
         make_order(shop)
