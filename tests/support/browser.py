@@ -69,10 +69,11 @@ def sign_in(page, user) -> None:
     )
 
 
-# True once htmx has nothing in flight: no request (`htmx-request` from when it is sent until its
-# answer is swapped in), no swap and no settling of what was swapped in (which may send requests
-# of its own). On a page without htmx, at once.
-HTMX_IDLE = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+# True once the page has loaded (htmx has sent what it loads with the page) and htmx has nothing
+# in flight: no request (`htmx-request` from when it is sent until its answer is swapped in), no
+# swap and no settling of what was swapped in (which may send requests of its own).
+HTMX_IDLE = """() => document.readyState === "complete"
+    && !document.querySelector(".htmx-request, .htmx-swapping, .htmx-settling")"""
 
 
 def go(page, path: str) -> None:
@@ -84,4 +85,6 @@ def go(page, path: str) -> None:
 
 
 def htmx_idle(page) -> None:
+    """Wait for the page to load and htmx to have nothing in flight (after an action that opens
+    a page of its own)."""
     page.wait_for_function(HTMX_IDLE)

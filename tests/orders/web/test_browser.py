@@ -7,7 +7,7 @@ Each scenario saves a screenshot under screenshots/.
 import pytest
 
 from orders.models import OperationKind, Order, PaymentOperation
-from tests.support.browser import SCREENSHOTS, go, sign_in
+from tests.support.browser import SCREENSHOTS, go, htmx_idle, sign_in
 from tests.support.orders import item, make_order, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -86,11 +86,15 @@ def test_authorize_capture_part_and_refund(page, staff, account):
     page.get_by_label("Payment id").fill("PID_123")
     page.get_by_role("button", name="Authorize 398,00").click()
     page.get_by_text("Authorization of 398,00 kr recorded").wait_for()
+    # The order page again: until its payments panel has loaded, the panel's placeholder links
+    # to "Payment links, captures and refunds at the provider", a second "Capture" and "Refund".
+    htmx_idle(page)
     page.screenshot(path=str(SCREENSHOTS / "authorize.png"), full_page=True)
     page.get_by_role("link", name="Capture").click()
     page.get_by_label("Capture: another amount on line 1").fill("100,50")
     page.get_by_role("button", name="Capture").click()
     page.get_by_text("Capture of 100,50 kr recorded").wait_for()
+    htmx_idle(page)
     assert page.locator(".badge", has_text="Partially captured").is_visible()
     page.screenshot(path=str(SCREENSHOTS / "capture_part.png"), full_page=True)
     page.get_by_role("link", name="Refund").click()
