@@ -192,6 +192,11 @@ class Order(LedgerFigures):
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.CharField(max_length=200, blank=True)
     created_by = models.CharField(max_length=200)
+    # Everything the order search looks in, one value per line (order id, the customer's e-mail,
+    # names and phone, the lines' SKUs and descriptions, the payment ids), kept by the services
+    # that write them (orders.services.search_text): a search tests this one column of each
+    # order, and one trigram index serves it (migration 0013, selectors.order_search).
+    search_text = models.TextField(blank=True, default="", editable=False)
     # Not a column: the lines that reverse each line, which `selectors.reversed_by` indexes once
     # per loaded order.
     _reversed_by: dict[int, list["OrderLine"]]

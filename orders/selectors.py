@@ -3,9 +3,8 @@
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Lower, Upper
 
@@ -182,75 +181,42 @@ def _holding_whole(text: str, account: Account) -> list:
 PART_MIN_LENGTH = 3
 
 
-# The searched fields, on the order and on the tables that point at it.
-_ORDER_FIELDS = {
-    "order_id": "order_id",
-    "email": KT("customer__email"),
-    "first_name": KT("customer__first_name"),
-    "last_name": KT("customer__last_name"),
-    "phone": KT("customer__phone_number"),
-}
-_LINE_FIELDS = ("item_id", "description")
-
-
 def _orders_holding(term: str, account: Account) -> QuerySet:
-    """The ids of the account's orders that hold `term` (upper-cased) in any searched field: one
-    `UPPER(…) LIKE '%TERM%'` per field, united. On PostgreSQL each is served by a trigram index
-    of the same expression (migration `orders/0009_search_by_any_part`), and the union drives
-    the search, so it costs what the matches cost, not what the table holds; SQLite scans."""
-    mine = Order.objects.filter(account=account).order_by()
-    # Each arm is the pks of the orders it matches, whichever table it searches.
-    arms: list[QuerySet[Any, dict[str, Any]]] = [
-        mine.alias(v=Upper(field)).filter(v__contains=term).values("pk") for field in _ORDER_FIELDS.values()
-    ]
-    lines = OrderLine.objects.filter(order__account=account).order_by()
-    arms += [
-        lines.alias(v=Upper(field)).filter(v__contains=term).values("order_id") for field in _LINE_FIELDS
-    ]
-    payments = PaymentOperation.objects.filter(order__account=account).order_by()
-    arms.append(payments.alias(v=Upper("payment_id")).filter(v__contains=term).values("order_id"))
-    return arms[0].union(*arms[1:])
+    """The ids of the account's orders that hold `term` (upper-cased) in their search text: the
+    order id, the customer's e-mail, names and phone, a line's SKU or description, a payment id
+    (`Order.search_text`). On PostgreSQL the trigram index on `UPPER(search_text)` (migration
+    `orders/0013_order_search_text`) serves the `LIKE '%TERM%'`, so it costs what the matches
+    cost, not what the table holds; SQLite scans."""
+    return (
+        _with_search_text(Order.objects.filter(account=account).order_by()).filter(_holds(term)).values("pk")
+    )
 
 
 def _holds(term: str) -> Q:
-    """`_orders_holding` as a test of one order row: its own fields, then whether one of its
-    lines or payment operations holds the term (each an index probe by order)."""
-    own = Q()
-    for name in _ORDER_FIELDS:
-        own |= Q(**{f"search_{name}__contains": term})
-    line = Q()
-    for field in _LINE_FIELDS:
-        line |= Q(**{f"search_{field}__contains": term})
-    lines = (
-        OrderLine.objects.filter(order=OuterRef("pk"))
-        .alias(**{f"search_{field}": Upper(field) for field in _LINE_FIELDS})
-        .filter(line)
-    )
-    payments = (
-        PaymentOperation.objects.filter(order=OuterRef("pk"))
-        .alias(search_payment_id=Upper("payment_id"))
-        .filter(search_payment_id__contains=term)
-    )
-    return own | Exists(lines) | Exists(payments)
+    """The order's search text holds `term` (upper-cased): a test of one column of the row."""
+    return Q(searched__contains=term)
 
 
-def _with_search_fields(queryset: QuerySet[Order]) -> QuerySet[Order]:
-    """The upper-cased fields `_holds` compares, as the trigram indexes hold them."""
-    return queryset.alias(**{f"search_{name}": Upper(field) for name, field in _ORDER_FIELDS.items()})
+def _with_search_text(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    """The search text as the trigram index holds it, upper-cased, for `_holds`."""
+    return queryset.alias(searched=Upper("search_text"))
 
 
 # How a search runs depends on how many orders each of its words matches (PostgreSQL, a
 # million orders):
-# * a rare word (an e-mail, an order id, a SKU) is looked up in the trigram indexes and its few
-#   orders joined to the list (`_orders_holding`): it costs what its matches cost;
+# * a rare word (an e-mail, an order id, a SKU) is looked up in the trigram index once, and the
+#   ids of its few orders (at most LOOKUP_LIMIT) drive the list and its count as pk lookups;
 # * a common word ("Hansen", one order in ten) has too many matches for that: each order the rare
-#   words leave, or if none, each order of the list in its own order, is tested (`_holds`), and a
-#   page is full after a few hundred orders.
-# `PROBE` of the account's newest orders tell one from the other: a word is common when at least
-# `COMMON_IN_PROBE` of them hold it (a page of 25 is then found within ~PROBE/COMMON_IN_PROBE·25
-# orders read). SQLite's small data has no trigram indexes; the plan is the same.
+#   words leave, or if none, each order of the list in its own order, is tested (`_holds`, one
+#   column of the row), and a page is full after a few hundred orders.
+# The search texts of the account's newest `PROBE` orders, read once, tell one from the other: a
+# word is common when at least `COMMON_IN_PROBE` of them hold it (a page of 25 is then found
+# within ~PROBE/COMMON_IN_PROBE·25 orders read), and a word the probe missed that the index finds
+# in more than LOOKUP_LIMIT orders is common too. SQLite's small data is scanned; the plan is
+# the same.
 PROBE = 400
 COMMON_IN_PROBE = 8
+LOOKUP_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -259,38 +225,70 @@ class SearchPlan:
 
     text: str
     common: tuple[str, ...] = ()  # tested on each order
-    looked_up: tuple[str, ...] = ()  # looked up in the trigram indexes
+    looked_up: tuple[str, ...] = ()  # looked up in the trigram index
     whole: tuple[str, ...] = ()  # shorter than PART_MIN_LENGTH: whole values, looked up
+    # The orders holding every looked-up and whole word (None: no such word).
+    ids: frozenset | None = None
+    whole_value_ids: tuple = ()  # orders holding the whole text as a SKU, payment id, reference
+    unlisted: tuple[str, ...] = ()  # whole words with too many orders to list: a subquery each
 
     @property
     def order_by_order(self) -> bool:
         """Nothing narrows the orders before they are tested: the list is read in its own order
         and each order tested, so a count of every match would read every order."""
-        return bool(self.common) and not self.looked_up and not self.whole
+        return self.ids is None and not self.unlisted
 
 
-def _newest(account: Account, count: int) -> QuerySet:
-    return Order.objects.filter(account=account).order_by("-created_at", "-pk").values("pk")[:count]
+def _probe_texts(account: Account) -> list[str]:
+    newest = Order.objects.filter(account=account).order_by("-created_at", "-pk")
+    return [text.upper() for text in newest.values_list("search_text", flat=True)[:PROBE]]
 
 
-def _is_common(word: str, account: Account) -> bool:
-    newest = _with_search_fields(Order.objects.filter(pk__in=_newest(account, PROBE)))
-    holding = newest.filter(_holds(word)).values("pk")
-    return holding[:COMMON_IN_PROBE].count() >= COMMON_IN_PROBE
+def _ids(queryset: QuerySet, limit: int) -> set | None:
+    """The pks of `queryset`, or None when there are more than `limit`."""
+    found = set(queryset.values_list("pk", flat=True)[: limit + 1])
+    return None if len(found) > limit else found
 
 
 def search_plan(text: str, *, account: Account) -> SearchPlan:
-    """Sort the words of `text` by how `order_search` matches them (see PROBE above): one probe
-    of the newest orders per word of three characters or more."""
-    common, looked_up, whole = [], [], []
+    """Sort the words of `text` by how `order_search` matches them (see PROBE above) and look up
+    the rare ones: one read of the newest orders, one index lookup per rare word."""
+    text = " ".join(text.split())
+    probe = _probe_texts(account)
+    mine = Order.objects.filter(account=account)
+    common, looked_up, whole, unlisted = [], [], [], []
+    ids: set | None = None
     for word in text.split():
+        term = word.upper()
+        found: set | None
         if len(word) < PART_MIN_LENGTH:
             whole.append(word)
-        elif _is_common(word.upper(), account):
-            common.append(word.upper())
+            found = _ids(order_exact_matches(mine, word, account=account).order_by(), LOOKUP_LIMIT)
+            if found is None:  # a short whole value this common: its subquery, in order_search
+                unlisted.append(word)
+                continue
+        elif sum(term in held for held in probe) >= COMMON_IN_PROBE:
+            common.append(term)
+            continue
         else:
-            looked_up.append(word.upper())
-    return SearchPlan(" ".join(text.split()), tuple(common), tuple(looked_up), tuple(whole))
+            found = _ids(_orders_holding(term, account), LOOKUP_LIMIT)
+            if found is None:
+                common.append(term)
+                continue
+            looked_up.append(term)
+        ids = found if ids is None else ids & found
+    whole_value_ids = tuple(_holding_whole(text, account)) + tuple(
+        mine.filter(merchant_reference=text).values_list("pk", flat=True)[:SEARCH_FAN_OUT]
+    )
+    return SearchPlan(
+        text,
+        tuple(common),
+        tuple(looked_up),
+        tuple(whole),
+        frozenset(ids) if ids is not None else None,
+        whole_value_ids,
+        tuple(unlisted),
+    )
 
 
 def order_search(
@@ -298,35 +296,23 @@ def order_search(
 ) -> QuerySet[Order]:
     """Orders matching every word of `text` by any part of their order id, customer e-mail,
     name or phone, a line's SKU or description, or a payment id, ignoring case; a word shorter
-    than three characters must match a whole value (`order_exact_matches`); or matching the
-    whole text as one value. `plan` is `search_plan(text)`, if the caller has it already."""
+    than three characters must match a whole value (`order_exact_matches`); or holding the whole
+    text as one value. `plan` is `search_plan(text)`, if the caller has it already."""
     if not text.split():
         return queryset
     plan = plan or search_plan(text, account=account)
-    each_common_word = Q()
+    every_word = Q()
     for word in plan.common:
-        each_common_word &= _holds(word)
-    if plan.order_by_order:
-        # Read in the list's order, each order tested. The whole text as one value adds only a
-        # merchant reference or a SKU or payment id with spaces in it: the other whole values
-        # hold every word.
-        whole_value = Q(merchant_reference=plan.text)
-        if related := _holding_whole(plan.text, account):
-            whole_value |= Q(pk__in=related)
-        return _with_search_fields(queryset).filter(each_common_word | whole_value)
+        every_word &= _holds(word)
+    if plan.ids is not None:
+        every_word &= Q(pk__in=plan.ids)
     mine = Order.objects.filter(account=account)
-    every_word = mine.order_by()
-    for word in plan.looked_up:
-        every_word = every_word.filter(pk__in=_orders_holding(word, account))
-    for word in plan.whole:
-        every_word = every_word.filter(pk__in=order_exact_matches(mine, word, account=account).values("pk"))
-    if plan.common:
-        every_word = _with_search_fields(every_word).filter(each_common_word)
-    # One `IN` over a union, not an OR of two `IN`s: PostgreSQL joins the matches' ids to the
-    # orders (a semi-join) instead of testing both subqueries on every order of the account
-    # (at a million orders 2.5 s, now what the matches cost).
-    whole_text = order_exact_matches(mine, plan.text, account=account).order_by().values("pk")
-    return queryset.filter(pk__in=every_word.values("pk").union(whole_text))
+    for word in plan.unlisted:
+        every_word &= Q(pk__in=order_exact_matches(mine, word, account=account).order_by().values("pk"))
+    # The whole text as one value adds only a merchant reference, or a SKU or payment id with
+    # spaces in it: the order's other whole values hold every word. Both sides of the OR are pk
+    # lookups, or a test of the row.
+    return _with_search_text(queryset).filter(every_word | Q(pk__in=plan.whole_value_ids))
 
 
 def operation_items_attach(operations: list[PaymentOperation]) -> list[PaymentOperation]:

@@ -12,6 +12,7 @@ temporary tables), so the statements after them are planned on real row counts.
 """
 
 import datetime as dt
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -22,6 +23,7 @@ from backoffice.models import Account
 from orders.ledger import Figures, payment_status
 from orders.models import DraftOrder, Order
 from orders.services.finance_rollup import ITEM_VAT, finance_days_upsert_sql
+from orders.services.search_text import FILL_SQL, SEPARATOR, search_text_of
 
 BENCH_AID = "T99999999"
 
@@ -42,7 +44,7 @@ INSERT INTO orders_order (id, account_id, order_id, currency, status, payment_st
     tax_amount, authorized_amount, captured_amount, refunded_amount, cancelled_amount,
     last_line_id, created_at, updated_at, cancelled_at, created_by, dintero, merchant_reference_2,
     multiple_authorizations, total_discount, total_manual_discount_amount, cancelled_by,
-    cancelled_reason, closed_by)
+    cancelled_reason, closed_by, search_text)
 SELECT id, %(account)s, 'B' || lpad(i::text, 8, '0'), currency,
        CASE WHEN state = 9 THEN 'CANCELLED' ELSE 'ACTIVE' END,
        (ARRAY['PENDING','PENDING','AUTHORIZED','PARTIALLY_CAPTURED','CAPTURED','CAPTURED',
@@ -56,7 +58,7 @@ SELECT id, %(account)s, 'B' || lpad(i::text, 8, '0'), currency,
        '{}', '{}', '{}', '', '{}', 0, 0, 0, 0, 0, 0,
        n_lines + CASE WHEN replaced THEN 2 ELSE 0 END,
        created_at, created_at, CASE WHEN state = 9 THEN created_at END, 'benchmark',
-       '{}', '', false, 0, 0, CASE WHEN state = 9 THEN 'benchmark' ELSE '' END, '', ''
+       '{}', '', false, 0, 0, CASE WHEN state = 9 THEN 'benchmark' ELSE '' END, '', '', ''
 FROM bench_o;
 """
 
@@ -226,6 +228,8 @@ def seed(total: int, chunk: int = 20_000, stdout=None) -> int:
             with transaction.atomic(), connection.cursor() as cursor:
                 for sql in (_ORDERS, _LINES, _OPERATIONS, _DRAFTS):
                     cursor.execute(sql, params)
+                # What the order search looks in, as the services keep it.
+                cursor.execute(FILL_SQL.format(where="o.id = ANY(ARRAY(SELECT id FROM bench_o))"))
                 # The chunk's operations into the finance rollup, as the services add them.
                 # The chunk's operation ids as an array: `IN (SELECT …)` was planned as a nested
                 # loop over every operation seeded so far, which made seeding quadratic.
@@ -260,9 +264,9 @@ def check_sample(size: int = 500) -> None:
         expected = payment_status(totals, order_cancelled=order.is_cancelled)
         assert order.payment_status == expected, (order.order_id, order.payment_status, expected)
         for line in lines:
-            items = {
-                op.kind: sum(i.amount for i in op.items.filter(line=line)) for op in order.operations.all()
-            }
+            items: dict[str, int] = defaultdict(int)  # every operation of a kind, not the last
+            for op in order.operations.all():
+                items[op.kind] += sum(i.amount for i in op.items.filter(line=line))
             assert items.get("authorization", 0) == line.authorized_amount, order.order_id
             assert items.get("capture", 0) == line.captured_amount, order.order_id
         draft = DraftOrder.objects.get(completed_order=order, target_order=None)
@@ -272,6 +276,8 @@ def check_sample(size: int = 500) -> None:
             line = by_id[item["line_id"]]
             assert (line.gross_amount, line.quantity) == (item["gross_amount"], item["quantity"])
         assert draft.document["currency"] == order.currency, order.order_id
+        held = set(order.search_text.split(SEPARATOR))
+        assert held == set(search_text_of(order).split(SEPARATOR)), order.order_id
     check_finance_days()
 
 

@@ -17,6 +17,7 @@ from orders.timeline import customer_updated_summary
 
 from .events import event_write
 from .fixes import changes_apply
+from .search_text import search_text_refresh
 
 # Dintero's customer and address fields (Orders API: `customer`, `shipping_address`,
 # `billing_address`), the ones staff edit; other keys an integrator sent are kept as they are.
@@ -77,6 +78,7 @@ def order_customer_update(
         if not diff:
             return locked
         locked.save(update_fields=changed)
+        search_text_refresh(locked)
         event_write(
             order=locked,
             kind=EventKind.CUSTOMER_UPDATED,

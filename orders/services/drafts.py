@@ -48,6 +48,7 @@ from orders.models import (
 from orders.timeline import lines_added_summary, order_created_summary
 
 from .events import DraftChange, draft_changed, event_write
+from .search_text import search_text_add
 from .status import order_closed_check
 from .totals import order_totals_refresh
 
@@ -705,7 +706,8 @@ def _lines_create(draft: DraftOrder, order: Order, items: list[dict]) -> list[Or
         for t in item.get("tax_lines", [])
     )
     order.last_line_id = max([order.last_line_id, *(line.line_id for line in lines)])
-    order.save(update_fields=["last_line_id"])
+    search_text_add(order, [value for line in lines for value in (line.item_id, line.description)])
+    order.save(update_fields=["last_line_id", "search_text"])
     return lines
 
 

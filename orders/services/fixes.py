@@ -16,6 +16,7 @@ from orders.models import EventKind, Order, OrderLine
 from orders.timeline import data_fixed_summary
 
 from .events import event_write
+from .search_text import search_text_refresh
 
 ORDER_FIXABLE = ("customer", "shipping_address", "billing_address", "store", "merchant_reference", "metadata")
 LINE_FIXABLE = ("description", "description_alias", "metadata")
@@ -82,6 +83,7 @@ def order_data_fix(*, order: Order, changes: dict[str, Any], actor: Actor, reaso
         if not diff:
             return locked
         locked.save(update_fields=changed)
+        search_text_refresh(locked)
         event_write(
             order=locked,
             kind=EventKind.DATA_FIXED,
@@ -103,6 +105,7 @@ def line_data_fix(*, line: OrderLine, changes: dict[str, Any], actor: Actor, rea
         if not diff:
             return locked
         locked.save(update_fields=changed)
+        search_text_refresh(order)
         event_write(
             order=order,
             kind=EventKind.DATA_FIXED,

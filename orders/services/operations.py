@@ -40,6 +40,7 @@ from orders.timeline import operation_summary, order_cancelled_summary
 from .authorizations import authorization_check
 from .events import event_write
 from .finance_rollup import finance_days_add
+from .search_text import search_text_add
 from .status import CLOSED_REFUSES, order_closed_check
 from .totals import order_totals_add, order_totals_refresh
 
@@ -166,6 +167,8 @@ def _write(
         for item in op.items
     )
     operation.item_list = sorted(op.items, key=lambda i: i.line_number)  # as read back, unread
+    # The first operation under a payment id makes it searchable, saved with the totals.
+    searchable = ("search_text",) if search_text_add(order, [op.payment_id]) else ()
     data = {
         "operation_id": str(operation.id),
         "kind": kind,
@@ -183,7 +186,7 @@ def _write(
         for line, item in zip(changed, op.items, strict=True):
             setattr(line, field, getattr(line, field) + item.amount)
         OrderLine.objects.bulk_update(changed, [field])
-        order_totals_add(order, field, amount)
+        order_totals_add(order, field, amount, also=searchable)
         event_write(
             order=order,
             kind=_RECORDED_EVENT[kind],
@@ -194,6 +197,8 @@ def _write(
         if rollup:
             finance_days_add([operation])
     else:
+        if searchable:
+            Order.objects.filter(pk=order.pk).update(search_text=order.search_text)
         event_write(
             order=order,
             kind=EventKind.OPERATION_FAILED,

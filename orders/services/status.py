@@ -27,6 +27,7 @@ from orders.timeline import order_details_summary, order_status_summary, status_
 
 from .events import event_write
 from .fixes import changes_apply
+from .search_text import search_text_refresh
 
 # What an order's fields may become after it is made (`PUT …/orders/{order_id}`): who and where
 # the customer is, the store, the merchant's references and metadata; never money or lines,
@@ -129,6 +130,7 @@ def order_details_update(*, order: Order, changes: dict[str, Any], actor: Actor)
             return locked
         locked.updated_at = timezone.now()
         locked.save(update_fields=[*changed, "updated_at"])
+        search_text_refresh(locked)
         event_write(
             order=locked,
             kind=EventKind.ORDER_DETAILS_UPDATED,

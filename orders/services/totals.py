@@ -33,15 +33,16 @@ def order_totals_refresh(order: Order) -> Order:
     return _save(order, (*_FIELDS, *_DISCOUNTS))
 
 
-def order_totals_add(order: Order, field: str, amount: int) -> Order:
+def order_totals_add(order: Order, field: str, amount: int, *, also: tuple[str, ...] = ()) -> Order:
     """Add `amount` to one of the order's cached ledger totals and re-derive its payment status.
 
     Call it under the order's lock, in the transaction that adds the same amount to its lines:
     the order row read under that lock holds the sums of its lines, so adding to it keeps them
-    equal without summing the lines again (one query less on every recorded operation).
+    equal without summing the lines again (one query less on every recorded operation). `also`
+    names other fields the caller changed on `order`, saved in the same statement.
     """
     setattr(order, field, getattr(order, field) + amount)
-    return _save(order, (field,))
+    return _save(order, (field, *also))
 
 
 def _save(order: Order, fields: tuple[str, ...]) -> Order:

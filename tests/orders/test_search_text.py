@@ -1,0 +1,96 @@
+"""The order's search text (Order.search_text) holds what search looks in, kept by every service
+that writes one of those values, and made for existing orders by its migration."""
+
+import pytest
+from django.db import connection
+
+from orders.models import Order
+from orders.selectors import order_search
+from orders.services.customer import order_customer_update
+from orders.services.fixes import line_data_fix, order_data_fix
+from orders.services.search_text import FILL_SQL, SEPARATOR, search_text_of
+from orders.services.status import order_details_update
+from tests.support.orders import TEST_ACTOR, item, make_order, record, update
+
+KARI = {
+    "first_name": "Kari",
+    "last_name": "Nordmann",
+    "email": "kari@example.no",
+    "phone_number": "+4790000001",
+}
+
+
+def held(order: Order) -> set[str]:
+    order.refresh_from_db()
+    return set(order.search_text.split(SEPARATOR))
+
+
+def found(order: Order, text: str) -> bool:
+    mine = Order.objects.filter(account=order.account)
+    return order in order_search(mine, text, account=order.account)
+
+
+@pytest.fixture
+def order(account):
+    return make_order(account, [item(1, id="SKU-CHAIR", description="Stablestol")], customer=KARI)
+
+
+def test_a_new_order_holds_its_id_customer_and_lines(order):
+    assert held(order) == {
+        order.order_id,
+        "kari@example.no",
+        "Kari",
+        "Nordmann",
+        "+4790000001",
+        "SKU-CHAIR",
+        "Stablestol",
+    }
+
+
+def test_new_lines_and_payment_ids_are_added_once(order):
+    record(order, "authorization", [(1, 39800)], payment_id="PID_A")
+    record(order, "capture", [(1, 20000)], payment_id="PID_A")
+    update(order, [item(2, 1000, id="SKU-TABLE", description="Bord i teak")])
+    order.refresh_from_db()
+    assert {"PID_A", "SKU-TABLE", "Bord i teak"} <= held(order)
+    assert order.search_text.split(SEPARATOR).count("PID_A") == 1
+    assert found(order, "pid_a") and found(order, "teak")
+    assert held(order) == set(search_text_of(order).split(SEPARATOR))
+
+
+@pytest.mark.parametrize("change", ["customer service", "admin fix", "API update"])
+def test_a_changed_customer_is_found_by_the_new_name_and_no_longer_by_the_old(order, change):
+    customer = {**KARI, "last_name": "Berg"}
+    if change == "customer service":
+        order_customer_update(
+            order=order,
+            customer=customer,
+            shipping_address={},
+            billing_address={},
+            reason="married",
+            actor=TEST_ACTOR,
+        )
+    elif change == "admin fix":
+        order_data_fix(order=order, changes={"customer": customer}, actor=TEST_ACTOR, reason="typo")
+    else:
+        order_details_update(order=order, changes={"customer": customer}, actor=TEST_ACTOR)
+    assert "Berg" in held(order) and "Nordmann" not in held(order)
+    assert found(order, "berg") and not found(order, "nordmann")
+
+
+def test_a_fixed_line_description_is_found_by_the_new_words(order):
+    line_data_fix(line=order.lines.get(), changes={"description": "Hagestol"}, actor=TEST_ACTOR)
+    assert found(order, "hagestol") and not found(order, "stablestol")
+
+
+@pytest.mark.postgres
+def test_postgresql_fills_the_search_text_of_orders_as_the_services_do(account):
+    orders = [
+        make_order(account, [item(1, id="SKU-1"), item(2, 1000, id="SKU-2")], customer=KARI, captured=True),
+        make_order(account, customer={"email": "ola@example.no"}),
+    ]
+    Order.objects.update(search_text="")
+    with connection.cursor() as cursor:
+        cursor.execute(FILL_SQL.format(where="TRUE"))
+    for order in orders:
+        assert held(order) == set(search_text_of(order).split(SEPARATOR))
