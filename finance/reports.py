@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.core import signing
 from django.db.models import (
     BigIntegerField,
     Case,
@@ -402,14 +403,52 @@ def vat_totals(table: list[dict]) -> list[dict]:
     return _sum_by_currency(table, keys)
 
 
+# The drill-down's order, and the key a page starts after (or ends before): keyset pages, so a
+# deep page costs what the first does (the scan starts at the key on `operation_created`).
+ROW_ORDER = ("operation__created_at", "operation_id", "line__line_id")
+
+
 def finance_rows(scope: Scope) -> QuerySet[OperationItem]:
     """The items behind a figure, one per CSV or drill-down row, oldest first, with what a row
     shows joined in (one query, fit for `.iterator()`)."""
-    return (
-        finance_items(scope)
-        .select_related("operation__order__account", "line")
-        .order_by("operation__created_at", "operation__id", "line__line_id")
-    )
+    return finance_items(scope).select_related("operation__order__account", "line").order_by(*ROW_ORDER)
+
+
+def row_key(item: OperationItem) -> list:
+    return [item.operation.created_at.isoformat(), str(item.operation_id), item.line.line_id]
+
+
+ROW_CURSOR_SALT = "finance-rows"
+
+
+def row_cursor(item: OperationItem) -> str:
+    """`row_key(item)`, signed, as the drill-down's links carry it."""
+    return signing.dumps(row_key(item), salt=ROW_CURSOR_SALT)
+
+
+def finance_rows_page(scope: Scope, size: int, *, after: list | None = None, before: list | None = None):
+    """Up to `size` rows of `finance_rows(scope)` after the key `after` (or, read backwards,
+    before the key `before`), and whether there are more that way."""
+    rows = finance_rows(scope)
+    key = after or before
+    if key:
+        created, operation_id, line_id = dt.datetime.fromisoformat(key[0]), key[1], int(key[2])
+        op = "gt" if after else "lt"
+        rows = rows.filter(
+            # The bound on the time alone lets the scan start at the key; the rest breaks ties.
+            Q(**{f"operation__created_at__{op}e": created}),
+            Q(**{f"operation__created_at__{op}": created})
+            | Q(operation__created_at=created, **{f"operation_id__{op}": operation_id})
+            | Q(
+                operation__created_at=created, operation_id=operation_id, **{f"line__line_id__{op}": line_id}
+            ),
+        )
+    if before:
+        rows = rows.order_by(*(f"-{name}" for name in ROW_ORDER))
+    page = list(rows[: size + 1])
+    more = len(page) > size
+    page = page[:size]
+    return (page[::-1] if before else page), more
 
 
 def rows_summary(scope: Scope) -> dict:

@@ -4,20 +4,20 @@ accounts the user is a member of. Reads may come from a read replica."""
 
 import datetime as dt
 import re
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.paginator import Paginator
+from django.core import signing
 from django.db import router
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET
@@ -40,13 +40,15 @@ from .reports import (
     MAX_BUCKETS,
     NET,
     PRESETS,
+    ROW_CURSOR_SALT,
     Scope,
     bucket_bounds,
     bucket_count,
     buckets,
-    finance_rows,
+    finance_rows_page,
     period_for,
     rate_label,
+    row_cursor,
     rows_summary,
     totals_by_bucket,
     totals_by_currency,
@@ -57,17 +59,28 @@ from .reports import (
 ROWS_PER_PAGE = 100
 
 
-class CountedPaginator(Paginator):
-    """Pages of rows whose count is already known (a drill-down's summary counts its rows), so
-    paging does not count the items a second time."""
+def _row_cursor(value: str | None) -> list | None:
+    """A drill-down page's key (finance.reports.row_key), signed; a forged or stale one reads as
+    none: the first page."""
+    if not value:
+        return None
+    try:
+        key = signing.loads(value, salt=ROW_CURSOR_SALT)
+        dt.datetime.fromisoformat(key[0]), uuid.UUID(key[1]), int(key[2])
+    except (signing.BadSignature, ValueError, TypeError, IndexError, KeyError):
+        return None
+    return key
 
-    def __init__(self, object_list, per_page: int, count: int):
-        super().__init__(object_list, per_page)
-        self._count = count
 
-    @cached_property
-    def count(self) -> int:
-        return self._count
+def _page_query(params: dict[str, str], *, page: int, **cursor: str) -> str:
+    return urlencode({**params, **cursor, "page": page})
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value or default)
+    except ValueError:
+        return default
 
 
 # What staff read for the report's groupings, figures and kinds, in the page's language.
@@ -431,9 +444,23 @@ def finance_operations(request: StaffRequest, account: Account) -> HttpResponse:
     scope, grouping = form.scope(account)
     links = Links(account, scope, grouping)
     summary = rows_summary(scope)
-    paginator = CountedPaginator(finance_rows(scope), ROWS_PER_PAGE, summary["count"])
-    page = paginator.get_page(request.GET.get("page"))
     params = _scope_params(scope, grouping)
+    # Keyset pages: "next" starts after the page's last row, "previous" ends before its first.
+    after, before = _row_cursor(request.GET.get("after")), _row_cursor(request.GET.get("before"))
+    backward = before is not None and after is None
+    page, more = finance_rows_page(scope, ROWS_PER_PAGE, after=after, before=before if backward else None)
+    has_previous = more if backward else after is not None
+    has_next = True if backward else more
+    pages = max(1, -(-summary["count"] // ROWS_PER_PAGE))
+    number = min(max(_int(request.GET.get("page"), 1), 1), pages) if (after or before) else 1
+    pager = {
+        "number": number,
+        "pages": pages,
+        "previous": _page_query(params, before=row_cursor(page[0]), page=number - 1)
+        if page and has_previous
+        else "",
+        "next": _page_query(params, after=row_cursor(page[-1]), page=number + 1) if page and has_next else "",
+    }
     rows = [
         {
             "date": timezone.localtime(item.operation.created_at),
@@ -495,14 +522,13 @@ def finance_operations(request: StaffRequest, account: Account) -> HttpResponse:
         "period": scope.period,
         "scope": scope,
         "narrowing": narrowing,
-        "page": page,
+        "pager": pager,
         "rows": rows,
         "summary": summary,
         "summary_items": summary_items,
         "currency": scope.currency,
         "csv_url": f"{links.export}?{urlencode(params)}",
         "back_url": f"{links.report}?{urlencode(_base_params(scope, grouping))}",
-        "page_query": urlencode(params),
         "dates_swapped": form.dates_swapped,
     }
     return render(request, "finance/operations.html", context)

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries
+from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -178,6 +179,25 @@ class Command(BaseCommand):
         self._write(Path(output), orders, repeat, rows, load)
         self.stdout.write(self.style.SUCCESS(f"Wrote {output}"))
 
+    @staticmethod
+    def _drill_down_page(account, query: str, number: int) -> str:
+        """The query of the drill-down's page `number` (or its last, if it has fewer), as its Next
+        links reach it (by key): the key of the row before it, read here once, untimed."""
+        from finance.reports import finance_rows, row_cursor
+        from finance.views import ROWS_PER_PAGE, FinanceFilter
+
+        form = FinanceFilter(QueryDict(query))
+        if not form.is_valid():
+            raise CommandError(f"the drill-down's filters are refused: {form.errors}")
+        scope, _ = form.scope(account)
+        rows = finance_rows(scope)
+        number = max(1, min(number, -(-rows.count() // ROWS_PER_PAGE)))  # the last, on small data
+        if number == 1:
+            return "page=1"
+        before = ROWS_PER_PAGE * (number - 1)
+        (last,) = rows[before - 1 : before]
+        return urlencode({"after": row_cursor(last), "page": number})
+
     def _user_paths(self, staff: Client, account, sample: Order, repeat: int) -> list[Timing]:
         """The searches, filters, sorts, deep pages, finance drill-down, CSV, books check, work
         queues and API lists staff and integrators reach, each timed as a page; searched values
@@ -197,6 +217,7 @@ class Command(BaseCommand):
         month_end = today.replace(day=1)
         month_start = (month_end - dt.timedelta(days=1)).replace(day=1)
         finance_month = f"period=custom&first={month_start}&last={month_end - dt.timedelta(days=1)}"
+        deep_page = self._drill_down_page(account, finance_month, 300)
         paths = [
             ("search: full name", {"q": f"{first_name} {last_name}"}),
             ("search: part of a surname (common)", {"q": last_name[:5]}),
@@ -236,7 +257,7 @@ class Command(BaseCommand):
             self._page(
                 staff,
                 "finance drill-down, page 300",
-                f"{base}/finance/operations/?{finance_month}&page=300",
+                f"{base}/finance/operations/?{finance_month}&{deep_page}",
                 repeat,
             ),
             self._page(
