@@ -68,7 +68,8 @@ def _cursor_filter(queryset, sort: str, cursor: str):
     return queryset
 
 
-def _cursor_for(order: Order, sort: str) -> str:
+def list_cursor(order: Order, sort: str) -> str:
+    """The signed key of the page that starts after `order` in the list sorted by `sort`."""
     value = getattr(order, SORTS[sort].lstrip("-"))
     if hasattr(value, "isoformat"):
         value = value.isoformat()
@@ -122,7 +123,7 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
     else:
         total = orders[: COUNT_LIMIT + 1].count() + len(exact)
     rows = list(_cursor_filter(orders, sort, request.GET.get("cursor", ""))[: PAGE_SIZE + 1])
-    next_cursor = _cursor_for(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else ""
+    next_cursor = list_cursor(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else ""
     rows = exact + rows
     drafts = [
         {"draft": draft, "customer": draft_customer(draft), "lines": draft_lines(draft)}

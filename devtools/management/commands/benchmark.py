@@ -202,7 +202,7 @@ class Command(BaseCommand):
         """The searches, filters, sorts, deep pages, finance drill-down, CSV, books check, work
         queues and API lists staff and integrators reach, each timed as a page; searched values
         are real ones of the seeded data, common and rare, whole and in part."""
-        from orders.web.order_list import _cursor_for
+        from orders.web.order_list import list_cursor
 
         base = f"/{account.aid}"
         orders = Order.objects.filter(account=account)
@@ -240,10 +240,10 @@ class Command(BaseCommand):
             ("sort: by total", {"sort": "gross"}),
             ("sort: by payment status", {"sort": "payment_status"}),
             ("sort: by order id, descending", {"sort": "-order_id"}),
-            ("deep page: newest first, half way", {"cursor": _cursor_for(middle, "-created")}),
+            ("deep page: newest first, half way", {"cursor": list_cursor(middle, "-created")}),
             (
                 "deep page: by total, half way",
-                {"sort": "gross", "cursor": _cursor_for(middle_by_gross, "gross")},
+                {"sort": "gross", "cursor": list_cursor(middle_by_gross, "gross")},
             ),
         ]
         rows = []
