@@ -97,8 +97,9 @@ def test_a_worker_killed_while_sending_leaves_it_unknown_and_it_is_not_sent_agai
     # The server is given the recipient and takes its time to answer.
     stalled = Script(rcpt=lambda n: (time.sleep(60), "250 OK")[1])
     with SmtpServer(stalled) as server:
-        # EMAIL_TIMEOUT 1: a lease of 4 * 1 + 5 seconds to wait out (no send here has to finish).
-        env = smtp_env(server.port, EMAIL_TIMEOUT="1")
+        # EMAIL_TIMEOUT stays 2 s (a lease of 4 * 2 + 5 s to wait out): the worker must still be
+        # waiting for the server's answer when it is killed, however busy the machine is.
+        env = smtp_env(server.port)
         with running(1, **env) as (worker,):
             wait(lambda: server.script.tried >= 1)
             worker.kill()
