@@ -123,6 +123,9 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
     else:
         total = orders[: COUNT_LIMIT + 1].count() + len(exact)
     rows = list(_cursor_filter(orders, sort, request.GET.get("cursor", ""))[: PAGE_SIZE + 1])
+    shown = total
+    if at_least and not request.GET.get("cursor"):  # matches found beyond the window, on this page
+        shown = max(total, min(len(rows), PAGE_SIZE) + len(exact))
     next_cursor = list_cursor(rows[PAGE_SIZE - 1], sort) if len(rows) > PAGE_SIZE else ""
     rows = exact + rows
     drafts = [
@@ -135,6 +138,7 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
         "exact_count": len(exact),
         "searched": text,
         "total": min(total, COUNT_LIMIT),
+        "shown_total": min(shown, COUNT_LIMIT),
         "more_than_total": total > COUNT_LIMIT,
         "at_least_total": at_least,
         "sort": sort,

@@ -59,11 +59,18 @@ def test_a_search_of_common_words_counts_within_a_window_and_says_at_least(login
         make_order(account, customer={"last_name": "Berg"})
     client = login("Customer service")
 
-    page = client.get(f"/{account.aid}/orders/", {"q": "hanse"})
-    text = page.content.decode()
     # The newest ten orders are counted: the three Bergs and seven of the Hansens.
-    assert "At least 7 orders matching" in text
+    page = client.get(f"/{account.aid}/orders/", {"q": "hanse"})
+    assert page.context["total"] == 7 and page.context["at_least_total"]
+    # The page shows more than the window holds: it says so.
+    assert "At least 12 orders matching" in page.content.decode()
     assert len(page.context["orders"]) == len(hansens)
+    more = [make_order(account, customer={"last_name": "Hansen"}) for _ in range(20)]
+    assert (
+        f"At least {order_list.PAGE_SIZE} orders matching"
+        in client.get(f"/{account.aid}/orders/", {"q": "hanse"}).content.decode()
+    )
 
     monkeypatch.setattr(order_list, "COUNT_WINDOW", 100)  # the window holds the whole list: exact
-    assert "12 orders matching" in client.get(f"/{account.aid}/orders/", {"q": "hanse"}).content.decode()
+    page = client.get(f"/{account.aid}/orders/", {"q": "hanse"}).content.decode()
+    assert f"{len(hansens) + len(more)} orders matching" in page
