@@ -323,7 +323,7 @@ def order_search(
     # The whole text as one value adds only a merchant reference, or a SKU or payment id with
     # spaces in it: the order's other whole values hold every word. Both sides of the OR are pk
     # lookups, or a test of the row.
-    return _with_search_text(queryset).filter(every_word | Q(pk__in=plan.whole_value_ids))
+    return queryset.filter(every_word | Q(pk__in=plan.whole_value_ids))
 
 
 def operation_items_attach(operations: list[PaymentOperation]) -> list[PaymentOperation]:
