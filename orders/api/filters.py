@@ -153,7 +153,11 @@ class CheckedCursorPagination(CursorPagination):
         if pk is None or not found:
             raise ValidationError({"starting_after": UNKNOWN_STARTING_AFTER})
         created_at = found[0]
-        return queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+        # The bound on the time alone lets the scan of (account, created_at) start at the object
+        # instead of filtering every newer row (at a million orders, half way: 1.4 s before).
+        return queryset.filter(
+            Q(created_at__lte=created_at), Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+        )
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)
