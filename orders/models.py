@@ -229,6 +229,9 @@ class Order(LedgerFigures):
             models.Index(fields=["merchant_reference"], name="order_merchant_reference"),
             models.Index(fields=["account", "-created_at"], name="order_account_created"),
             models.Index(fields=["account", "payment_status", "-created_at"], name="order_account_paystatus"),
+            # The order list sorted by payment status, ties by id (orders.web.order_list): its
+            # pages read in index order instead of sorting every order of the account.
+            models.Index(fields=["account", "payment_status", "id"], name="order_account_paystatus_id"),
             # The order list sorted by total: by currency, then total (orders.web.order_list).
             models.Index(fields=["account", "currency", "gross_amount"], name="order_account_currency_gross"),
             # A store's orders (`GET …/shopping/stores/{store_id}/orders`): the order's `store.id`.
