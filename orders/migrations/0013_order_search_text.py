@@ -9,11 +9,10 @@ import importlib
 
 from django.db import migrations, models
 
-from orders.services.search_text import FILL_SQL
+from orders.services.search_text import FILL_SQL, search_text_for
 
 _0009_indexes = importlib.import_module("orders.migrations.0009_search_by_any_part")
 
-SEPARATOR = "\n"
 BATCH = 2000
 
 INDEX = (
@@ -35,19 +34,9 @@ def fill(apps, schema_editor):
     OrderLine = apps.get_model("orders", "OrderLine")
     PaymentOperation = apps.get_model("orders", "PaymentOperation")
     for order in Order.objects.only("pk", "order_id", "customer").iterator(chunk_size=BATCH):
-        customer = order.customer or {}
-        values = [
-            order.order_id,
-            *(str(customer.get(k) or "") for k in ("email", "first_name", "last_name", "phone_number")),
-        ]
-        values += [
-            v
-            for line in OrderLine.objects.filter(order_id=order.pk).values_list("item_id", "description")
-            for v in line
-        ]
-        values += PaymentOperation.objects.filter(order_id=order.pk).values_list("payment_id", flat=True)
-        text = SEPARATOR.join(dict.fromkeys(v for v in values if v))
-        Order.objects.filter(pk=order.pk).update(search_text=text)
+        lines = OrderLine.objects.filter(order_id=order.pk).values_list("item_id", "description")
+        payment_ids = PaymentOperation.objects.filter(order_id=order.pk).values_list("payment_id", flat=True)
+        Order.objects.filter(pk=order.pk).update(search_text=search_text_for(order, lines, payment_ids))
 
 
 def unfill(apps, schema_editor):

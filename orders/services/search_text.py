@@ -27,7 +27,7 @@ WHERE {where}
 """
 
 
-def _own_values(order: Order) -> list[str]:
+def _own_values(order) -> list[str]:
     return [order.order_id, *(str(order.customer.get(name) or "") for name in CUSTOMER_SEARCHED)]
 
 
@@ -45,11 +45,17 @@ def search_text_add(order: Order, values) -> bool:
     return bool(added)
 
 
+def search_text_for(order, lines, payment_ids) -> str:
+    """The search text of `order` (its id and customer) with `lines`' (SKU, description) pairs
+    and `payment_ids`."""
+    return _joined([*_own_values(order), *(v for line in lines for v in line), *payment_ids])
+
+
 def search_text_of(order: Order) -> str:
     """The order's search text from what it holds now."""
-    lines = OrderLine.objects.filter(order=order).values_list("item_id", "description")
-    payment_ids = PaymentOperation.objects.filter(order=order).values_list("payment_id", flat=True)
-    return _joined([*_own_values(order), *(v for line in lines for v in line), *payment_ids])
+    lines = OrderLine.objects.filter(order_id=order.pk).values_list("item_id", "description")
+    payment_ids = PaymentOperation.objects.filter(order_id=order.pk).values_list("payment_id", flat=True)
+    return search_text_for(order, lines, payment_ids)
 
 
 def search_text_refresh(order: Order) -> None:
