@@ -75,10 +75,19 @@ def test_next_and_previous_walk_every_row_once_in_order(finance_client, account,
 def test_a_forged_key_reads_as_the_first_page(finance_client, account, items):
     url = drill_down(account)
     first = shown(finance_client.get(url).content.decode())
-    for forged in ("after=nonsense", "before=WyJ4Il0:1:abc", "after=&page=99"):
+    forged_queries = (
+        "after=nonsense",
+        "before=WyJ4Il0:1:abc",
+        "after=&page=99",
+        "page=1e309",
+        f"after={'x' * 5000}&page=-3",
+    )
+    for forged in forged_queries:
         response = finance_client.get(f"{url}&{forged}")
         assert response.status_code == 200
         assert shown(response.content.decode()) == first
+    # A NUL in a query is refused before anything is read, as everywhere.
+    assert finance_client.get(f"{url}&after=%00").status_code == 400
 
 
 def test_a_deep_page_runs_the_queries_of_the_second(
