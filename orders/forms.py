@@ -12,7 +12,18 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, gettext_lazy, pgettext_lazy, to_locale
 
 from backoffice.errors import DomainError
-from orders.inputs import AMOUNT_LIMIT, COUNT_LIMIT, ID_LIMIT, DraftDocument, DraftItem, DraftOptions, TaxLine
+from orders.inputs import (
+    AMOUNT_LIMIT,
+    COUNT_LIMIT,
+    ID_LIMIT,
+    SEARCH_LIMIT,
+    SEARCH_WORDS_LIMIT,
+    DraftDocument,
+    DraftItem,
+    DraftOptions,
+    TaxLine,
+    search_too_long,
+)
 from orders.ledger import unit_amount, units_amount, units_available
 from orders.models import ItemAmount, OperationKind, Order, OrderLine, OrderStatus, PaymentStatus
 from orders.money import exponent, format_money, parse_amount, vat_contained
@@ -173,6 +184,15 @@ class OrderFilterForm(StaffForm):
         required=False, choices=[("", gettext_lazy("Any")), *Queue.choices], widget=forms.HiddenInput
     )
     days = forms.IntegerField(required=False, min_value=0, max_value=3650, widget=forms.HiddenInput)
+
+    def clean_q(self) -> str:
+        text = self.cleaned_data.get("q", "")
+        if search_too_long(text):
+            raise forms.ValidationError(
+                gettext("Use at most %(words)s words and %(characters)s characters.")
+                % {"words": SEARCH_WORDS_LIMIT, "characters": SEARCH_LIMIT}
+            )
+        return text
 
     def filter(self, queryset):
         data = self.cleaned_data

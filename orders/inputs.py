@@ -28,6 +28,16 @@ ID_LIMIT = 200
 URL_LIMIT = 2000
 # A line's VAT warning, as its column holds it.
 VAT_WARNING_LIMIT = 500
+# A search (the order list's and the API's `search`): each of its words is a lookup of its own
+# (orders.selectors.search_plan), so a search holds at most so many words and characters.
+SEARCH_LIMIT = 200
+SEARCH_WORDS_LIMIT = 8
+
+
+def search_too_long(text: str) -> bool:
+    return len(text) > SEARCH_LIMIT or len(text.split()) > SEARCH_WORDS_LIMIT
+
+
 # The order a draft updates, as the client names it.
 ORDER_ID_LIMIT = 64
 # `generate_order_id`; matched whole (fullmatch): `$` would also match before a trailing newline.

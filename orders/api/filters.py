@@ -14,6 +14,7 @@ from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 
+from orders.inputs import SEARCH_LIMIT, SEARCH_WORDS_LIMIT, search_too_long
 from orders.ledger import DinteroPaymentStatus, PaymentStatus, dintero_payment_status_q
 from orders.models import DraftOrder, Order
 from orders.selectors import order_search
@@ -87,6 +88,10 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=Order.objects.filter(operations__payment_id=value).values("pk"))
 
     def filter_search(self, queryset, name, value):
+        if search_too_long(value):
+            raise ValidationError(
+                {"search": f"at most {SEARCH_WORDS_LIMIT} words and {SEARCH_LIMIT} characters"}
+            )
         return order_search(queryset, value, account=self.request.user.account)
 
 

@@ -2,6 +2,7 @@
 and says what search looks at when nothing matches; generated order ids avoid look-alikes."""
 
 from orders import selectors
+from orders.inputs import SEARCH_LIMIT, SEARCH_WORDS_LIMIT
 from orders.services.drafts import READABLE_ALPHANUMERIC
 from orders.web import order_list
 from orders.web.order_list import PAGE_SIZE
@@ -74,3 +75,16 @@ def test_a_search_of_common_words_counts_within_a_window_and_says_at_least(login
     monkeypatch.setattr(order_list, "COUNT_WINDOW", 100)  # the window holds the whole list: exact
     page = client.get(f"/{account.aid}/orders/", {"q": "hanse"}).content.decode()
     assert f"{len(hansens) + len(more)} orders matching" in page
+
+
+def test_a_search_of_too_many_words_is_refused_with_the_reason(login, account, api):
+    make_order(account)
+    long_search = " ".join(f"word{n}" for n in range(SEARCH_WORDS_LIMIT + 1))
+    page = login("Customer service").get(f"/{account.aid}/orders/", {"q": long_search})
+    assert page.status_code == 200
+    assert "Search: Use at most 8 words and 200 characters." in page.content.decode()
+    assert page.context["searched"] == ""
+    for search in (long_search, "x" * (SEARCH_LIMIT + 1)):
+        answer = api.get(api.url("orders"), {"search": search})
+        assert answer.status_code == 400
+        assert "search" in answer.content.decode() and "at most 8 words" in answer.content.decode()
