@@ -232,8 +232,15 @@ class Order(LedgerFigures):
             # The order list sorted by payment status, ties by id (orders.web.order_list): its
             # pages read in index order instead of sorting every order of the account.
             models.Index(fields=["account", "payment_status", "id"], name="order_account_paystatus_id"),
-            # The order list sorted by total: by currency, then total (orders.web.order_list).
-            models.Index(fields=["account", "currency", "gross_amount"], name="order_account_currency_gross"),
+            # The order list sorted by total: by currency (ascending either way), then total, then
+            # id (orders.web.order_list.page_rows): one index per direction of the total, so that
+            # every page, the first or any after it, is read in index order from its cursor.
+            models.Index(
+                fields=["account", "currency", "gross_amount", "id"], name="order_account_gross_asc"
+            ),
+            models.Index(
+                fields=["account", "currency", "-gross_amount", "-id"], name="order_account_gross_desc"
+            ),
             # A store's orders (`GET …/shopping/stores/{store_id}/orders`): the order's `store.id`.
             models.Index(F("account"), KT("store__id"), F("created_at").desc(), name="order_account_store"),
         ]

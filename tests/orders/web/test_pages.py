@@ -4,7 +4,9 @@ import pytest
 from django.test import Client
 
 from backoffice.actor import Actor
+from orders.forms import SORTS
 from orders.models import Event, Order, PaymentOperation
+from orders.web import order_list
 from orders.services.events import note_add
 from tests.support.orders import item, make_draft, make_order, record, reversal, update
 
@@ -67,6 +69,40 @@ def test_list_sorts_and_pages_with_a_cursor(account, login):
     assert [o.pk for o in second.context["orders"]] == [o.pk for o in orders[25:]]
     assert second.context["next_cursor"] == ""
     assert client.get(f"/{account.aid}/orders/?cursor=forged").status_code == 200
+
+
+@pytest.mark.parametrize("sort", list(SORTS))
+def test_every_sort_pages_through_every_order_once_in_its_order(account, login, monkeypatch, sort):
+    # Three currencies with tied totals, three to a page: pages end inside a currency, at its
+    # end, and inside a run of equal totals.
+    monkeypatch.setattr(order_list, "PAGE_SIZE", 3)
+    for n, (currency, gross) in enumerate(
+        [("NOK", 5000), ("EUR", 5000), ("NOK", 1000), ("SEK", 5000), ("NOK", 5000), ("EUR", 2000)] * 2
+    ):
+        make_order(account, [item(gross=gross)], currency=currency, customer={"first_name": f"N{n}"})
+    client = login()
+    seen, cursor = [], ""
+    for _ in range(10):
+        page = client.get(f"/{account.aid}/orders/", {"sort": sort, "cursor": cursor}).context
+        seen += [o.pk for o in page["orders"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    field = SORTS[sort]
+    ties = "-pk" if field.startswith("-") else "pk"
+    ordering = ["currency", field, ties] if sort in order_list.BY_CURRENCY else [field, ties]
+    assert seen == list(Order.objects.filter(account=account).order_by(*ordering).values_list("pk", flat=True))
+
+
+def test_a_cursor_of_another_sort_reads_as_the_first_page(account, login):
+    for gross in (1000, 2000, 3000):
+        make_order(account, [item(gross=gross)])
+    newest = Order.objects.filter(account=account).order_by("-created_at", "-pk")[0]
+    cursor = order_list.list_cursor(newest, "-created")
+    client = login()
+    for sort in ("gross", "-gross", "payment_status", "order_id"):
+        page = client.get(f"/{account.aid}/orders/", {"sort": sort, "cursor": cursor})
+        assert page.status_code == 200 and len(page.context["orders"]) == 3, sort
 
 
 def test_another_accounts_order_and_account_answer_404(account, other_account, login):
