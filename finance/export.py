@@ -4,12 +4,20 @@ Amounts are written as plain numbers in the currency's major unit (`-398.00`), s
 spreadsheet sums them; text cells that a spreadsheet would read as a formula (starting with
 `=`, `+`, `-`, `@`, a tab or a carriage return) are prefixed with `'`. Only text is escaped:
 a negative amount is a number, not a formula.
+
+On PostgreSQL the database writes the CSV itself (`COPY … TO STDOUT`: the same cells, written by
+the same rules in SQL), so a month of a million orders streams at the speed of the query rather
+than of a Python loop per row; elsewhere the rows are written here, one by one.
 """
 
 import csv
+import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+from babel.numbers import get_currency_precision, list_currencies
+from django.db import connections
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from orders.money import exponent
@@ -119,14 +127,114 @@ class _Echo:
 
 
 def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), lineterminator="\n")  # as PostgreSQL's COPY ends its lines
     # A BOM so spreadsheet programs read the file as UTF-8.
     yield "\ufeff" + writer.writerow(HEADER)
     for row in rows:
         yield writer.writerow(row_cells(row))
 
 
-def export_lines(scope: Scope, using: str = "default") -> Iterator[str]:
-    """The CSV of a scope, line by line, reading the rows in chunks."""
+def export_lines(scope: Scope, using: str = "default") -> Iterator[str] | Iterator[bytes]:
+    """The CSV of a scope, line by line (or, on PostgreSQL, block by block), reading the rows in
+    chunks. What it depends on (the time zone) is read now, not once the response streams."""
     rows = finance_rows(scope).using(using).values_list(*COLUMNS)
+    if connections[using].vendor == "postgresql":
+        return _copied(using, *_copy_statement(rows, timezone.get_current_timezone_name()))
     return csv_lines(rows.iterator(chunk_size=CHUNK))
+
+
+# PostgreSQL -------------------------------------------------------------------------------------
+
+# Currencies whose minor unit is not a hundredth (JPY 0, KWD 3, …), for `major()` in SQL.
+EXPONENTS = json.dumps({c: e for c in sorted(list_currencies()) if (e := get_currency_precision(c)) != 2})
+# Bytes of the response written at a time: COPY sends each row as a message of its own.
+BLOCK = 64 * 1024
+# `row_cells`' names for COLUMNS, as the statement below reads them.
+NAMES = dict(
+    zip(
+        COLUMNS,
+        [
+            "created",
+            "order_id",
+            "line_id",
+            "sku",
+            "kind",
+            "amount",
+            "vat",
+            "rate_min",
+            "rate_max",
+            "currency",
+            "payment_id",
+            "actor",
+            "op",
+        ],
+        strict=True,
+    )
+)
+
+
+def _text_sql(column: str) -> str:
+    """`cell()` of a text column in SQL; an empty text is written as nothing, as csv.writer does."""
+    defused = f"'''' || {column}"
+    return f"CASE WHEN left({column}, 1) = ANY(%(formula)s) THEN {defused} ELSE NULLIF({column}, '') END"
+
+
+def _major_sql(column: str) -> str:
+    """`major()` in SQL: minor units as a decimal number with the currency's digits."""
+    digits = "COALESCE((%(exponents)s::jsonb ->> currency)::int, 2)"
+    return f"round({column}::numeric / 10::numeric ^ {digits}, {digits})"
+
+
+RATE_SQL = (  # rate_label() in SQL
+    "trim_scale(rate_min)::text"
+    " || CASE WHEN rate_min = rate_max THEN '' ELSE '-' || trim_scale(rate_max)::text END || ' %%'"
+)
+CELLS_SQL = ", ".join(
+    [
+        "to_char(created AT TIME ZONE %(time_zone)s, 'YYYY-MM-DD HH24:MI:SS')",
+        _text_sql("order_id"),
+        "line_id",
+        _text_sql("sku"),
+        _text_sql("kind"),
+        _major_sql("amount"),
+        _major_sql("vat"),
+        RATE_SQL,
+        _text_sql("currency"),
+        _text_sql("payment_id"),
+        _text_sql("actor"),
+        "op",
+    ]
+)
+
+
+def _copy_statement(rows: QuerySet, time_zone: str) -> tuple[str, dict]:
+    """`COPY` of `rows` (`finance_rows(…).values_list(*COLUMNS)`), each written as `row_cells`
+    writes it, and its parameters."""
+    sql, params = rows.query.sql_with_params()
+    aliases = ", ".join(NAMES.values())  # values_list selects its columns in the order named
+    # The inner query's placeholders are numbered, so that the statement's own can be named.
+    numbered = {f"p{i}": value for i, value in enumerate(params)}
+    pieces = sql.split("%s")
+    inner = pieces[0] + "".join(f"%(p{i})s{piece}" for i, piece in enumerate(pieces[1:]))
+    statement = (
+        f"COPY (SELECT {CELLS_SQL} FROM ({inner}) AS row ({aliases})"
+        " ORDER BY created, op, line_id) TO STDOUT (FORMAT csv)"
+    )
+    return statement, numbered | {
+        "time_zone": time_zone,
+        "formula": list(FORMULA_STARTS),
+        "exponents": EXPONENTS,
+    }
+
+
+def _copied(using: str, statement: str, params: dict) -> Iterator[bytes]:
+    yield ("\ufeff" + csv.writer(_Echo(), lineterminator="\n").writerow(HEADER)).encode()
+    block = bytearray()
+    with connections[using].cursor() as cursor, cursor.copy(statement, params) as copy:
+        for data in copy:
+            block += data
+            if len(block) >= BLOCK:
+                yield bytes(block)
+                block.clear()
+    if block:
+        yield bytes(block)

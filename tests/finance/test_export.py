@@ -3,10 +3,13 @@
 import datetime as dt
 import tracemalloc
 
+import pytest
+from django.db import connection
 from django.utils import timezone
 
 from backoffice.actor import Actor
-from finance.export import cell, major
+from finance.export import COLUMNS, cell, csv_lines, export_lines, major
+from finance.reports import Scope, finance_rows, period_for
 from orders.models import OperationItem, OperationKind, PaymentOperation
 from tests.support.orders import item, make_order, record
 
@@ -116,13 +119,47 @@ def test_export_streams_many_rows_in_small_memory(client, account, staff):
         size = lines = 0
         for chunk in response.streaming_content:
             size += len(chunk)
-            lines += 1
+            lines += chunk.count(b"\n")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
 
     assert lines == count + 1
     assert size > 2_300_000
-    # Rows are read in chunks and written one by one: far less than the file itself (holding
-    # the rows as model instances would take ten times its size).
+    # Rows are read in chunks and written one by one (or block by block): far less than the
+    # file itself (holding the rows as model instances would take ten times its size).
     assert peak < 1_500_000, f"peak {peak} bytes for a {size} byte export"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL writes the CSV itself")
+def test_postgresql_writes_the_same_csv_as_python_to_the_byte(account, settings):
+    settings.TIME_ZONE = "Europe/Oslo"
+    awkward = 'Stol, "rød"\nmed =pute'
+    nok = make_order(
+        account,
+        [
+            item(1, 39800, 25, id="=SUM(A1)"),
+            item(
+                2,
+                11250,
+                id=awkward,
+                tax_lines=[{"amount": 1000, "percentage": 12.5}, {"amount": 250, "percentage": 0}],
+            ),
+            item(3, 100, 0, id="+0"),
+        ],
+        actor=Actor(system="@system"),
+    )
+    record(nok, "authorization", [(1, 39800), (2, 11250), (3, 100)], payment_id="=PAY")
+    record(nok, "capture", [(1, 39800), (2, 11250)], payment_id="-PID")
+    record(nok, "refund", [(1, 100)], payment_id="\tPID", actor=Actor(system="-1+1"))
+    for currency, gross in (("JPY", 5), ("KWD", 1001), ("NOK", 1)):
+        order = make_order(account, [item(1, gross, 25)], currency=currency)
+        record(order, "authorization", [(1, gross)], payment_id=f"P{currency}")
+    scope = Scope(accounts=(account,), period=period_for("today", None, None))
+    rows = finance_rows(scope).values_list(*COLUMNS)
+
+    written = b"".join(export_lines(scope))
+
+    assert written == "".join(csv_lines(rows.iterator())).encode()
+    assert written.startswith("\ufeffdate,".encode()) and written.count(b"\n") > 9
+    assert "'=SUM(A1)" in written.decode() and ",-398.00," not in written.decode()
