@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
+import psycopg
 from babel.numbers import get_currency_precision, list_currencies
 from django.db import connections
 from django.db.models import QuerySet
@@ -229,12 +230,21 @@ def _copy_statement(rows: QuerySet, time_zone: str) -> tuple[str, dict]:
 
 def _copied(using: str, statement: str, params: dict) -> Iterator[bytes]:
     yield ("\ufeff" + csv.writer(_Echo(), lineterminator="\n").writerow(HEADER)).encode()
+    with connections[using].cursor() as cursor:
+        # The parameters bound here: Django's cursor (in DEBUG, its logging one) copies a
+        # statement alone.
+        bound = psycopg.ClientCursor(cursor.connection).mogrify(statement, params)
+        with cursor.copy(bound) as copy:
+            yield from _blocks(copy)
+
+
+def _blocks(copy) -> Iterator[bytes]:
+    """COPY's rows, BLOCK bytes at a time."""
     block = bytearray()
-    with connections[using].cursor() as cursor, cursor.copy(statement, params) as copy:
-        for data in copy:
-            block += data
-            if len(block) >= BLOCK:
-                yield bytes(block)
-                block.clear()
+    for data in copy:
+        block += data
+        if len(block) >= BLOCK:
+            yield bytes(block)
+            block.clear()
     if block:
         yield bytes(block)

@@ -5,6 +5,7 @@ import tracemalloc
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backoffice.actor import Actor
@@ -163,3 +164,15 @@ def test_postgresql_writes_the_same_csv_as_python_to_the_byte(account, settings)
     assert written == "".join(csv_lines(rows.iterator())).encode()
     assert written.startswith("\ufeffdate,".encode()) and written.count(b"\n") > 9
     assert "'=SUM(A1)" in written.decode() and ",-398.00," not in written.decode()
+
+
+def test_the_export_streams_with_its_queries_logged_as_with_debug_on(client, account, staff):
+    # With DEBUG on, Django's cursor logs each query: the database's CSV goes through it too.
+    order = make_order(account)
+    record(order, "authorization", [(1, 39800)], payment_id="PID")
+    client.force_login(staff["Finance"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/{account.aid}/finance/export.csv?period=today")
+        rows = csv_rows(b"".join(response.streaming_content))
+    assert [row["amount"] for row in rows] == ["398.00"]
+    assert any("COPY" in query["sql"] for query in queries) == (connection.vendor == "postgresql")
