@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,6 +28,7 @@ from finance.reports import stale_authorizations
 from orders.inputs import line_vat_warning_shown
 from orders.models import Order, OrderLine
 from orders.money import format_money
+from orders.queues import Queue
 from payments.models import ReconciliationRun
 from payments.services.reconcile import reconcile
 
@@ -65,7 +67,7 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
                 "since": order.last_authorized_at,
                 "age": (now - order.last_authorized_at).days,
             }
-            for order in stale_authorizations(accounts=[account], days=days, now=now, limit=BOOKS_ROWS)
+            for order in stale_authorizations(accounts=[account], days=days, now=now, limit=BOOKS_ROWS + 1)
         ]
         calls: list[dict[str, Any]] = [
             {
@@ -73,7 +75,9 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
                 "url": _order_url(call.order),
                 "amount": format_money(call.amount, call.order.currency),
             }
-            for call in unknown_calls(account=account, now=now).select_related("order__account")[:BOOKS_ROWS]
+            for call in unknown_calls(account=account, now=now).select_related("order__account")[
+                : BOOKS_ROWS + 1
+            ]
         ]
         mismatches: list[dict[str, Any]] = [
             {
@@ -87,7 +91,7 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
             }
             for m in open_mismatches(account=account)
             .select_related("order__account", "last_run")
-            .order_by("order__order_id", "payment_id", "kind")[:BOOKS_ROWS]
+            .order_by("order__order_id", "payment_id", "kind")[: BOOKS_ROWS + 1]
         ]
         vat: list[dict[str, Any]] = [
             {
@@ -97,16 +101,25 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
                 "vat": format_money(line.tax_amount, line.order.currency),
                 "warning": line_vat_warning_shown(line, line.order.currency),
             }
-            for line in vat_warning_lines(account)[:BOOKS_ROWS]
+            for line in vat_warning_lines(account)[: BOOKS_ROWS + 1]
         ]
         last_run = ReconciliationRun.objects.order_by("-started_at").first()
+    # Each section lists its first BOOKS_ROWS rows and says when there are more ("100+"); the
+    # open authorizations are all in the order list's queue, which pages through them.
+    sections = {"stale": stale, "calls": calls, "mismatches": mismatches, "vat_lines": vat}
+    more = {name: len(rows) > BOOKS_ROWS for name, rows in sections.items()}
+    counts = {name: f"{BOOKS_ROWS}+" if more[name] else str(len(rows)) for name, rows in sections.items()}
+    for rows in sections.values():
+        del rows[BOOKS_ROWS:]
+    stale_list = reverse("order-list", args=[account.aid])
     context = {
         "account": account,
         "days": days,
-        "stale": stale,
-        "calls": calls,
-        "mismatches": mismatches,
-        "vat_lines": vat,
+        **sections,
+        "counts": counts,
+        "more": more,
+        "rows_shown": BOOKS_ROWS,
+        "stale_list": f"{stale_list}?{urlencode({'queue': Queue.STALE_AUTHORIZATIONS, 'days': days})}",
         "last_run": last_run,
         "problem_count": len(
             {row["order"].pk for row in stale}

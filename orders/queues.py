@@ -83,9 +83,13 @@ def orders_with_stale_authorizations(
     written from the order's side because orders do not import finance; a line left open has
     been authorized, so "no authorization since" is "the last one is older".
 
+    An order is made before its payments, so one made after the cutoff has every authorization
+    after it too: the walk of `order_account_created` starts at the cutoff instead of going through
+    the newest orders first, whose authorizations are recent (at a million orders, counted to 101:
+    78 ms before, when it went through 6 000 of them).
+
     Indexes: as `orders_to_capture`, then `operation_auth_order` (order, created_at) for each
-    open order's authorizations after the cutoff (benchmark: 50 ms counted to 1 001, the list's
-    first page 16 ms)."""
+    open order's authorizations after the cutoff."""
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
     recent = PaymentOperation.objects.filter(
         kind=OperationKind.AUTHORIZATION, success=True, order=OuterRef("pk"), created_at__gt=cutoff
@@ -93,7 +97,9 @@ def orders_with_stale_authorizations(
     # A closed order takes no capture but its authorization still holds the customer's money
     # until it is cancelled: it stays on this list.
     open_lines = open_authorization_lines().values("order_id")
-    held = orders.filter(status__in=[OrderStatus.ACTIVE, OrderStatus.CLOSED], pk__in=open_lines)
+    held = orders.filter(
+        status__in=[OrderStatus.ACTIVE, OrderStatus.CLOSED], created_at__lte=cutoff, pk__in=open_lines
+    )
     return held.exclude(Exists(recent))
 
 

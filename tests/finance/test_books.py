@@ -6,13 +6,16 @@ import pytest
 from django.utils import timezone
 
 from finance.reports import stale_authorizations
-from orders.models import PaymentOperation
+from orders.models import Order, PaymentOperation
 from payments.models import CallKind, CallState, Mismatch, MismatchKind, ProviderCall, ReconciliationRun
 from tests.support.orders import item, make_order, record
 
 
 def age(order, days: int) -> None:
-    PaymentOperation.objects.filter(order=order).update(created_at=timezone.now() - dt.timedelta(days=days))
+    """The order and its operations as if made `days` ago (an order is made before its payments)."""
+    then = timezone.now() - dt.timedelta(days=days)
+    Order.objects.filter(pk=order.pk).update(created_at=then)
+    PaymentOperation.objects.filter(order=order).update(created_at=then)
 
 
 @pytest.fixture
@@ -103,3 +106,22 @@ def test_stale_authorizations_oldest_first_up_to_a_limit(account, orders):
     assert [o.pk for o in found] == [older.pk, orders["old_open"].pk]
     # both authorizations of the order count, the order is listed once
     assert (found[0].open_amount, found[0].open_lines) == (2000, 1)
+
+
+def test_each_section_lists_its_first_rows_and_says_there_are_more(client, account, staff, monkeypatch):
+    from finance import books
+
+    monkeypatch.setattr(books, "BOOKS_ROWS", 2)
+    for days in (30, 20, 10):
+        order = make_order(account)
+        record(order, "authorization", [(1, 39800)])
+        age(order, days)
+    client.force_login(staff["Finance"])
+
+    page = client.get(f"/{account.aid}/finance/books/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert len(page.context["stale"]) == 2 and page.context["counts"]["stale"] == "2+"
+    html = page.content.decode()
+    assert "after 7 days (2+)" in html and "The oldest 2 are shown." in html
+    assert f'href="/{account.aid}/orders/?queue=stale_authorizations&amp;days=7"' in html
+    assert page.context["counts"]["calls"] == "0" and "The oldest" not in html.split("stale-heading")[0]

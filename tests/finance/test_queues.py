@@ -46,7 +46,10 @@ def fresh(order: Order) -> Order:
 
 
 def aged(order: Order, days: int) -> Order:
-    PaymentOperation.objects.filter(order=order).update(created_at=timezone.now() - dt.timedelta(days=days))
+    """The order and its operations as if made `days` ago (an order is made before its payments)."""
+    then = timezone.now() - dt.timedelta(days=days)
+    Order.objects.filter(pk=order.pk).update(created_at=then)
+    PaymentOperation.objects.filter(order=order).update(created_at=then)
     return order
 
 
@@ -271,10 +274,11 @@ def test_a_replacement_of_unpaid_lines_has_no_settlement_queue(account):
     assert not queue_orders(mine, Queue.REPLACEMENTS_FOR_FINANCE).exists()
 
 
-def test_counts_are_capped_as_the_order_list_counts(account, staff, monkeypatch):
+def test_counts_are_capped(account, staff, monkeypatch):
     for _ in range(3):
         make_order(account, authorized=True)
-    monkeypatch.setattr(finance_queues, "COUNT_LIMIT", 2)
+    assert finance_queues.QUEUE_COUNT_LIMIT == 100
+    monkeypatch.setattr(finance_queues, "QUEUE_COUNT_LIMIT", 2)
     (queue,) = [
         q for q in work_queues(account=account, user=staff["Customer service"]) if q.key == "to_capture"
     ]
@@ -393,7 +397,7 @@ def test_a_closed_orders_old_authorization_is_still_held_but_not_to_capture(acco
 
     order = make_order(account)
     record(order, "authorization", [(1, 39800)])
-    PaymentOperation.objects.filter(order=order).update(created_at=timezone.now() - dt.timedelta(days=30))
+    aged(order, days=30)
     order_close(order=order, actor=Actor(system="tests"))
     mine = Order.objects.filter(account=account)
     assert order not in set(queue_orders(mine, Queue.TO_CAPTURE))

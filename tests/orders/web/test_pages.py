@@ -6,8 +6,8 @@ from django.test import Client
 from backoffice.actor import Actor
 from orders.forms import SORTS
 from orders.models import Event, Order, PaymentOperation
-from orders.web import order_list
 from orders.services.events import note_add
+from orders.web import order_list
 from tests.support.orders import item, make_draft, make_order, record, reversal, update
 
 
@@ -91,7 +91,9 @@ def test_every_sort_pages_through_every_order_once_in_its_order(account, login, 
     field = SORTS[sort]
     ties = "-pk" if field.startswith("-") else "pk"
     ordering = ["currency", field, ties] if sort in order_list.BY_CURRENCY else [field, ties]
-    assert seen == list(Order.objects.filter(account=account).order_by(*ordering).values_list("pk", flat=True))
+    assert seen == list(
+        Order.objects.filter(account=account).order_by(*ordering).values_list("pk", flat=True)
+    )
 
 
 def test_a_cursor_of_another_sort_reads_as_the_first_page(account, login):
