@@ -5,10 +5,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from babel import Locale
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext, gettext_lazy, pgettext_lazy, to_locale
 
 from backoffice.errors import DomainError
@@ -241,10 +245,43 @@ ADDRESS_REQUIRED = ("address_line", "postal_code", "postal_place", "country")
 
 def country_choices() -> list[tuple[str, str]]:
     """ISO 3166-1 alpha-2 codes (as Dintero's addresses carry them), named in the page's language."""
-    names = Locale.parse(to_locale(get_language() or "en")).territories
+    return _country_choices(get_language() or "en")
+
+
+@lru_cache(maxsize=16)
+def _country_choices(language: str) -> list[tuple[str, str]]:
+    names = Locale.parse(to_locale(language)).territories
     countries = [(code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()]
     countries = [(code, name) for code, name in countries if code not in _NOT_COUNTRIES]
     return [("", "—"), *sorted(countries, key=lambda c: c[1])]
+
+
+class LongSelect(forms.Select):
+    """A select of a few hundred choices (the countries), its options written here, exactly as
+    Django's templates write them: those render each option through a template of its own, and
+    the New order page's two country lists took 35 of its 42 ms."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = []
+        for group, choices, _index in widget["optgroups"]:
+            if group:  # as Django writes a group; the countries have none
+                return super().render(name, value, attrs, renderer)
+            options += [
+                format_html(
+                    '\n  <option value="{}"{}>{}</option>\n',
+                    option["value"],
+                    flatatt(option["attrs"]),
+                    option["label"],
+                )
+                for option in choices
+            ]
+        return format_html(
+            '<select name="{}"{}>{}\n</select>',
+            widget["name"],
+            flatatt(widget["attrs"]),
+            mark_safe("".join(options)),
+        )
 
 
 def phone_number_clean(value: str) -> str:
@@ -299,7 +336,7 @@ class DraftStartForm(StaffForm):
                 label = FIELD_LABELS[name].capitalize()
                 if name == "country":
                     field: forms.Field = forms.ChoiceField(
-                        label=label, required=False, choices=countries, initial="NO"
+                        label=label, required=False, choices=countries, initial="NO", widget=LongSelect
                     )
                 else:
                     field = forms.CharField(label=label, required=False, max_length=ID_LIMIT)
