@@ -62,3 +62,37 @@ def test_capture_throughput_drives_gunicorn_over_http(monkeypatch):
 
 def test_percentiles():
     assert percentiles([float(n) for n in range(1, 101)]) == (50.5, 95.0)
+
+
+def test_targets_are_judged_each_way_and_growth_from_the_baseline():
+    from devtools.benchmark.measure import Timing
+    from devtools.management.commands.benchmark import Target
+
+    assert Target("fast", "", 40, 50).met and not Target("slow", "", 75, 50).met
+    assert Target("slow", "", 75, 50).distance == 1.5
+    assert Target("streams", "", 25, 50, at_most=False).distance == 2.0
+    assert not Target("streams", "", 0, 50, at_most=False).met
+    names = [
+        "order list, first page",
+        "API list, first page",
+        "work queues page",
+        "order page, 100 lines",
+        "finance page, last month",
+        "finance drill-down, page 300",
+        "trivial page (webhooks, one query of its own)",
+        "API order read",
+        "capture API (POST …/captures)",
+    ]
+    rows = [Timing(name, 10.0, 20.0, 3) for name in names]
+    rows.append(Timing("CSV of last month (whole download)", 500.0, 510.0, 3, bytes=15_000_000))
+    load = {"workers": 2, "clients": 8, "rps": 100.0, "server_p95_ms": 30.0, "p95_ms": 90.0}
+    baseline = {"order list, first page": {"p50_ms": 5.0}, "API order read": {"p50_ms": 10.0}}
+
+    targets = {t.what: t for t in Command()._targets(rows, [load], baseline)}
+
+    assert targets["CSV of a month streams at ≥ 50 MB/s"].value == 30.0
+    assert not targets["CSV of a month streams at ≥ 50 MB/s"].met
+    assert targets["capture under load, 8 clients on 2 workers: ≥ 200 requests/s"].distance == 2.0
+    grown = targets["no path grows more than 1.5x from the baseline's orders to these"]
+    assert (grown.value, grown.met) == (2.0, False) and "order list, first page" in grown.measured
+    assert targets["a staff page's overhead: ≤ 2 queries (session and user)"].value == 2
