@@ -1,8 +1,9 @@
 """Send reads that may lag to a PostgreSQL read replica, when one is configured.
 
-Only code that says so reads from the replica: list, search and finance pages wrap their reads
-in `replica_reads()`. Everything else — writes, anything under a row lock, anything that checks
-the ledger — stays on the primary, so a lagging replica can never let money rules be broken.
+Only code that says so reads from the replica: the finance pages, their drill-down and CSV
+(`lag_tolerant`) and the books check wrap their reads in `replica_reads()`. Everything else —
+writes, anything under a row lock, anything that checks the ledger — stays on the primary, so a
+lagging replica can never let money rules be broken.
 """
 
 from collections.abc import Callable, Iterator

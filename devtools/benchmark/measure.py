@@ -11,10 +11,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import httpx
-from django.db import connection, reset_queries
+from django.db import connection, connections, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -75,9 +76,11 @@ def time_page(
             size = len(response.content)
         return response
 
-    with CaptureQueriesContext(connection) as queries:
+    # The queries of every database: the primary's and, for lag-tolerant reads, the replica's.
+    with ExitStack() as stack:
+        logs = [stack.enter_context(CaptureQueriesContext(db)) for db in connections.all()]
         response = call()
-    count = len(queries.captured_queries)  # read before the log is cleared
+    count = sum(len(log.captured_queries) for log in logs)  # read before the logs are cleared
     p50, p95 = time_call(call, repeat)
     reset_queries()
     return p50, p95, count, response.status_code, size

@@ -569,7 +569,12 @@ class Command(BaseCommand):
             "",
             f"Server-side timings through Django's handler, {repeat} requests each after a warm-up; "
             "bare SQL is the one query that answers the same question on the same data."
-            + (f" Growth is the p50 here over the p50 at {before['orders']:,} orders." if before else ""),
+            + (
+                f" Growth is the p50 here over the p50 at {before['orders']:,} orders (for the CSV, "
+                "whose size grows with the data, its speed there over its speed here)."
+                if before
+                else ""
+            ),
             "",
             "| what | p50 ms | p95 ms | SQL queries | bare SQL p50 ms | ratio to bare SQL |" + growth_head,
             "|---|---:|---:|---:|---:|---:|" + ("---:|---:|" if before else ""),
@@ -581,7 +586,7 @@ class Command(BaseCommand):
             line = f"| {t.name} | {t.p50_ms:.1f} | {t.p95_ms:.1f} | {queries} | {sql} | {ratio} |"
             if before:
                 then = old.get(t.name)
-                line += f" {then['p50_ms']:.1f} | {t.p50_ms / then['p50_ms']:.1f}x |" if then else " — | — |"
+                line += f" {then['p50_ms']:.1f} | {self._growth(t, then):.1f}x |" if then else " — | — |"
             lines.append(line)
         for t in rows:
             if t.mb_per_s:
@@ -657,21 +662,37 @@ class Command(BaseCommand):
                 40,
             ),
         ]
+        # A streamed answer (the CSV of a month) grows with the data by design: its speed is what
+        # must hold. The bare SQL over operation items is no path a user reaches.
         grown = [
-            (t.p50_ms / old[t.name]["p50_ms"], t) for t in rows if t.name in old and old[t.name]["p50_ms"]
+            (self._growth(t, old[t.name]), t)
+            for t in rows
+            if t.name in old and old[t.name]["p50_ms"] and not t.name.startswith("  the month")
         ]
         if grown:
             factor, timing = max(grown, key=lambda pair: pair[0])
             targets.append(
                 Target(
                     "no path grows more than 1.5x from the baseline's orders to these",
-                    f"{factor:.1f}x ({timing.name.strip()}: {old[timing.name]['p50_ms']:.1f} → "
-                    f"{timing.p50_ms:.1f} ms)",
+                    f"{factor:.1f}x ({timing.name.strip()}: {self._was(timing, old[timing.name])})",
                     factor,
                     1.5,
                 )
             )
         return targets
+
+    @staticmethod
+    def _growth(now: Timing, then: dict) -> float:
+        """How much slower a path got: its p50's growth, or, for a streamed answer, its speed's."""
+        if now.bytes and then.get("bytes") and now.mb_per_s:
+            return then["bytes"] / then["p50_ms"] / (now.bytes / now.p50_ms)
+        return now.p50_ms / then["p50_ms"]
+
+    @staticmethod
+    def _was(now: Timing, then: dict) -> str:
+        if now.bytes and then.get("bytes") and now.mb_per_s:
+            return f"{then['bytes'] / 1000 / then['p50_ms']:.0f} → {now.mb_per_s:.0f} MB/s"
+        return f"{then['p50_ms']:.1f} → {now.p50_ms:.1f} ms"
 
     def _models(self) -> dict:
         return {
