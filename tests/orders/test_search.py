@@ -139,3 +139,27 @@ def test_the_words_many_orders_hold_are_tested_order_by_order_the_rare_ones_look
     assert found(account, "hanse ola") == set(hansens)
     assert found(account, "ola berg") == {berg}
     assert len(found(account, "rare")) == 1
+
+
+def test_a_rare_word_is_looked_up_by_its_rare_part_and_tested_whole(monkeypatch):
+    from orders.selectors import rare_fragment
+
+    monkeypatch.setattr(selectors, "COMMON_IN_PROBE", 8)
+    probe = [f"B{n:08d}\nCUSTOMER{n}@EXAMPLE.COM\nSKU{n:06d}" for n in range(1000, 1400)]
+    # Every e-mail holds CUS…, @EXAMPLE.COM: the index is asked for the part around the digits.
+    assert rare_fragment("CUSTOMER340588@EXAMPLE.COM", probe) == "ER340588@"
+    # Grown to five characters (three trigrams), on the left first.
+    assert rare_fragment("SKU0199", ["SKU0123"] * 10) == "U0199"
+    assert rare_fragment("ZQX", probe) == "ZQX"
+    # Nothing rare in it: the whole word.
+    assert rare_fragment("CUSTOMER", probe) == "CUSTOMER"
+
+
+def test_an_e_mail_among_many_alike_is_found_and_within_a_longer_one_too(account):
+    for address in ("customer340588", "customer340589", "customer1340588", "xcustomer340588"):
+        make_order(account, customer={"email": f"{address}@example.com"})
+    found = order_search(Order.objects.filter(account=account), "customer340588@example.com", account=account)
+    assert sorted(o.customer["email"] for o in found) == [
+        "customer340588@example.com",
+        "xcustomer340588@example.com",
+    ]
