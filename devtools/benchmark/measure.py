@@ -63,8 +63,8 @@ def time_call(call: Callable[[], object], repeat: int, warmup: int = 3) -> tuple
 def time_page(
     client: Client, url: str, repeat: int, method: str = "get", **kwargs
 ) -> tuple[float, float, int, int, int]:
-    """p50, p95 (ms), SQL queries of one request, its status and its size. A streamed answer
-    (the CSV) is read to its end: its time is the whole download's."""
+    """p50, p95 (ms), SQL queries of one request, its status, and the size of a streamed answer
+    (the CSV; 0 for any other), which is read to its end: its time is the whole download's."""
     size = 0
 
     def call():
@@ -72,8 +72,6 @@ def time_page(
         response = getattr(client, method)(url, **kwargs)
         if getattr(response, "streaming", False):
             size = sum(len(chunk) for chunk in response.streaming_content)
-        else:
-            size = len(response.content)
         return response
 
     # The queries of every database: the primary's and, for lag-tolerant reads, the replica's.
