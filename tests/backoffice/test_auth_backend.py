@@ -57,3 +57,20 @@ def test_inactive_users_are_not_signed_in(account):
 
     user = UserFactory(role="Finance", accounts=[account], is_active=False)
     assert RoleBackend().get_user(user.pk) is None
+
+
+@pytest.mark.parametrize("session_id", ["-734501", "x", None, "1 OR 1=1", 10**30])
+def test_a_session_naming_no_user_signs_in_nobody(account, staff, session_id):
+    from backoffice.auth_backends import RoleBackend
+
+    assert RoleBackend().get_user(session_id) is None
+
+
+def test_each_user_is_read_as_themselves_from_the_query_written_once(account, other_account, staff):
+    from backoffice.auth_backends import RoleBackend, staff_accounts
+
+    other = UserFactory(role="Administrator", accounts=[other_account])
+    for user, aids in ((staff["Finance"], [account.aid]), (other, [other_account.aid])):
+        read = RoleBackend().get_user(str(user.pk))  # as the session holds it
+        assert read.pk == user.pk and [a.aid for a in staff_accounts(read)] == aids
+    assert RoleBackend().get_user(other.pk).has_perm("orders.build_draft")
