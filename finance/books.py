@@ -112,6 +112,7 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
     for rows in sections.values():
         del rows[BOOKS_ROWS:]
     stale_list = reverse("order-list", args=[account.aid])
+    stale_query: dict[str, str | int] = {"queue": Queue.STALE_AUTHORIZATIONS, "days": days}
     context = {
         "account": account,
         "days": days,
@@ -119,7 +120,7 @@ def books_check(request: StaffRequest, account: Account) -> HttpResponse:
         "counts": counts,
         "more": more,
         "rows_shown": BOOKS_ROWS,
-        "stale_list": f"{stale_list}?{urlencode({'queue': Queue.STALE_AUTHORIZATIONS, 'days': days})}",
+        "stale_list": f"{stale_list}?{urlencode(stale_query)}",
         "last_run": last_run,
         "problem_count": len(
             {row["order"].pk for row in stale}
