@@ -2,7 +2,12 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.db.models import Q
+from django.db.models import F
+from django.db.models.fields.tuple_lookups import (  # type: ignore[import-untyped]  # no stubs yet
+    Tuple,
+    TupleGreaterThan,
+    TupleLessThan,
+)
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -50,14 +55,13 @@ def _sorted(queryset, sort: str):
 
 
 def _after(queryset, sort: str, value, pk):
-    """The rows after (value, pk) in the sort's order, written so that the sort's index starts
-    the scan at the cursor (the bound on the value alone) instead of filtering every row before
-    it: value beyond the cursor's, or equal to it with a primary key beyond."""
+    """The rows after (value, pk) in the sort's order, as one row comparison, so that the sort's
+    index starts the scan at the cursor, ties included: "value beyond, or equal and pk beyond"
+    starts at the value and walks its ties first (at a million orders, 10 000 share a total).
+    Django's tuple lookups (those of composite primary keys) write it: `(value, id) > (…, …)`."""
     field = SORTS[sort]
-    name = field.lstrip("-")
-    op = "lt" if field.startswith("-") else "gt"
-    beyond = Q(**{f"{name}__{op}": value}) | Q(**{name: value, f"pk__{op}": pk})
-    return queryset.filter(Q(**{f"{name}__{op}e": value}), beyond)
+    beyond = TupleLessThan if field.startswith("-") else TupleGreaterThan
+    return queryset.filter(beyond(Tuple(F(field.lstrip("-")), F("pk")), (value, pk)))
 
 
 def page_rows(queryset, sort: str, cursor: str, size: int) -> list[Order]:
