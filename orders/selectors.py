@@ -357,14 +357,14 @@ def order_search(
     for word in plan.common:
         every_word &= _holds(word)
     if plan.ids is not None:
-        every_word &= Q(pk__in=plan.ids)
+        every_word &= Q(pk__any_of=plan.ids)
     mine = Order.objects.filter(account=account)
     for word in plan.unlisted:
         every_word &= Q(pk__in=order_exact_matches(mine, word, account=account).order_by().values("pk"))
     # The whole text as one value adds only a merchant reference, or a SKU or payment id with
     # spaces in it: the order's other whole values hold every word. Both sides of the OR are pk
     # lookups, or a test of the row.
-    return queryset.filter(every_word | Q(pk__in=plan.whole_value_ids))
+    return queryset.filter(every_word | Q(pk__any_of=plan.whole_value_ids))
 
 
 def operation_items_attach(operations: list[PaymentOperation]) -> list[PaymentOperation]:

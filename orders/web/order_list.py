@@ -128,8 +128,8 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
             exact_ids = list(exact_matches.order_by().values_list("pk", flat=True)[: PAGE_SIZE + 1])
             if len(exact_ids) <= PAGE_SIZE:
                 if not request.GET.get("cursor"):
-                    exact = list(_sorted(exact_matches.filter(pk__in=exact_ids), sort))
-                orders = orders.exclude(pk__in=exact_ids)
+                    exact = list(_sorted(exact_matches.filter(pk__any_of=exact_ids), sort))
+                orders = orders.exclude(pk__any_of=exact_ids)
     # Counting every match of a broad filter over millions of orders costs more than the page:
     # count up to a limit and say "more than" beyond it. A search whose words are all common is
     # tested order by order (orders.selectors.SearchPlan): its matches are counted among the
