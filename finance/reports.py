@@ -50,6 +50,7 @@ from django.utils.translation import gettext_lazy
 from backoffice.models import Account
 from orders.models import (
     FinanceDay,
+    FinanceEntry,
     OperationItem,
     OperationKind,
     Order,
@@ -250,30 +251,58 @@ class Scope:
         return not self.payment_id
 
 
-def finance_items(scope: Scope) -> QuerySet[OperationItem]:
-    """The successful operation items of the scope, with `vat`, `rate_min` and `rate_max`."""
+def _narrowed(qs: QuerySet, scope: Scope, path: dict[str, str]) -> QuerySet:
+    """`qs` narrowed to the scope, its fields named as `path` names them (the operation's time,
+    the order's account and currency, the operation's kind and payment id)."""
     start, end = scope.period.start, scope.period.end
     if scope.first:
         start = max(start, _local_midnight(scope.first))
     if scope.last:
         end = min(end, _local_midnight(scope.last + dt.timedelta(days=1)))
-    qs = OperationItem.objects.filter(
-        operation__order__account__in=[a.pk for a in scope.accounts],
-        operation__success=True,
-        operation__created_at__gte=start,
-        operation__created_at__lt=end,
-    ).annotate(vat=item_vat(), rate_min=_line_rate("min"), rate_max=_line_rate("max"))
+    qs = qs.filter(
+        **{
+            f"{path['account']}__in": [a.pk for a in scope.accounts],
+            f"{path['created_at']}__gte": start,
+            f"{path['created_at']}__lt": end,
+        }
+    )
     if scope.currency:
-        qs = qs.filter(operation__order__currency=scope.currency)
+        qs = qs.filter(**{path["currency"]: scope.currency})
     if scope.kind == NET:
-        qs = qs.filter(operation__kind__in=[OperationKind.CAPTURE, OperationKind.REFUND])
+        qs = qs.filter(**{f"{path['kind']}__in": [OperationKind.CAPTURE, OperationKind.REFUND]})
     elif scope.kind:
-        qs = qs.filter(operation__kind=scope.kind)
+        qs = qs.filter(**{path["kind"]: scope.kind})
     if scope.rate is not None:
         qs = qs.filter(rate_min=scope.rate[0], rate_max=scope.rate[1])
     if scope.payment_id:
-        qs = qs.filter(operation__payment_id=scope.payment_id)
+        qs = qs.filter(**{path["payment_id"]: scope.payment_id})
     return qs.order_by()
+
+
+_ITEM_PATHS = {
+    "account": "operation__order__account",
+    "created_at": "operation__created_at",
+    "currency": "operation__order__currency",
+    "kind": "operation__kind",
+    "payment_id": "operation__payment_id",
+}
+
+
+def finance_items(scope: Scope) -> QuerySet[OperationItem]:
+    """The successful operation items of the scope, with `vat`, `rate_min` and `rate_max`."""
+    items = OperationItem.objects.filter(operation__success=True).annotate(
+        vat=item_vat(), rate_min=_line_rate("min"), rate_max=_line_rate("max")
+    )
+    return _narrowed(items, scope, _ITEM_PATHS)
+
+
+def finance_entries(scope: Scope) -> QuerySet[FinanceEntry]:
+    """The same items as their entries (`FinanceEntry`: what the CSV writes of each), in the
+    CSV's order, read through the index `finance_entry_time`."""
+    paths = {name: name for name in _ITEM_PATHS}
+    return _narrowed(FinanceEntry.objects.all(), scope, paths).order_by(
+        "created_at", "operation_id", "line_id"
+    )
 
 
 def finance_days(scope: Scope) -> QuerySet[FinanceDay]:

@@ -535,6 +535,46 @@ class FinanceDay(models.Model):
         return f"{self.day} {self.currency} {self.kind} {self.rate_min}-{self.rate_max}: {self.amount}"
 
 
+class FinanceEntry(models.Model):
+    """A successful operation item as finance lists it, one row of the CSV: what the row shows,
+    copied from the item's operation, order and line by the statement that adds the item to the
+    rollup (`orders.services.finance_rollup`), never changed after. A month's CSV is then one
+    range of one table, in time order, instead of the items joined at random to their
+    operations, orders, lines and tax lines (at a million orders: 1.2 s of the month's 15 MB).
+    `vat` and the rate range are those of `FinanceDay`, so the two agree to the minor unit."""
+
+    # The index below leads with the account: no index of its own.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", db_index=False)
+    created_at = models.DateTimeField()  # the operation's
+    # The unique constraint below leads with the operation: no index of its own.
+    operation = models.ForeignKey(
+        PaymentOperation, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    order_id = models.CharField(max_length=64)
+    currency = models.CharField(max_length=3)
+    line_id = models.PositiveIntegerField()
+    sku = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=20, choices=OperationKind.choices)
+    amount = models.BigIntegerField()
+    vat = models.BigIntegerField()
+    rate_min = models.DecimalField(max_digits=5, decimal_places=2)
+    rate_max = models.DecimalField(max_digits=5, decimal_places=2)
+    payment_id = models.CharField(max_length=200, blank=True)
+    created_by = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["operation", "line_id"], name="finance_entry_once"),
+        ]
+        indexes = [
+            # A period of the account in the CSV's order (finance.export).
+            models.Index(fields=["account", "created_at", "operation", "line_id"], name="finance_entry_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.amount} on line {self.line_id} of {self.order_id}"
+
+
 class EventKind(models.TextChoices):
     DRAFT_COMPLETED = "draft_completed", gettext_lazy("Order created")
     ORDER_UPDATED = "order_updated", gettext_lazy("Order updated by a draft")

@@ -1,5 +1,6 @@
 """The finance rollup: successful operation items summed per account, local day, currency,
-kind and VAT rate range (`FinanceDay`), kept in step with the operations they sum.
+kind and VAT rate range (`FinanceDay`), kept in step with the operations they sum; and each of
+those items as the CSV lists it (`FinanceEntry`), written with them.
 
 Rows are only ever incremented, by one `INSERT … ON CONFLICT … DO UPDATE SET amount = amount +
 excluded.amount` statement: the database applies each increment under the row's lock, so two
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.db import connection
 
-from orders.models import FinanceDay, PaymentOperation
+from orders.models import FinanceDay, FinanceEntry, PaymentOperation
 
 # An item's VAT: its share of the line's VAT, rounded half away from zero on absolute values.
 # The same integer arithmetic as `finance.reports.item_vat()`, so the rollup, the drill-downs
@@ -59,23 +60,49 @@ ON CONFLICT ({_KEY}) DO UPDATE SET
     return sql, list(day_params)
 
 
+def finance_entries_insert_sql(where: str) -> str:
+    """The statement writing a `FinanceEntry` for each successful item of the operations matched
+    by `where` (SQL on `p`, the operation), with the same VAT and rate range as the rollup, in
+    the CSV's order: written as operations are recorded, the table's rows lie in time order, so
+    a month's are read together."""
+    return f"""
+INSERT INTO orders_financeentry (account_id, created_at, operation_id, order_id, currency, line_id,
+    sku, kind, amount, vat, rate_min, rate_max, payment_id, created_by)
+SELECT o.account_id, p.created_at, p.id, o.order_id, o.currency, l.line_id, l.item_id, p.kind,
+       i.amount, {ITEM_VAT}, {_RATE.format(fn="MIN")}, {_RATE.format(fn="MAX")}, p.payment_id,
+       p.created_by
+FROM orders_operationitem i
+JOIN orders_paymentoperation p ON p.id = i.operation_id
+JOIN orders_order o ON o.id = p.order_id
+JOIN orders_orderline l ON l.id = i.line_id
+WHERE p.success AND ({where})
+ORDER BY p.created_at, p.id, l.line_id
+"""
+
+
 def finance_days_add(operations: Sequence[PaymentOperation]) -> None:
-    """Add the items of the successful ones among `operations` to the rollup. Call it in the
-    transaction that wrote them, after every other write (it takes the shared rollup rows'
-    locks). Failed operations move no money and are left out."""
+    """Add the items of the successful ones among `operations` to the rollup, and write their
+    entries. Call it in the transaction that wrote them, after every other write (it takes the
+    shared rollup rows' locks). Failed operations move no money and are left out."""
     ids = [op.pk for op in operations if op.success]
     if not ids:
         return
     pk = PaymentOperation._meta.pk
-    sql, params = finance_days_upsert_sql(f"p.id IN ({', '.join(['%s'] * len(ids))})")
+    where = f"p.id IN ({', '.join(['%s'] * len(ids))})"
+    values = [pk.get_db_prep_value(i, connection) for i in ids]
+    sql, params = finance_days_upsert_sql(where)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *(pk.get_db_prep_value(i, connection) for i in ids)])
+        cursor.execute(finance_entries_insert_sql(where), values)
+        cursor.execute(sql, [*params, *values])
 
 
 def finance_days_rebuild(account_id: int) -> None:
-    """Sum the account's rollup again from its operations: for data whose operations were dated
-    after they were recorded (the demo data), or to repair it. Call it inside a transaction."""
+    """Sum the account's rollup again from its operations, and write their entries again: for
+    data whose operations were dated after they were recorded (the demo data), or to repair it.
+    Call it inside a transaction."""
     FinanceDay.objects.filter(account_id=account_id).delete()
+    FinanceEntry.objects.filter(account_id=account_id).delete()
     sql, params = finance_days_upsert_sql("o.account_id = %s")
     with connection.cursor() as cursor:
+        cursor.execute(finance_entries_insert_sql("o.account_id = %s"), [account_id])
         cursor.execute(sql, [*params, account_id])

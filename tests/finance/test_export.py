@@ -11,7 +11,8 @@ from django.utils import timezone
 from backoffice.actor import Actor
 from finance.export import COLUMNS, cell, csv_lines, export_lines, major
 from finance.reports import Scope, finance_rows, period_for
-from orders.models import OperationItem, OperationKind, PaymentOperation
+from orders.models import FinanceEntry, OperationItem, OperationKind, PaymentOperation
+from orders.services.finance_rollup import finance_days_rebuild
 from tests.support.orders import item, make_order, record
 
 from .pages import csv_rows
@@ -109,6 +110,7 @@ def test_export_streams_many_rows_in_small_memory(client, account, staff):
         for i in range(count)
     )
     OperationItem.objects.bulk_create(OperationItem(operation=op, line=line, amount=100) for op in ops)
+    finance_days_rebuild(account.pk)  # as recording them would have: their rollup and entries
     client.force_login(staff["Finance"])
     # A first request imports the URL configuration and the views: not the export's memory.
     b"".join(client.get(f"/{account.aid}/finance/export.csv?period=today&kind=refund").streaming_content)
@@ -176,3 +178,24 @@ def test_the_export_streams_with_its_queries_logged_as_with_debug_on(client, acc
         rows = csv_rows(b"".join(response.streaming_content))
     assert [row["amount"] for row in rows] == ["398.00"]
     assert any("COPY" in query["sql"] for query in queries) == (connection.vendor == "postgresql")
+
+
+def test_the_csv_rows_are_written_with_each_operation_and_rebuilt_with_the_rollup(account):
+    order = make_order(account, [item(1, 39800, 25), item(2, 10000, 15)])
+    record(order, "authorization", [(1, 39800), (2, 10000)], payment_id="PID")
+    record(order, "capture", [(1, 39800)], payment_id="PID")
+    record(order, "refund", [(1, 100)], payment_id="PID", success=False)  # moves no money
+    entries = FinanceEntry.objects.filter(operation__order=order)
+    assert sorted(entries.values_list("kind", "line_id", "amount", "vat", "rate_min")) == [
+        ("authorization", 1, 39800, 7960, 25),
+        ("authorization", 2, 10000, 1304, 15),
+        ("capture", 1, 39800, 7960, 25),
+    ]
+    assert set(entries.values_list("order_id", "sku", "currency", "payment_id")) == {
+        (order.order_id, "175938", "NOK", "PID")
+    }
+    # Operations dated after they were recorded (the demo data): rebuilt, the rows follow them.
+    then = timezone.now() - dt.timedelta(days=40)
+    PaymentOperation.objects.filter(order=order).update(created_at=then)
+    finance_days_rebuild(account.pk)
+    assert set(entries.values_list("created_at", flat=True)) == {then} and entries.count() == 3

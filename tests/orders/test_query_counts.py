@@ -65,8 +65,9 @@ def test_order_list_runs_a_constant_number_of_queries(
         get(api, "orders")
     # A search adds its read of the newest orders, an index lookup per rare word and its three
     # whole-value lookups (SKU, payment id, merchant reference: orders.selectors.search_plan),
-    # whatever the data.
-    with django_assert_num_queries(few + 5):
+    # whatever the data; on PostgreSQL, for a word that a few of the newest orders hold, its
+    # estimate of the orders (`_orders_estimate`).
+    with django_assert_num_queries(few + 5 + (connection.vendor == "postgresql")):
         get(api, "orders", {"payment_status": "partially_refunded", "search": "PID_3"})
 
 
@@ -99,8 +100,9 @@ def test_recording_an_operation_runs_the_same_queries_for_one_line_or_many(
         response = api.call("post", f"orders/{order.order_id}/captures", body)
         assert response.status_code == 201, response.content
 
-    # Two of them read what provider calls under way hold and which webhooks want the event.
-    with django_assert_max_num_queries(14) as one:
+    # Two of them read what provider calls under way hold and which webhooks want the event;
+    # two write the finance rollup and the items' CSV rows.
+    with django_assert_max_num_queries(15) as one:
         capture([1])
     with django_assert_num_queries(len(one)):
         capture(list(range(2, 9)))
