@@ -151,28 +151,6 @@ def export_lines(scope: Scope, using: str = "default") -> Iterator[str] | Iterat
 EXPONENTS = json.dumps({c: e for c in sorted(list_currencies()) if (e := get_currency_precision(c)) != 2})
 # Bytes of the response written at a time: COPY sends each row as a message of its own.
 BLOCK = 64 * 1024
-# `row_cells`' names for COLUMNS, as the statement below reads them.
-NAMES = dict(
-    zip(
-        COLUMNS,
-        [
-            "created",
-            "order_id",
-            "line_id",
-            "sku",
-            "kind",
-            "amount",
-            "vat",
-            "rate_min",
-            "rate_max",
-            "currency",
-            "payment_id",
-            "actor",
-            "op",
-        ],
-        strict=True,
-    )
-)
 
 
 def _text_sql(column: str) -> str:
@@ -235,13 +213,35 @@ ENTRY_COLUMNS = (
     "created_by",
     "operation_id",
 )
+# The names the statement below gives them: `row_cells`' names.
+ALIASES = dict(
+    zip(
+        ENTRY_COLUMNS,
+        [
+            "created",
+            "order_id",
+            "line_id",
+            "sku",
+            "kind",
+            "amount",
+            "vat",
+            "rate_min",
+            "rate_max",
+            "currency",
+            "payment_id",
+            "actor",
+            "op",
+        ],
+        strict=True,
+    )
+)
 
 
 def _copy_statement(rows: QuerySet, time_zone: str) -> tuple[str, dict]:
     """`COPY` of `rows` (`finance_entries(…).values_list(*ENTRY_COLUMNS)`), each written as
     `row_cells` writes it, and its parameters."""
     sql, params = rows.query.sql_with_params()
-    aliases = ", ".join(NAMES.values())  # values_list selects its columns in the order named
+    aliases = ", ".join(ALIASES.values())  # values_list selects its columns in the order named
     # The inner query's placeholders are numbered, so that the statement's own can be named.
     numbered = {f"p{i}": value for i, value in enumerate(params)}
     pieces = sql.split("%s")
