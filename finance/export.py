@@ -179,7 +179,7 @@ CELLS_SQL = ", ".join(
     [
         # The local time to the second, as a timestamp's text reads in the ISO DateStyle that
         # psycopg requires (to_char costs twice as much).
-        "date_trunc('second', created AT TIME ZONE %(time_zone)s)::text",
+        "date_trunc('second', created_at AT TIME ZONE %(time_zone)s)::text",
         _text_sql("order_id"),
         "line_id",
         _text_sql("sku"),
@@ -189,8 +189,8 @@ CELLS_SQL = ", ".join(
         RATE_SQL,
         _text_sql("currency"),
         _text_sql("payment_id"),
-        _text_sql("actor"),
-        "op",
+        _text_sql("created_by"),
+        "operation_id",
     ]
 )
 
@@ -213,42 +213,20 @@ ENTRY_COLUMNS = (
     "created_by",
     "operation_id",
 )
-# The names the statement below gives them: `row_cells`' names.
-ALIASES = dict(
-    zip(
-        ENTRY_COLUMNS,
-        [
-            "created",
-            "order_id",
-            "line_id",
-            "sku",
-            "kind",
-            "amount",
-            "vat",
-            "rate_min",
-            "rate_max",
-            "currency",
-            "payment_id",
-            "actor",
-            "op",
-        ],
-        strict=True,
-    )
-)
 
 
 def _copy_statement(rows: QuerySet, time_zone: str) -> tuple[str, dict]:
     """`COPY` of `rows` (`finance_entries(…).values_list(*ENTRY_COLUMNS)`), each written as
     `row_cells` writes it, and its parameters."""
     sql, params = rows.query.sql_with_params()
-    aliases = ", ".join(ALIASES.values())  # values_list selects its columns in the order named
+    aliases = ", ".join(ENTRY_COLUMNS)  # values_list selects its columns in the order named
     # The inner query's placeholders are numbered, so that the statement's own can be named.
     numbered = {f"p{i}": value for i, value in enumerate(params)}
     pieces = sql.split("%s")
     inner = pieces[0] + "".join(f"%(p{i})s{piece}" for i, piece in enumerate(pieces[1:]))
     statement = (
         f"COPY (SELECT {CELLS_SQL} FROM ({inner}) AS row ({aliases})"
-        " ORDER BY created, op, line_id) TO STDOUT (FORMAT csv)"
+        " ORDER BY created_at, operation_id, line_id) TO STDOUT (FORMAT csv)"
     )
     return statement, numbered | {
         "time_zone": time_zone,
