@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from finance.reports import vat_share
-from orders.models import FinanceDay, OperationItem, Order, PaymentOperation
+from orders.models import FinanceDay, FinanceEntry, OperationItem, Order, PaymentOperation
 from orders.services.operations import order_cancel
 from tests.support.api import complete, draft_new
 from tests.support.orders import TEST_ACTOR, draft_body, item, make_order, record
@@ -200,6 +200,9 @@ def test_simultaneous_captures_on_different_orders_lose_no_increment(account):
     captured = FinanceDay.objects.get(kind="capture", rate_min=25, rate_max=25)
     assert captured.items == count
     assert captured.amount == sum(10_000 + n for n in range(count))
+    # Each item's CSV row too, once.
+    entries = FinanceEntry.objects.filter(kind="capture", rate_min=25, rate_max=25)
+    assert sorted(entries.values_list("amount", flat=True)) == [10_000 + n for n in range(count)]
 
 
 @pytest.mark.postgres
