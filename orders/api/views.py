@@ -22,6 +22,7 @@ from backoffice.errors import NotFound
 from backoffice.models import Account
 from orders import selectors
 from orders.inputs import DraftItem, DraftOptions
+from orders.locks import OrderRef
 from orders.models import OperationKind
 from orders.services.drafts import (
     draft_complete,
@@ -506,9 +507,8 @@ class OperationListView(OrderMixin, ShoppingAPIView):
 
     def post(self, request: Request, aid: str, order_id: str) -> Response:
         def record():
-            order = self._order_ref(order_id)
             operation = operation_record(
-                order=order,
+                order=OrderRef(self.account.pk, order_id),  # found as it is locked
                 kind=self.kind,
                 **validated(OperationInputSerializer(data=request.data)),
                 actor=_actor(request),

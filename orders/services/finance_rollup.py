@@ -32,22 +32,37 @@ _RATE = "COALESCE((SELECT {fn}(t.percentage) FROM orders_taxline t WHERE t.line_
 _KEY = "account_id, day, currency, kind, rate_min, rate_max"
 
 
-def finance_days_upsert_sql(where: str) -> tuple[str, list]:
-    """The statement adding the successful items of the operations matched by `where` (SQL on
-    `p`, the operation) to the rollup, and its leading parameters. Rows are upserted in key
-    order so that concurrent statements lock shared rows in the same order."""
-    day, day_params = connection.ops.datetime_cast_date_sql("p.created_at", (), settings.TIME_ZONE)
+def _entries_select(where: str) -> str:
+    """The successful items of the operations matched by `where` (SQL on `p`, the operation),
+    as `FinanceEntry` rows, in the CSV's order."""
+    return f"""
+SELECT o.account_id, p.created_at, p.id AS operation_id, o.order_id, o.currency, l.line_id,
+       l.item_id AS sku, p.kind, i.amount, {ITEM_VAT} AS vat, {_RATE.format(fn="MIN")} AS rate_min,
+       {_RATE.format(fn="MAX")} AS rate_max, p.payment_id, p.created_by
+FROM orders_operationitem i
+JOIN orders_paymentoperation p ON p.id = i.operation_id
+JOIN orders_order o ON o.id = p.order_id
+JOIN orders_orderline l ON l.id = i.line_id
+WHERE p.success AND ({where})
+ORDER BY p.created_at, p.id, l.line_id
+"""
+
+
+_ENTRY_INSERT = """INSERT INTO orders_financeentry (account_id, created_at, operation_id, order_id, currency,
+    line_id, sku, kind, amount, vat, rate_min, rate_max, payment_id, created_by)"""
+
+
+def _rollup_upsert_sql(entries: str) -> tuple[str, list]:
+    """The statement adding `entries` (rows as `FinanceEntry` has them: a table, a common table
+    expression or a subquery) to the rollup, and its leading parameters. Rows are upserted in
+    key order so that concurrent statements lock shared rows in the same order."""
+    day, day_params = connection.ops.datetime_cast_date_sql("e.created_at", (), settings.TIME_ZONE)
     sql = f"""
 INSERT INTO orders_financeday ({_KEY}, amount, vat, items)
 SELECT {_KEY}, amount, vat, items FROM (
-    SELECT o.account_id, {day} AS day, o.currency, p.kind,
-           {_RATE.format(fn="MIN")} AS rate_min, {_RATE.format(fn="MAX")} AS rate_max,
-           SUM(i.amount) AS amount, SUM({ITEM_VAT}) AS vat, COUNT(*) AS items
-    FROM orders_operationitem i
-    JOIN orders_paymentoperation p ON p.id = i.operation_id
-    JOIN orders_order o ON o.id = p.order_id
-    JOIN orders_orderline l ON l.id = i.line_id
-    WHERE p.success AND ({where})
+    SELECT e.account_id, {day} AS day, e.currency, e.kind, e.rate_min, e.rate_max,
+           SUM(e.amount) AS amount, SUM(e.vat) AS vat, COUNT(*) AS items
+    FROM {entries} AS e
     GROUP BY 1, 2, 3, 4, 5, 6
 ) AS added
 WHERE true
@@ -60,24 +75,18 @@ ON CONFLICT ({_KEY}) DO UPDATE SET
     return sql, list(day_params)
 
 
+def finance_days_upsert_sql(where: str) -> tuple[str, list]:
+    """The statement adding the successful items of the operations matched by `where` (SQL on
+    `p`, the operation) to the rollup, and its leading parameters."""
+    return _rollup_upsert_sql(f"({_entries_select(where)})")
+
+
 def finance_entries_insert_sql(where: str) -> str:
     """The statement writing a `FinanceEntry` for each successful item of the operations matched
     by `where` (SQL on `p`, the operation), with the same VAT and rate range as the rollup, in
     the CSV's order: written as operations are recorded, the table's rows lie in time order, so
     a month's are read together."""
-    return f"""
-INSERT INTO orders_financeentry (account_id, created_at, operation_id, order_id, currency, line_id,
-    sku, kind, amount, vat, rate_min, rate_max, payment_id, created_by)
-SELECT o.account_id, p.created_at, p.id, o.order_id, o.currency, l.line_id, l.item_id, p.kind,
-       i.amount, {ITEM_VAT}, {_RATE.format(fn="MIN")}, {_RATE.format(fn="MAX")}, p.payment_id,
-       p.created_by
-FROM orders_operationitem i
-JOIN orders_paymentoperation p ON p.id = i.operation_id
-JOIN orders_order o ON o.id = p.order_id
-JOIN orders_orderline l ON l.id = i.line_id
-WHERE p.success AND ({where})
-ORDER BY p.created_at, p.id, l.line_id
-"""
+    return f"{_ENTRY_INSERT}{_entries_select(where)}"
 
 
 def finance_days_add(operations: Sequence[PaymentOperation]) -> None:
@@ -90,8 +99,15 @@ def finance_days_add(operations: Sequence[PaymentOperation]) -> None:
     pk = PaymentOperation._meta.pk
     where = f"p.id IN ({', '.join(['%s'] * len(ids))})"
     values = [pk.get_db_prep_value(i, connection) for i in ids]
-    sql, params = finance_days_upsert_sql(where)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement on PostgreSQL: the rollup sums the entries as they are written.
+            sql, params = _rollup_upsert_sql("written")
+            cursor.execute(
+                f"WITH written AS ({finance_entries_insert_sql(where)} RETURNING *) {sql}", [*values, *params]
+            )
+            return
+        sql, params = finance_days_upsert_sql(where)
         cursor.execute(finance_entries_insert_sql(where), values)
         cursor.execute(sql, [*params, *values])
 

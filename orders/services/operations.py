@@ -23,7 +23,7 @@ from backoffice.actor import Actor
 from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput
 from orders.holds import Hold, held_by_line, holds_described, order_cancelling, order_holds
 from orders.ledger import limit_error
-from orders.locks import order_lock
+from orders.locks import OrderRef, order_lock
 from orders.models import (
     EventKind,
     ItemAmount,
@@ -211,7 +211,7 @@ def _write(
 
 def operation_record(
     *,
-    order: Order,
+    order: Order | OrderRef,
     kind: OperationKind,
     items: list[ItemAmount],
     payment_id: str,
@@ -243,7 +243,7 @@ def operation_record(
         metadata=metadata or {},
     )
     with transaction.atomic():
-        order = order_lock(order.pk)
+        order = order_lock(order if isinstance(order, OrderRef) else order.pk)
         # Cancelling needs nothing captured, so a cancelled order has nothing to refund either.
         if order.is_cancelled:
             raise Conflict(

@@ -101,8 +101,9 @@ def test_recording_an_operation_runs_the_same_queries_for_one_line_or_many(
         assert response.status_code == 201, response.content
 
     # Two of them read what provider calls under way hold and which webhooks want the event;
-    # two write the finance rollup and the items' CSV rows.
-    with django_assert_max_num_queries(15) as one:
+    # the last writes the items' CSV rows and the finance rollup (two statements on SQLite).
+    # The order is found as it is locked.
+    with django_assert_max_num_queries(13 + (connection.vendor != "postgresql")) as one:
         capture([1])
     with django_assert_num_queries(len(one)):
         capture(list(range(2, 9)))
