@@ -131,13 +131,15 @@ def customer_summary(order: Order) -> dict | None:
     return {"email": email, "orders": figures["count"], "paid": figures["paid"], "currency": order.currency}
 
 
-def order_exact_matches(queryset: QuerySet[Order], text: str, *, account: Account) -> QuerySet[Order]:
+def order_exact_matches(
+    queryset: QuerySet[Order], text: str, *, account: Account, plan: "SearchPlan | None" = None
+) -> QuerySet[Order]:
     """Orders matching an order id, customer e-mail, first or last name, full name, merchant
     reference, SKU or payment id as a whole value, ignoring case: what a search lists first.
 
     Every branch is an index lookup (the order and customer indexes, `line_sku`,
     `operation_payment`). SKUs and payment ids live on other tables: their (few) orders are
-    looked up first."""
+    looked up first, unless `plan` (`search_plan(text)`) has them already."""
     text = " ".join(text.split())
     if not text:
         return queryset.none()
@@ -158,7 +160,7 @@ def order_exact_matches(queryset: QuerySet[Order], text: str, *, account: Accoun
     first, _, last = lowered.partition(" ")
     if last:
         match |= Q(first_name=first, last_name=last)
-    related = _holding_whole(text, account)
+    related = plan.whole_value_ids if plan is not None else _holding_whole(text, account)
     if related:
         match |= Q(pk__in=related)
     return named.filter(match)

@@ -124,7 +124,7 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
             # Whole-value matches come first, on the first page; the pages after it hold the
             # rest. A value as common as a first name has more than a page of them: then they
             # are listed with the rest, in the list's order.
-            exact_matches = order_exact_matches(filtered, text, account=account)
+            exact_matches = order_exact_matches(filtered, text, account=account, plan=plan)
             exact_ids = list(exact_matches.order_by().values_list("pk", flat=True)[: PAGE_SIZE + 1])
             if len(exact_ids) <= PAGE_SIZE:
                 if not request.GET.get("cursor"):

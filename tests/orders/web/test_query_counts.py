@@ -52,6 +52,18 @@ def test_order_list_queries_do_not_grow_with_orders(
     second_visit(client, f"/{account.aid}/orders/?sort=gross", django_assert_num_queries(unsorted))
 
 
+def test_a_search_looks_up_the_whole_text_as_a_sku_and_a_payment_id_once(account, login):
+    client = login()
+    add_orders(account, 3)
+    path = f"/{account.aid}/orders/?q=kari"
+    visit(client, path)
+    with CaptureQueriesContext(connection) as captured:
+        visit(client, path)
+    by_sku = [q for q in captured if '"orders_orderline"."item_id" =' in q["sql"]]
+    by_payment_id = [q for q in captured if '"orders_paymentoperation"."payment_id" =' in q["sql"]]
+    assert (len(by_sku), len(by_payment_id)) == (1, 1), captured.captured_queries
+
+
 def test_order_page_queries_do_not_grow_with_lines_operations_and_events(
     account, login, django_assert_num_queries
 ):
