@@ -18,7 +18,7 @@ from backoffice.actor import Actor
 from backoffice.api.authentication import api_client
 from backoffice.api.errors import error_responses, validated
 from backoffice.api.views import AccountAPIView
-from backoffice.errors import NotFound
+from backoffice.errors import InvalidInput, NotFound
 from backoffice.models import Account
 from orders import selectors
 from orders.inputs import DraftItem, DraftOptions
@@ -507,10 +507,15 @@ class OperationListView(OrderMixin, ShoppingAPIView):
 
     def post(self, request: Request, aid: str, order_id: str) -> Response:
         def record():
+            try:
+                recorded = validated(OperationInputSerializer(data=request.data))
+            except InvalidInput:
+                self._order_ref(order_id)  # an order that is not there is a 404 before a bad body
+                raise
             operation = operation_record(
                 order=OrderRef(self.account.pk, order_id),  # found as it is locked
                 kind=self.kind,
-                **validated(OperationInputSerializer(data=request.data)),
+                **recorded,
                 actor=_actor(request),
             )
             return Response(OperationSerializer(operation).data, status=status.HTTP_201_CREATED)
