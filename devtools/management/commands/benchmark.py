@@ -113,7 +113,9 @@ class Command(BaseCommand):
             "--orders", type=int, default=1_000_000, help="orders to seed (kept between runs)"
         )
         parser.add_argument("--repeat", type=int, default=40, help="requests per timing")
-        parser.add_argument("--captures", type=int, default=400, help="captures in each throughput run")
+        parser.add_argument(
+            "--captures", type=int, default=1000, help="timed captures in each throughput run"
+        )
         parser.add_argument(
             "--workers", default="2,4", help="gunicorn workers of each throughput run (comma-separated)"
         )
@@ -532,11 +534,11 @@ class Command(BaseCommand):
         self.stdout.write(f"  {'capture API':<38} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} queries")
         return Timing("capture API (POST …/captures)", p50, p95, queries, sql_p50, sql_p95, 201)
 
-    def _throughput(self, account, captures: int, workers: int) -> dict:
-        ids = self._authorized_orders(account, captures)
+    def _throughput(self, account, captures: int, workers: int, clients: int = 8) -> dict:
+        ids = self._authorized_orders(account, clients * workers + captures)  # warm-up, then timed
         _, token = self._token(account)
         connection.close()
-        return capture_throughput(ids, account.aid, token, workers=workers)
+        return capture_throughput(ids, account.aid, token, clients=clients, workers=workers)
 
     def _write(
         self,
@@ -622,7 +624,8 @@ class Command(BaseCommand):
                 f"**{load['rps']:.0f} requests/s**; the clients saw p50 {load['p50_ms']:.1f} ms, "
                 f"p95 {load['p95_ms']:.1f} ms (waiting for a free worker included); the app's own "
                 f"time (Server-Timing) p50 {load['server_p50_ms']:.1f} ms, p95 "
-                f"{load['server_p95_ms']:.1f} ms; {load['ok']} recorded."
+                f"{load['server_p95_ms']:.1f} ms; {load['ok']} recorded, after "
+                f"{load['warm_up_ok']} untimed ones that warmed up the workers."
             )
         lines += [
             "",
