@@ -96,3 +96,9 @@ def test_targets_are_judged_each_way_and_growth_from_the_baseline():
     grown = targets["no path grows more than 1.5x from the baseline's orders to these"]
     assert (grown.value, grown.met) == (2.0, False) and "order list, first page" in grown.measured
     assert targets["a staff page's overhead: ≤ 2 queries (session and user)"].value == 2
+
+
+def test_the_reference_loop_times_the_machine():
+    from devtools.benchmark.measure import reference_loop_ms
+
+    assert 0 < reference_loop_ms() < 60_000

@@ -29,7 +29,14 @@ from backoffice import roles
 from backoffice.actor import Actor
 from backoffice.db_router import replica_configured
 from backoffice.services import api_client_create
-from devtools.benchmark.measure import Timing, capture_throughput, percentiles, time_page, time_sql
+from devtools.benchmark.measure import (
+    Timing,
+    capture_throughput,
+    percentiles,
+    reference_loop_ms,
+    time_page,
+    time_sql,
+)
 from devtools.benchmark.seed import bench_account, check_sample, seed
 from orders.inputs import DraftDocument, DraftItem, DraftOptions, TaxLine
 from orders.models import (
@@ -160,6 +167,7 @@ class Command(BaseCommand):
         tz = str(timezone.get_current_timezone())
         start = lambda day: timezone.make_aware(dt.datetime.combine(day, dt.time()))  # noqa: E731
 
+        reference = [reference_loop_ms()]  # the machine's speed, at the start and at the end
         rows: list[Timing] = []
         gc.freeze()  # as backoffice/wsgi.py does in the servers
 
@@ -228,7 +236,9 @@ class Command(BaseCommand):
             Timing("  the month from operation items, without the rollup (bare SQL)", items_p50, items_p95),
         )
         self.stdout.write(f"  month from operation items (bare SQL)  p50 {items_p50:7.1f} ms")
+        reference.append(reference_loop_ms())
         figures = {
+            "reference_loop_ms": reference,
             "orders": Order.objects.filter(account=account).count(),
             "rows": [asdict(t) for t in rows],
             "loads": loads,
@@ -236,7 +246,7 @@ class Command(BaseCommand):
         if json:
             Path(json).write_text(jsonlib.dumps(figures, indent=1))
         before = jsonlib.loads(Path(baseline).read_text()) if baseline else None
-        self._write(Path(output), orders, repeat, rows, loads, before)
+        self._write(Path(output), orders, repeat, rows, loads, before, reference)
         self.stdout.write(self.style.SUCCESS(f"Wrote {output}"))
 
     @staticmethod
@@ -548,6 +558,7 @@ class Command(BaseCommand):
         rows: list[Timing],
         loads: list[dict],
         before: dict | None,
+        reference: list[float],
     ) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SHOW server_version")
@@ -573,6 +584,16 @@ class Command(BaseCommand):
             f"`python manage.py benchmark --orders {orders}` on {os.cpu_count()} cores ({cpu}), "
             f"{mem} memory, PostgreSQL {pg}, Python {platform.python_version()}, DEBUG off, the "
             "deployment's connection settings (persistent, health-checked).",
+            "",
+            "The machine's speed: a reference loop (ten million additions in pure Python) took "
+            f"{reference[0]:.0f} ms at the start of the run and {reference[-1]:.0f} ms at its end"
+            + (
+                f"; {before['reference_loop_ms'][0]:.0f} ms at the start of the baseline's."
+                if before and before.get("reference_loop_ms")
+                else "."
+            )
+            + " This shared virtual machine runs the same code faster or slower from hour to hour: "
+            "runs compare by it.",
             "",
             "Data: "
             + ", ".join(f"{n:,} {name}" for name, n in counts.items())
