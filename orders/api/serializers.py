@@ -4,7 +4,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
-from backoffice.api.serializers import ModelSerializer
 from orders.inputs import ITEM_DINTERO_FIELDS, TAX_LINE_DINTERO_FIELDS
 from orders.ledger import DinteroPaymentStatus, PaymentStatus, dintero_payment_status
 from orders.models import DraftOrder, Event, EventKind, Order, OrderLine, PaymentOperation
@@ -84,7 +83,7 @@ class RelatedItemSerializer(serializers.Serializer):
     type = serializers.CharField()
 
 
-class OrderItemSerializer(ModelSerializer):
+class OrderItemSerializer(serializers.ModelSerializer):
     """An order line. Dintero's item fields we keep as sent (`external_id`,
     `unit_gross_amount`, `discount_lines`, `eligible_for_discount`, `thumbnail_url`,
     `version`) and `vat_warning` are answered only when set."""
@@ -160,7 +159,7 @@ class OrderItemSerializer(ModelSerializer):
         return [r.line_id for r in reversed_by(line)]
 
 
-class OrderSerializer(ModelSerializer):
+class OrderSerializer(serializers.ModelSerializer):
     items = OrderItemSerializer(source="lines", many=True)
     net_amount = serializers.IntegerField()
     account_id = serializers.CharField(source="account.aid")
@@ -260,7 +259,7 @@ def draft_totals(items: list[dict]) -> dict[str, int]:
     }
 
 
-class DraftSerializer(ModelSerializer):
+class DraftSerializer(serializers.ModelSerializer):
     order = serializers.JSONField(source="document")
     order_id = serializers.SerializerMethodField()
     status = MappedChoiceField(DRAFT_STATUS, choices=DinteroDraftStatus.choices)
@@ -304,7 +303,7 @@ class OperationItemSerializer(serializers.Serializer):
         return data
 
 
-class OperationSerializer(ModelSerializer):
+class OperationSerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="kind")
     items = OperationItemSerializer(many=True, source="item_list")
 

@@ -5,7 +5,6 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from backoffice.api.serializers import ModelSerializer
 from orders.api.serializers import OperationSerializer
 from payments.items import ItemAmount
 from payments.models import PaymentSession, ProviderCall
@@ -82,7 +81,7 @@ class ItemsInputSerializer(serializers.Serializer):
         return {"items": items or None}
 
 
-class ProviderCallSerializer(ModelSerializer):
+class ProviderCallSerializer(serializers.ModelSerializer):
     operation = OperationSerializer(allow_null=True)
 
     class Meta:
@@ -106,7 +105,7 @@ class ProviderCallSerializer(ModelSerializer):
         ]
 
 
-class PaymentSessionSerializer(ModelSerializer):
+class PaymentSessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = PaymentSession
         fields = [
