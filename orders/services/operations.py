@@ -226,7 +226,8 @@ def operation_record(
 ) -> PaymentOperation:
     """Record an operation that happened at the payment provider: a non-zero amount on each of
     `items` (one item per line), under `payment_id`; `payment_details` is stored as given, with
-    the payment id.
+    the payment id. `order` may be an `OrderRef` (an API request's account and order id): it is
+    then found as it is locked, a 404 if its account has no such order.
 
     What provider calls and payment links still under way may take (`orders.holds`) counts
     against what each line can take now; `settling` names the call or link whose outcome
