@@ -791,3 +791,19 @@ def test_bodies_over_the_limit_are_refused_over_http(gunicorn, account):
     status, body = _exchange(gunicorn, head + "Transfer-Encoding: chunked\n", _chunks(draft))
     assert status == 201, body
     assert body["order"]["items"][0]["gross_amount"] == 39800
+
+
+@pytest.mark.parametrize("order_id", ["x" * 10_000, "1e309", "-1", "%2e%2e", "' OR '1'='1"])
+def test_an_operation_on_an_order_id_that_names_no_order_is_a_404_and_writes_nothing(api, account, order_id):
+    # The order is found as it is locked (by account and order id): whatever the id, no order.
+    make_order(account, authorized=True)
+    before = snapshot()
+    path, body = f"orders/{order_id}/captures", op_body([(1, 100)])
+    assert_error(api.call("post", path, body), 404, "not_found", "no order")
+    assert snapshot() == before
+    # Under a key, only the refusal is kept, and replayed as it was answered.
+    first = api.call("post", path, body, HTTP_IDEMPOTENCY_KEY="k")
+    assert_error(first, 404, "not_found", "no order")
+    again = api.call("post", path, body, HTTP_IDEMPOTENCY_KEY="k")
+    assert (again.status_code, again.json()) == (404, first.json())
+    assert {**snapshot(), "idempotency": 0} == before
