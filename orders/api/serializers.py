@@ -4,6 +4,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from backoffice.api.serializers import ModelSerializer
 from orders.inputs import ITEM_DINTERO_FIELDS, TAX_LINE_DINTERO_FIELDS
 from orders.ledger import DinteroPaymentStatus, PaymentStatus, dintero_payment_status
 from orders.models import DraftOrder, Event, EventKind, Order, OrderLine, PaymentOperation
@@ -83,7 +84,7 @@ class RelatedItemSerializer(serializers.Serializer):
     type = serializers.CharField()
 
 
-class OrderItemSerializer(serializers.ModelSerializer):
+class OrderItemSerializer(ModelSerializer):
     """An order line. Dintero's item fields we keep as sent (`external_id`,
     `unit_gross_amount`, `discount_lines`, `eligible_for_discount`, `thumbnail_url`,
     `version`) and `vat_warning` are answered only when set."""
@@ -159,7 +160,7 @@ class OrderItemSerializer(serializers.ModelSerializer):
         return [r.line_id for r in reversed_by(line)]
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(ModelSerializer):
     items = OrderItemSerializer(source="lines", many=True)
     net_amount = serializers.IntegerField()
     account_id = serializers.CharField(source="account.aid")
@@ -259,7 +260,7 @@ def draft_totals(items: list[dict]) -> dict[str, int]:
     }
 
 
-class DraftSerializer(serializers.ModelSerializer):
+class DraftSerializer(ModelSerializer):
     order = serializers.JSONField(source="document")
     order_id = serializers.SerializerMethodField()
     status = MappedChoiceField(DRAFT_STATUS, choices=DinteroDraftStatus.choices)
@@ -303,7 +304,7 @@ class OperationItemSerializer(serializers.Serializer):
         return data
 
 
-class OperationSerializer(serializers.ModelSerializer):
+class OperationSerializer(ModelSerializer):
     type = serializers.CharField(source="kind")
     items = OperationItemSerializer(many=True, source="item_list")
 

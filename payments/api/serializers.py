@@ -5,6 +5,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from backoffice.api.serializers import ModelSerializer
 from orders.api.serializers import OperationSerializer
 from payments.items import ItemAmount
 from payments.models import PaymentSession, ProviderCall
@@ -81,7 +82,7 @@ class ItemsInputSerializer(serializers.Serializer):
         return {"items": items or None}
 
 
-class ProviderCallSerializer(serializers.ModelSerializer):
+class ProviderCallSerializer(ModelSerializer):
     operation = OperationSerializer(allow_null=True)
 
     class Meta:
@@ -105,7 +106,7 @@ class ProviderCallSerializer(serializers.ModelSerializer):
         ]
 
 
-class PaymentSessionSerializer(serializers.ModelSerializer):
+class PaymentSessionSerializer(ModelSerializer):
     class Meta:
         model = PaymentSession
         fields = [
