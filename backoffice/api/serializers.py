@@ -21,13 +21,13 @@ class ModelSerializer(serializers.ModelSerializer):
             recipe = cls._model_fields_recipe = self._model_fields_recipe_build()  # type: ignore[attr-defined]
         declared = copy.deepcopy(self._declared_fields)
         return {
-            name: declared[name] if name in declared else field_class(**kwargs)
+            name: declared[name] if field_class is None else field_class(**kwargs)
             for name, (field_class, kwargs) in recipe.items()
         }
 
     def _model_fields_recipe_build(self) -> dict:
         """Each answered field's class and arguments, in DRF's order (`get_fields`); a declared
-        field's entry is a placeholder, taken from the instance's own declared fields."""
+        field's entry is None: the instance takes its own deep copy of it."""
         fields = super().get_fields()
         declared = self._declared_fields
         return {
