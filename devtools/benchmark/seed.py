@@ -1,4 +1,5 @@
-"""A fast seeder for benchmark data on PostgreSQL: set-based INSERT … SELECT in chunks.
+"""A fast seeder for benchmark data on PostgreSQL: set-based INSERT … SELECT in chunks, two
+chunks at a time, each in a transaction and on a connection of its own.
 
 Order i (1-based) is fully determined by i, so a run can be resumed and the data reused:
 its payment state is i % 10 (0-1 pending, 2 authorized, 3 partially captured, 4-6 captured,
@@ -13,6 +14,7 @@ temporary tables), so the statements after them are planned on real row counts.
 
 import datetime as dt
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -22,133 +24,141 @@ from tqdm import tqdm
 from backoffice.models import Account
 from orders.ledger import Figures, payment_status
 from orders.models import DraftOrder, FinanceEntry, OperationItem, Order
-from orders.services.finance_rollup import ITEM_VAT, finance_days_upsert_sql, finance_entries_insert_sql
-from orders.services.search_text import FILL_SQL, SEPARATOR, search_text_of
+from orders.services.finance_rollup import ITEM_VAT, finance_entries_added_sql
+from orders.services.search_text import SEPARATOR, search_text_of
 
 BENCH_AID = "T99999999"
+_SEEDED = r"^B[0-9]{8}$"  # seeded orders' ids; the benchmark's own orders have generated ones
 
-_ORDERS = """
+# The chunk's orders, lines and operations are worked out in temporary tables first, so that
+# every row is written once, whole (the order with its totals and search text). Only the drafts'
+# and the finance rows' statements read what the chunk wrote, through indexes a load keeps.
+_PLAN = """
 CREATE TEMP TABLE bench_o ON COMMIT DROP AS
 SELECT i,
        md5('bench-order-' || i)::uuid AS id,
+       'B' || lpad(i::text, 8, '0') AS order_id,
        1 + i %% 4 AS n_lines,
        i %% 10 AS state,
        (i %% 50 = 5) AS replaced,
        (ARRAY['NOK','NOK','NOK','NOK','NOK','NOK','NOK','SEK','SEK','EUR'])[1 + (i / 10) %% 10] AS currency,
+       (ARRAY['Kari','Ola','Ingrid','Lars','Sofie','Emil','Nora','Jonas','Ida','Magnus'])[1 + i %% 10]
+           AS first_name,
+       (ARRAY['Nordmann','Hansen','Berg','Johansen','Larsen','Andersen','Pedersen','Nilsen',
+              'Kristiansen','Jensen'])[1 + (i / 10) %% 10] AS last_name,
+       'customer' || i || '@example.com' AS email,
        %(now)s - ((i::bigint * 7919) %% (3 * 365 * 24 * 60)) * interval '1 minute' AS created_at
-FROM generate_series(%(lo)s, %(hi)s - 1) AS i;
+FROM generate_series(%(lo)s, %(hi)s - 1) AS i
+WHERE NOT EXISTS (SELECT FROM orders_order x  -- a chunk that stopped part way is completed
+                  WHERE x.account_id = %(account)s AND x.order_id = 'B' || lpad(i::text, 8, '0'));
 ANALYZE bench_o;
 
+-- Base lines, with their ledger figures for the order's state, and their ids taken ahead.
+CREATE TEMP TABLE bench_l ON COMMIT DROP AS
+SELECT nextval(pg_get_serial_sequence('orders_orderline', 'id')) AS id, b.*,
+       round(gross * rate / (100.0 + rate))::bigint AS tax,
+       CASE WHEN state >= 2 THEN gross ELSE 0 END AS authorized,
+       CASE WHEN state = 3 THEN (CASE WHEN line_id = 1 THEN gross / 2 ELSE 0 END)
+            WHEN state BETWEEN 4 AND 8 THEN gross ELSE 0 END AS captured,
+       CASE WHEN state = 7 THEN (CASE WHEN line_id = 1 THEN gross / 2 ELSE 0 END)
+            WHEN state = 8 THEN gross ELSE 0 END AS refunded,
+       CASE WHEN state = 9 THEN gross ELSE 0 END AS cancelled,
+       '' AS reversed_reason, '' AS related_type, NULL::bigint AS related_line_id
+FROM (SELECT o.i, o.id AS order_id, o.state, o.created_at, j AS line_id,
+             ((o.i * 31 + j * 17) %% 200 + 1) * 1000 AS gross,
+             1 + (o.i + j) %% 3 AS quantity,
+             CASE WHEN (o.i + j) %% 4 = 0 THEN 15 ELSE 25 END AS rate,
+             'SKU' || lpad(((o.i * 13 + j * 7) %% 50000)::text, 6, '0') AS sku
+      FROM bench_o o, generate_series(1, o.n_lines) AS j) AS b;
+
+-- Reversal of line 1 and its replacement, both authorized and captured, three days later.
+INSERT INTO bench_l
+SELECT nextval(pg_get_serial_sequence('orders_orderline', 'id')), l.i, l.order_id, l.state,
+       l.created_at + interval '3 days', o.n_lines + r.k, r.sign * l.gross, l.quantity, l.rate,
+       l.sku, r.sign * l.tax, r.sign * l.gross, r.sign * l.gross, 0, 0,
+       CASE WHEN r.sign < 0 THEN 'Replace item' ELSE '' END,
+       CASE WHEN r.sign < 0 THEN 'reversed' ELSE '' END,
+       CASE WHEN r.sign < 0 THEN l.id END
+FROM bench_o o
+JOIN bench_l l ON l.i = o.i AND l.line_id = 1
+CROSS JOIN (VALUES (1, -1), (2, 1)) AS r(k, sign)
+WHERE o.replaced;
+ANALYZE bench_l;
+
+-- One operation per order and kind that moved money on some line.
+CREATE TEMP TABLE bench_ops ON COMMIT DROP AS
+SELECT md5('bench-op-' || o.i || k.kind)::uuid AS id, o.i, o.id AS order_id, k.kind,
+       o.created_at + k.delay AS created_at, 'PAY' || o.i AS payment_id,
+       sum(CASE k.kind WHEN 'authorization' THEN l.authorized WHEN 'capture' THEN l.captured
+                       WHEN 'refund' THEN l.refunded ELSE l.cancelled END) AS amount
+FROM bench_o o
+JOIN bench_l l ON l.i = o.i
+CROSS JOIN (VALUES ('authorization', interval '1 minute'), ('capture', interval '1 day'),
+                   ('refund', interval '5 days'), ('cancellation', interval '2 days'))
+           AS k(kind, delay)
+WHERE CASE k.kind WHEN 'authorization' THEN l.authorized WHEN 'capture' THEN l.captured
+                  WHEN 'refund' THEN l.refunded ELSE l.cancelled END <> 0
+GROUP BY o.i, o.id, o.created_at, k.kind, k.delay;
+ANALYZE bench_ops;
+"""
+
+# The order, with its lines' totals and the search text the services keep (`search_text_of`
+# gives the same values, which `check_sample` verifies).
+_ORDERS = """
 INSERT INTO orders_order (id, account_id, order_id, currency, status, payment_status, customer,
     shipping_address, billing_address, store, merchant_reference, metadata, gross_amount,
     tax_amount, authorized_amount, captured_amount, refunded_amount, cancelled_amount,
     last_line_id, created_at, updated_at, cancelled_at, created_by, dintero, merchant_reference_2,
     multiple_authorizations, total_discount, total_manual_discount_amount, cancelled_by,
     cancelled_reason, closed_by, search_text)
-SELECT id, %(account)s, 'B' || lpad(i::text, 8, '0'), currency,
-       CASE WHEN state = 9 THEN 'CANCELLED' ELSE 'ACTIVE' END,
+SELECT o.id, %(account)s, o.order_id, o.currency,
+       CASE WHEN o.state = 9 THEN 'CANCELLED' ELSE 'ACTIVE' END,
        (ARRAY['PENDING','PENDING','AUTHORIZED','PARTIALLY_CAPTURED','CAPTURED','CAPTURED',
-              'CAPTURED','PARTIALLY_REFUNDED','REFUNDED','CANCELLED'])[state + 1],
-       jsonb_build_object(
-           'first_name', (ARRAY['Kari','Ola','Ingrid','Lars','Sofie','Emil','Nora','Jonas',
-                                'Ida','Magnus'])[1 + i %% 10],
-           'last_name', (ARRAY['Nordmann','Hansen','Berg','Johansen','Larsen','Andersen',
-                               'Pedersen','Nilsen','Kristiansen','Jensen'])[1 + (i / 10) %% 10],
-           'email', 'customer' || i || '@example.com'),
-       '{}', '{}', '{}', '', '{}', 0, 0, 0, 0, 0, 0,
-       n_lines + CASE WHEN replaced THEN 2 ELSE 0 END,
-       created_at, created_at, CASE WHEN state = 9 THEN created_at END, 'benchmark',
-       '{}', '', false, 0, 0, CASE WHEN state = 9 THEN 'benchmark' ELSE '' END, '', '', ''
-FROM bench_o;
-"""
-
-# Base lines, with their ledger figures for the order's state.
-_LINES = """
-CREATE TEMP TABLE bench_l ON COMMIT DROP AS
-SELECT o.i, o.id AS order_id, o.state, o.created_at, j AS line_id,
-       ((o.i * 31 + j * 17) %% 200 + 1) * 1000 AS gross,
-       1 + (o.i + j) %% 3 AS quantity,
-       CASE WHEN (o.i + j) %% 4 = 0 THEN 15 ELSE 25 END AS rate,
-       'SKU' || lpad(((o.i * 13 + j * 7) %% 50000)::text, 6, '0') AS sku
-FROM bench_o o, generate_series(1, o.n_lines) AS j;
-ANALYZE bench_l;
-
-INSERT INTO orders_orderline (order_id, line_id, item_id, description, description_alias,
-    quantity, gross_amount, tax_amount, reversed_reason, related_type, metadata, created_at,
-    authorized_amount, captured_amount, refunded_amount, cancelled_amount, dintero,
-    discount_amount, manual_discount_amount, vat_warning)
-SELECT order_id, line_id, sku, 'Product ' || sku, '', quantity, gross,
-       round(gross * rate / (100.0 + rate)), '', '', '{}', created_at,
-       CASE WHEN state >= 2 THEN gross ELSE 0 END,
-       CASE WHEN state = 3 THEN (CASE WHEN line_id = 1 THEN gross / 2 ELSE 0 END)
-            WHEN state BETWEEN 4 AND 8 THEN gross ELSE 0 END,
-       CASE WHEN state = 7 THEN (CASE WHEN line_id = 1 THEN gross / 2 ELSE 0 END)
-            WHEN state = 8 THEN gross ELSE 0 END,
-       CASE WHEN state = 9 THEN gross ELSE 0 END, '{}', 0, 0, ''
-FROM bench_l;
-
--- Reversal of line 1 and its replacement, both authorized and captured.
-INSERT INTO orders_orderline (order_id, line_id, item_id, description, description_alias,
-    quantity, gross_amount, tax_amount, reversed_reason, related_type, related_line_id,
-    metadata, created_at, authorized_amount, captured_amount, refunded_amount, cancelled_amount,
-    dintero, discount_amount, manual_discount_amount, vat_warning)
-SELECT l.order_id, o.n_lines + r.k, l.item_id,
-       l.description, '', l.quantity, r.sign * l.gross_amount, r.sign * l.tax_amount,
-       CASE WHEN r.sign < 0 THEN 'Replace item' ELSE '' END,
-       CASE WHEN r.sign < 0 THEN 'reversed' ELSE '' END,
-       CASE WHEN r.sign < 0 THEN l.id END,
-       '{}', o.created_at + interval '3 days',
-       r.sign * l.gross_amount, r.sign * l.gross_amount, 0, 0, '{}', 0, 0, ''
+              'CAPTURED','PARTIALLY_REFUNDED','REFUNDED','CANCELLED'])[o.state + 1],
+       jsonb_build_object('first_name', o.first_name, 'last_name', o.last_name, 'email', o.email),
+       '{}', '{}', '{}', '', '{}', t.gross, t.tax, t.authorized, t.captured, t.refunded, t.cancelled,
+       o.n_lines + CASE WHEN o.replaced THEN 2 ELSE 0 END,
+       o.created_at, o.created_at, CASE WHEN o.state = 9 THEN o.created_at END, 'benchmark',
+       '{}', '', false, 0, 0, CASE WHEN o.state = 9 THEN 'benchmark' ELSE '' END, '', '',
+       concat_ws(E'\\n', o.order_id, o.email, o.first_name, o.last_name, v.lines, p.payment_id)
 FROM bench_o o
-JOIN orders_orderline l ON l.order_id = o.id AND l.line_id = 1
-CROSS JOIN (VALUES (1, -1), (2, 1)) AS r(k, sign)
-WHERE o.replaced;
+JOIN (SELECT i, sum(gross) AS gross, sum(tax) AS tax, sum(authorized) AS authorized,
+             sum(captured) AS captured, sum(refunded) AS refunded, sum(cancelled) AS cancelled
+      FROM bench_l GROUP BY i) AS t ON t.i = o.i
+JOIN (SELECT l.i, string_agg(DISTINCT v, E'\\n') AS lines
+      FROM bench_l l, LATERAL (VALUES (l.sku), ('Product ' || l.sku)) AS x(v)
+      GROUP BY l.i) AS v ON v.i = o.i
+LEFT JOIN (SELECT DISTINCT i, payment_id FROM bench_ops) AS p ON p.i = o.i
+ORDER BY o.i;
+
+INSERT INTO orders_orderline (id, order_id, line_id, item_id, description, description_alias,
+    quantity, gross_amount, tax_amount, reversed_reason, related_type, related_line_id, metadata,
+    created_at, authorized_amount, captured_amount, refunded_amount, cancelled_amount, dintero,
+    discount_amount, manual_discount_amount, vat_warning)
+SELECT id, order_id, line_id, sku, 'Product ' || sku, '', quantity, gross, tax, reversed_reason,
+       related_type, related_line_id, '{}', created_at, authorized, captured, refunded, cancelled,
+       '{}', 0, 0, ''
+FROM bench_l
+ORDER BY i, line_id;
 
 INSERT INTO orders_taxline (line_id, amount, percentage, dintero)
-SELECT l.id, l.tax_amount, CASE WHEN (o.i + CASE WHEN l.line_id > o.n_lines THEN 1
-                                                 ELSE l.line_id END) %% 4 = 0
-                                THEN 15 ELSE 25 END, '{}'
-FROM bench_o o JOIN orders_orderline l ON l.order_id = o.id;
-"""
-
-# One operation per order and kind, with an item for every line that kind touched.
-_OPERATIONS = """
-CREATE TEMP TABLE bench_ops ON COMMIT DROP AS
-SELECT md5('bench-op-' || o.i || k.kind)::uuid AS id, o.id AS order_id, k.kind,
-       o.created_at + k.delay AS created_at, 'PAY' || o.i AS payment_id,
-       sum(CASE k.kind WHEN 'authorization' THEN l.authorized_amount
-                       WHEN 'capture' THEN l.captured_amount
-                       WHEN 'refund' THEN l.refunded_amount
-                       ELSE l.cancelled_amount END) AS amount
-FROM bench_o o
-JOIN orders_orderline l ON l.order_id = o.id
-CROSS JOIN (VALUES ('authorization', interval '1 minute'), ('capture', interval '1 day'),
-                   ('refund', interval '5 days'), ('cancellation', interval '2 days'))
-           AS k(kind, delay)
-WHERE CASE k.kind WHEN 'authorization' THEN l.authorized_amount
-                  WHEN 'capture' THEN l.captured_amount
-                  WHEN 'refund' THEN l.refunded_amount
-                  ELSE l.cancelled_amount END <> 0
-GROUP BY o.i, o.id, o.created_at, k.kind, k.delay;
-ANALYZE bench_ops;
+SELECT id, tax, rate, '{}' FROM bench_l ORDER BY i, line_id;
 
 INSERT INTO orders_paymentoperation (id, order_id, kind, success, amount, payment_id,
     payment_details, authorization_id, processed_by, metadata, created_at, created_by)
 SELECT id, order_id, kind, true, amount, payment_id,
        jsonb_build_object('payment_id', payment_id), '', '', '{}', created_at, 'api:benchmark'
-FROM bench_ops;
+FROM bench_ops
+ORDER BY i, created_at;
 
 INSERT INTO orders_operationitem (operation_id, line_id, payout, amount)
-SELECT op.id, l.id, '{}',
-       CASE op.kind WHEN 'authorization' THEN l.authorized_amount
-                    WHEN 'capture' THEN l.captured_amount
-                    WHEN 'refund' THEN l.refunded_amount
-                    ELSE l.cancelled_amount END AS amount
-FROM bench_ops op JOIN orders_orderline l ON l.order_id = op.order_id
-WHERE CASE op.kind WHEN 'authorization' THEN l.authorized_amount
-                   WHEN 'capture' THEN l.captured_amount
-                   WHEN 'refund' THEN l.refunded_amount
-                   ELSE l.cancelled_amount END <> 0;
+SELECT op.id, l.id, '{}', CASE op.kind WHEN 'authorization' THEN l.authorized
+                                       WHEN 'capture' THEN l.captured
+                                       WHEN 'refund' THEN l.refunded ELSE l.cancelled END
+FROM bench_ops op JOIN bench_l l ON l.i = op.i
+WHERE CASE op.kind WHEN 'authorization' THEN l.authorized WHEN 'capture' THEN l.captured
+                   WHEN 'refund' THEN l.refunded ELSE l.cancelled END <> 0
+ORDER BY op.i, op.created_at, l.line_id;
 
 INSERT INTO orders_event (order_id, kind, summary, data, created_at, created_by, uuid, request)
 SELECT id, 'draft_completed', 'order created', '{}', created_at, 'api:benchmark',
@@ -159,16 +169,6 @@ SELECT order_id, kind || '_recorded', initcap(kind) || ' of ' || amount || ' (' 
        jsonb_build_object('operation_id', id::text, 'amount', amount), created_at, 'api:benchmark',
        md5('bench-event-' || id::text)::uuid, '{}'::jsonb
 FROM bench_ops;
-
-UPDATE orders_order o
-SET gross_amount = s.gross, tax_amount = s.tax, authorized_amount = s.a, captured_amount = s.c,
-    refunded_amount = s.r, cancelled_amount = s.x
-FROM (SELECT l.order_id, sum(gross_amount) AS gross, sum(tax_amount) AS tax,
-             sum(authorized_amount) AS a, sum(captured_amount) AS c,
-             sum(refunded_amount) AS r, sum(cancelled_amount) AS x
-      FROM orders_orderline l JOIN bench_o b ON b.id = l.order_id
-      GROUP BY l.order_id) AS s
-WHERE o.id = s.order_id;
 """
 
 
@@ -202,41 +202,122 @@ def bench_account() -> Account:
     return account
 
 
-def seed(total: int, chunk: int = 20_000, stdout=None) -> int:
+# The tables a load fills. While it adds more orders than there are, their indexes that enforce
+# nothing and that no statement of the load reads are dropped, and each is built once at the end:
+# keeping them up to date row by row took most of the load's time, and left them larger than a
+# build does. The tax lines keep theirs (the drafts' and the finance rows' VAT is read by line).
+# Which indexes wait is kept in a table, so a load that stops half way builds them when resumed.
+_LOADED_TABLES = [
+    "orders_order",
+    "orders_orderline",
+    "orders_paymentoperation",
+    "orders_operationitem",
+    "orders_event",
+    "orders_draftorder",
+    "orders_financeentry",
+]
+_WAITING = "benchmark_waiting_index"
+
+
+def _drop_indexes(cursor) -> None:
+    cursor.execute(f"CREATE TABLE IF NOT EXISTS {_WAITING} (name text PRIMARY KEY, definition text NOT NULL)")
+    cursor.execute(
+        f"""INSERT INTO {_WAITING}
+        SELECT c.relname, pg_get_indexdef(c.oid)
+        FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+        WHERE t.relname = ANY(%s) AND pg_table_is_visible(t.oid) AND NOT x.indisunique
+        ON CONFLICT (name) DO NOTHING""",
+        [_LOADED_TABLES],
+    )
+    cursor.execute(f"SELECT name FROM {_WAITING}")
+    for (name,) in cursor.fetchall():
+        cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
+def _build_indexes(cursor, stdout=None) -> None:
+    """Build the indexes a load dropped (this one's or one that stopped), each in its own
+    transaction."""
+    cursor.execute("SELECT to_regclass(%s)", [_WAITING])
+    if cursor.fetchone()[0] is None:
+        return
+    cursor.execute(f"SELECT name, definition FROM {_WAITING} ORDER BY name")
+    waiting = cursor.fetchall()
+    cursor.execute("SET maintenance_work_mem = '1GB'")  # each build sorts in memory
+    for name, definition in tqdm(waiting, unit="indexes", desc="indexes", file=stdout):
+        with transaction.atomic():
+            cursor.execute("SELECT to_regclass(%s)", [f'"{name}"'])
+            if cursor.fetchone()[0] is None:
+                cursor.execute(definition)
+            cursor.execute(f"DELETE FROM {_WAITING} WHERE name = %s", [name])
+    cursor.execute(f"DROP TABLE {_WAITING}")
+    cursor.execute("RESET maintenance_work_mem")
+
+
+def _missing(account: Account, lo: int, hi: int) -> bool:
+    """Whether some of the seeded orders lo..hi-1 are missing (counted on the order id index)."""
+    first, last = (f"B{i:08d}" for i in (lo, hi - 1))
+    present = Order.objects.filter(account=account, order_id__range=(first, last), order_id__regex=_SEEDED)
+    return present.count() < hi - lo
+
+
+def _load_chunk(params: dict, drafts: bool) -> None:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for sql in (_PLAN, _ORDERS, _DRAFTS) if drafts else (_PLAN, _ORDERS):
+                cursor.execute(sql, params)
+            # The chunk's operations into the CSV's rows and the finance rollup, as the services
+            # add them. The chunk's operation ids as an array: `IN (SELECT …)` was planned as a
+            # nested loop over every operation seeded so far.
+            cursor.execute(*finance_entries_added_sql("p.id = ANY(ARRAY(SELECT id FROM bench_ops))"))
+    finally:
+        connection.close()  # each chunk is loaded on a connection of its own
+
+
+def seed(total: int, chunk: int = 20_000, stdout=None, workers: int = 2, drafts: bool = True) -> int:
     """Make sure the benchmark account has orders 1..total, each with the draft it was made
-    from. Returns how many orders were added."""
+    from (unless not `drafts`), loading `workers` chunks at a time. Returns how many orders were
+    added."""
     if connection.vendor != "postgresql":
         raise RuntimeError("the benchmark seeder needs PostgreSQL: set DATABASE_URL")
     account = bench_account()
-    # Seeded orders are B and 8 digits; the benchmark's own orders have generated ids.
-    have = Order.objects.filter(account=account, order_id__regex=r"^B[0-9]{8}$").count()
-    drafted = DraftOrder.objects.filter(account=account, created_by="api:benchmark").count()
-    if have >= total and drafted >= have:
-        return 0
-    now = timezone.now()
-    if drafted < have:  # orders seeded before their drafts were
-        with tqdm(total=have, initial=drafted, unit="drafts", desc="drafts", file=stdout) as bar:
-            for lo in range(1, have + 1, chunk):
-                hi = min(lo + chunk, have + 1)
-                with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(_DRAFTS, {"lo": lo, "hi": hi})
-                bar.update(cursor.rowcount)
-    with tqdm(total=total, initial=have, unit="orders", desc="seeding", file=stdout) as bar:
-        for lo in range(have + 1, total + 1, chunk):
-            hi = min(lo + chunk, total + 1)
-            params: dict[str, int | dt.datetime] = {"lo": lo, "hi": hi, "account": account.pk, "now": now}
-            with transaction.atomic(), connection.cursor() as cursor:
-                for sql in (_ORDERS, _LINES, _OPERATIONS, _DRAFTS):
-                    cursor.execute(sql, params)
-                # What the order search looks in, as the services keep it.
-                cursor.execute(FILL_SQL.format(where="o.id = ANY(ARRAY(SELECT id FROM bench_o))"))
-                # The chunk's operations into the finance rollup, as the services add them.
-                # The chunk's operation ids as an array: `IN (SELECT …)` was planned as a nested
-                # loop over every operation seeded so far, which made seeding quadratic.
-                chunk_ops = "p.id = ANY(ARRAY(SELECT id FROM bench_ops))"
-                cursor.execute(*finance_days_upsert_sql(chunk_ops))
-                cursor.execute(finance_entries_insert_sql(chunk_ops))  # and their CSV rows
-            bar.update(hi - lo)
+    have = Order.objects.filter(account=account, order_id__regex=_SEEDED).count()
+    drafted = have
+    if drafts:
+        drafted = DraftOrder.objects.filter(account=account, created_by="api:benchmark").count()
+    try:
+        if have >= total and drafted >= have:
+            return 0
+        if drafted < have:  # orders seeded before their drafts were
+            with tqdm(total=have, initial=drafted, unit="drafts", desc="drafts", file=stdout) as bar:
+                for lo in range(1, have + 1, chunk):
+                    hi = min(lo + chunk, have + 1)
+                    with transaction.atomic(), connection.cursor() as cursor:
+                        cursor.execute(_DRAFTS, {"lo": lo, "hi": hi})
+                    bar.update(cursor.rowcount)
+        if total - have > have:
+            with connection.cursor() as cursor:
+                _drop_indexes(cursor)
+        now = timezone.now()
+        chunks = [(lo, min(lo + chunk, total + 1)) for lo in range(1, total + 1, chunk)]
+        chunks = [(lo, hi) for lo, hi in chunks if _missing(account, lo, hi)]
+        with (
+            tqdm(total=total, initial=have, unit="orders", desc="seeding", file=stdout) as bar,
+            ThreadPoolExecutor(workers) as pool,
+        ):
+            loads = {}
+            for lo, hi in chunks:
+                params = {"lo": lo, "hi": hi, "account": account.pk, "now": now}
+                loads[pool.submit(_load_chunk, params, drafts)] = hi - lo
+            try:
+                for done in as_completed(loads):
+                    done.result()
+                    bar.update(loads[done])
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # the chunks not started yet
+                raise
+    finally:
+        with connection.cursor() as cursor:
+            _build_indexes(cursor, stdout)
     with connection.cursor() as cursor:
         if total > have:
             # The CSV's rows in time order, as recording the operations one by one over the
@@ -248,7 +329,7 @@ def seed(total: int, chunk: int = 20_000, stdout=None) -> int:
     return max(total - have, 0)
 
 
-def check_sample(size: int = 500) -> None:
+def check_sample(size: int = 500, drafts: bool = True) -> None:
     """The seeded rows obey the ledger: totals match lines and the status matches the totals."""
     account = bench_account()
     for order in Order.objects.filter(account=account).order_by("?")[:size]:
@@ -277,13 +358,14 @@ def check_sample(size: int = 500) -> None:
                 items[op.kind] += sum(i.amount for i in op.items.filter(line=line))
             assert items.get("authorization", 0) == line.authorized_amount, order.order_id
             assert items.get("capture", 0) == line.captured_amount, order.order_id
-        draft = DraftOrder.objects.get(completed_order=order, target_order=None)
-        by_id = {line.line_id: line for line in lines}
-        assert draft.items, order.order_id
-        for item in draft.items:
-            line = by_id[item["line_id"]]
-            assert (line.gross_amount, line.quantity) == (item["gross_amount"], item["quantity"])
-        assert draft.document["currency"] == order.currency, order.order_id
+        if drafts:
+            draft = DraftOrder.objects.get(completed_order=order, target_order=None)
+            by_id = {line.line_id: line for line in lines}
+            assert draft.items, order.order_id
+            for item in draft.items:
+                line = by_id[item["line_id"]]
+                assert (line.gross_amount, line.quantity) == (item["gross_amount"], item["quantity"])
+            assert draft.document["currency"] == order.currency, order.order_id
         held = set(order.search_text.split(SEPARATOR))
         assert held == set(search_text_of(order).split(SEPARATOR)), order.order_id
         # One CSV row for each successful item, with its amount.

@@ -89,6 +89,14 @@ def finance_entries_insert_sql(where: str) -> str:
     return f"{_ENTRY_INSERT}{_entries_select(where)}"
 
 
+def finance_entries_added_sql(where: str) -> tuple[str, list]:
+    """On PostgreSQL, one statement writing the entries of the operations matched by `where` (SQL
+    on `p`, the operation) and adding them to the rollup as they are written, and its parameters
+    after those of `where`."""
+    sql, params = _rollup_upsert_sql("written")
+    return f"WITH written AS ({finance_entries_insert_sql(where)} RETURNING *) {sql}", params
+
+
 def finance_days_add(operations: Sequence[PaymentOperation]) -> None:
     """Add the items of the successful ones among `operations` to the rollup, and write their
     entries. Call it in the transaction that wrote them, after every other write (it takes the
@@ -101,11 +109,8 @@ def finance_days_add(operations: Sequence[PaymentOperation]) -> None:
     values = [pk.get_db_prep_value(i, connection) for i in ids]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement on PostgreSQL: the rollup sums the entries as they are written.
-            sql, params = _rollup_upsert_sql("written")
-            cursor.execute(
-                f"WITH written AS ({finance_entries_insert_sql(where)} RETURNING *) {sql}", [*values, *params]
-            )
+            sql, params = finance_entries_added_sql(where)
+            cursor.execute(sql, [*values, *params])
             return
         sql, params = finance_days_upsert_sql(where)
         cursor.execute(finance_entries_insert_sql(where), values)

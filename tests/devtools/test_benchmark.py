@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 
 from devtools.benchmark.measure import capture_throughput, percentiles
-from devtools.benchmark.seed import BENCH_AID, bench_account, check_sample, seed
+from devtools.benchmark.seed import BENCH_AID, _drop_indexes, bench_account, check_sample, seed
 from devtools.management.commands.benchmark import Command
 from orders.models import DraftOrder, Order, OrderLine, PaymentStatus
 
@@ -35,6 +35,37 @@ def test_seeder_writes_what_the_services_would_and_resumes():
     assert seed(360, chunk=120) == 0
     assert DraftOrder.objects.filter(completed_order__in=orders).count() == 360
     check_sample(60)
+
+    # Without the drafts (for a disk too small for them), and then with them.
+    assert seed(420, chunk=120, drafts=False) == 60
+    check_sample(60, drafts=False)
+    assert DraftOrder.objects.filter(completed_order__in=orders).count() == 360
+    assert seed(420, chunk=120) == 0
+    assert DraftOrder.objects.filter(completed_order__in=orders).count() == 420
+
+
+def _indexes() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename LIKE 'orders_%%'")
+        return {definition for (definition,) in cursor.fetchall()}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_load_builds_the_indexes_it_dropped_and_those_a_stopped_one_left():
+    before = _indexes()
+    assert seed(200, chunk=50) == 200  # more than there were: indexes dropped and built at the end
+    assert _indexes() == before
+    # A load that stopped before building them left their definitions; the next run builds them.
+    with connection.cursor() as cursor:
+        _drop_indexes(cursor)
+        assert len(_indexes()) < len(before)
+    assert seed(200) == 0
+    assert _indexes() == before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('benchmark_waiting_index')")
+        assert cursor.fetchone() == (None,)
+    check_sample(40)
 
 
 @pytest.mark.postgres
