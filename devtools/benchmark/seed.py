@@ -206,7 +206,8 @@ def bench_account() -> Account:
 # nothing and that no statement of the load reads are dropped, and each is built once at the end:
 # keeping them up to date row by row took most of the load's time, and left them larger than a
 # build does. The tax lines keep theirs (the drafts' and the finance rows' VAT is read by line).
-# Which indexes wait is kept in a table, so a load that stops half way builds them when resumed.
+# Which indexes wait is kept in a table, so a load that stops half way builds them when resumed
+# (until then the data has only the indexes that enforce something, and those the load reads).
 _LOADED_TABLES = [
     "orders_order",
     "orders_orderline",
@@ -234,14 +235,17 @@ def _drop_indexes(cursor) -> None:
         cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
 
 
-def _build_indexes(cursor, stdout=None) -> None:
-    """Build the indexes a load dropped (this one's or one that stopped), each in its own
-    transaction."""
+def _waiting(cursor) -> list[tuple[str, str]]:
+    """The indexes a load dropped and has not built yet (this one's or one that stopped)."""
     cursor.execute("SELECT to_regclass(%s)", [_WAITING])
     if cursor.fetchone()[0] is None:
-        return
+        return []
     cursor.execute(f"SELECT name, definition FROM {_WAITING} ORDER BY name")
-    waiting = cursor.fetchall()
+    return cursor.fetchall()
+
+
+def _build_indexes(cursor, waiting: list[tuple[str, str]], stdout=None) -> None:
+    """Build the `waiting` indexes, each in its own transaction."""
     cursor.execute("SET maintenance_work_mem = '1GB'")  # each build sorts in memory
     for name, definition in tqdm(waiting, unit="indexes", desc="indexes", file=stdout):
         with transaction.atomic():
@@ -249,8 +253,26 @@ def _build_indexes(cursor, stdout=None) -> None:
             if cursor.fetchone()[0] is None:
                 cursor.execute(definition)
             cursor.execute(f"DELETE FROM {_WAITING} WHERE name = %s", [name])
-    cursor.execute(f"DROP TABLE {_WAITING}")
     cursor.execute("RESET maintenance_work_mem")
+
+
+def _finish(cursor, clustered: bool, stdout=None) -> None:
+    """Build the waiting indexes, putting the CSV's rows in time order first if they were
+    written (`clustered`, or the index that orders them is waiting): as recording the
+    operations one by one over the years would have laid them (the seeder writes them a chunk
+    of orders at a time). CLUSTER writes the table and its indexes again, beside the old ones:
+    done while the other indexes wait, that takes no more room than the load will."""
+    waiting = _waiting(cursor)
+    first = [(name, definition) for name, definition in waiting if name == "finance_entry_time"]
+    _build_indexes(cursor, first, stdout)
+    if clustered or first:
+        cursor.execute("CLUSTER orders_financeentry USING finance_entry_time")
+    if waiting:
+        _build_indexes(cursor, [index for index in waiting if index not in first], stdout)
+        cursor.execute(f"DROP TABLE {_WAITING}")
+    # As autovacuum would soon after a load this size: statistics for the planner, and the
+    # visibility map that lets the order list's counts read its index alone.
+    cursor.execute("VACUUM (ANALYZE)")
 
 
 def _missing(account: Account, lo: int, hi: int) -> bool:
@@ -284,48 +306,41 @@ def seed(total: int, chunk: int = 20_000, stdout=None, workers: int = 2, drafts:
     drafted = have
     if drafts:
         drafted = DraftOrder.objects.filter(account=account, created_by="api:benchmark").count()
-    try:
-        if have >= total and drafted >= have:
-            return 0
-        if drafted < have:  # orders seeded before their drafts were
-            with tqdm(total=have, initial=drafted, unit="drafts", desc="drafts", file=stdout) as bar:
-                for lo in range(1, have + 1, chunk):
-                    hi = min(lo + chunk, have + 1)
-                    with transaction.atomic(), connection.cursor() as cursor:
-                        cursor.execute(_DRAFTS, {"lo": lo, "hi": hi})
-                    bar.update(cursor.rowcount)
-        if total - have > have:
-            with connection.cursor() as cursor:
-                _drop_indexes(cursor)
-        now = timezone.now()
-        chunks = [(lo, min(lo + chunk, total + 1)) for lo in range(1, total + 1, chunk)]
-        chunks = [(lo, hi) for lo, hi in chunks if _missing(account, lo, hi)]
-        with (
-            tqdm(total=total, initial=have, unit="orders", desc="seeding", file=stdout) as bar,
-            ThreadPoolExecutor(workers) as pool,
-        ):
-            loads = {}
-            for lo, hi in chunks:
-                params = {"lo": lo, "hi": hi, "account": account.pk, "now": now}
-                loads[pool.submit(_load_chunk, params, drafts)] = hi - lo
-            try:
-                for done in as_completed(loads):
-                    done.result()
-                    bar.update(loads[done])
-            except BaseException:
-                pool.shutdown(cancel_futures=True)  # the chunks not started yet
-                raise
-    finally:
+    if have >= total and drafted >= have:
         with connection.cursor() as cursor:
-            _build_indexes(cursor, stdout)
+            if _waiting(cursor):  # a load that stopped before its end
+                _finish(cursor, False, stdout)
+        return 0
+    if drafted < have:  # orders seeded before their drafts were
+        with tqdm(total=have, initial=drafted, unit="drafts", desc="drafts", file=stdout) as bar:
+            for lo in range(1, have + 1, chunk):
+                hi = min(lo + chunk, have + 1)
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(_DRAFTS, {"lo": lo, "hi": hi})
+                bar.update(cursor.rowcount)
+    if total - have > have:
+        with connection.cursor() as cursor:
+            _drop_indexes(cursor)
+    now = timezone.now()
+    chunks = [(lo, min(lo + chunk, total + 1)) for lo in range(1, total + 1, chunk)]
+    chunks = [(lo, hi) for lo, hi in chunks if _missing(account, lo, hi)]
+    with (
+        tqdm(total=total, initial=have, unit="orders", desc="seeding", file=stdout) as bar,
+        ThreadPoolExecutor(workers) as pool,
+    ):
+        loads = {}
+        for lo, hi in chunks:
+            params = {"lo": lo, "hi": hi, "account": account.pk, "now": now}
+            loads[pool.submit(_load_chunk, params, drafts)] = hi - lo
+        try:
+            for done in as_completed(loads):
+                done.result()
+                bar.update(loads[done])
+        except BaseException:  # the indexes still wait: the next run builds them
+            pool.shutdown(cancel_futures=True)  # the chunks not started yet
+            raise
     with connection.cursor() as cursor:
-        if total > have:
-            # The CSV's rows in time order, as recording the operations one by one over the
-            # years would have laid them; the seeder writes them a chunk of orders at a time.
-            cursor.execute("CLUSTER orders_financeentry USING finance_entry_time")
-        # As autovacuum would soon after a load this size: statistics for the planner, and the
-        # visibility map that lets the order list's counts read its index alone.
-        cursor.execute("VACUUM (ANALYZE)")
+        _finish(cursor, total > have, stdout)
     return max(total - have, 0)
 
 
