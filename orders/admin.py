@@ -297,6 +297,7 @@ class OrderLineAdmin(AccountScoped, FixableLedgerAdmin):
     ]
     search_fields = ["=order__order_id", "item_id", "description"]
     list_select_related = ["order"]
+    ordering = ["-order__created_at", "-order__id", "line_id"]  # the newest orders' lines first
     inlines = [TaxLineInline]
     readonly_fields = [
         "order",
@@ -359,6 +360,7 @@ class TaxLineAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     list_filter = ["percentage", ("line__order__currency", ScopedValuesFilter)]
     search_fields = ["=line__order__order_id"]
     list_select_related = ["line__order"]
+    ordering = ["-line__order__created_at", "-line__order__id", "line__line_id", "id"]
 
 
 class OperationItemInline(ReadOnlyHistory, admin.TabularInline):
@@ -396,6 +398,7 @@ class OperationItemAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     list_filter = ["operation__kind", ("operation__order__currency", ScopedValuesFilter)]
     search_fields = ["=operation__payment_id", "=operation__order__order_id"]
     list_select_related = ["operation__order", "line__order"]
+    ordering = ["operation__created_at", "operation__id", "line__line_id"]  # as the operations
 
 
 @admin.register(Event)

@@ -337,7 +337,9 @@ class OrderLine(LedgerFigures):
     vat_rates: list[Decimal]
 
     class Meta:
-        ordering = ["order", "line_id"]
+        # By the order's column, not the order: ordering by the relation follows the order's own
+        # ordering, a join to every order's row for each read of lines.
+        ordering = ["order_id", "line_id"]
         indexes = [
             models.Index(fields=["item_id"], name="line_sku"),
             # Lines with money authorized but neither captured nor cancelled: the books check
@@ -410,7 +412,7 @@ class TaxLine(models.Model):
     dintero = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["line", "id"]
+        ordering = ["line_id", "id"]  # by the column: see OrderLine
         constraints = [
             models.CheckConstraint(
                 condition=Q(percentage__gte=0, percentage__lte=100), name="tax_percentage_range"
@@ -492,7 +494,7 @@ class OperationItem(models.Model):
     payout = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        ordering = ["operation", "line__line_id"]
+        ordering = ["operation_id", "line__line_id"]  # by the operation's column: see OrderLine
         constraints = [
             models.CheckConstraint(condition=~Q(amount=0), name="operation_item_nonzero"),
             models.UniqueConstraint(fields=["operation", "line"], name="operation_line_once"),
