@@ -1,13 +1,16 @@
 """The admin site: only administrators (and superusers) may sign in to it, whatever Django's
 staff flag says; API clients' secrets are shown once; staff, roles and accounts are managed there."""
 
+import datetime as dt
 import re
 
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from backoffice.models import AccessToken, ApiClient, secret_hash
+from orders.models import Order
 from tests.support.admin_forms import change_form
 from tests.support.factories import PASSWORD, UserFactory, api_client_for
 from tests.support.orders import make_order
@@ -62,6 +65,23 @@ def test_administrator_logs_in_without_the_staff_flag(client, admin_user, order)
         assert client.get(url).status_code == 200, url
     assert client.get(f"/admin/orders/order/?q={order.order_id}").status_code == 200
     assert client.get("/admin/orders/paymentoperation/?q=PID_123").status_code == 200
+
+
+def test_the_ledger_rows_lists_show_the_newest_orders_first(client, admin_user, account):
+    """Lines, tax lines and operation items are ordered by their order's column in the models (no
+    join to sort an order's lines); the admin's lists say their own order."""
+    older = make_order(account, authorized=True)
+    newer = make_order(account, authorized=True)
+    Order.objects.filter(pk=older.pk).update(created_at=timezone.now() - dt.timedelta(days=2))
+    client.force_login(admin_user)
+    for url, first, second in (
+        ("/admin/orders/orderline/", newer.order_id, older.order_id),
+        ("/admin/orders/taxline/", str(newer.pk), str(older.pk)),  # "line 1 of <the order's pk>"
+        ("/admin/orders/operationitem/", older.order_id, newer.order_id),  # as their operations
+    ):
+        page = client.get(url).content.decode()
+        assert first in page and second in page, url
+        assert page.index(first) < page.index(second), url
 
 
 def test_api_client_secret_is_shown_once_and_stored_hashed(client, admin_user, account):
