@@ -282,11 +282,21 @@ def _missing(account: Account, lo: int, hi: int) -> bool:
     return present.count() < hi - lo
 
 
+def _run(cursor, script: str, params: dict) -> int:
+    """The statements of `script` one at a time (each ends a line with ";"): the app's
+    connections bind parameters on the server, which takes one statement per call. Returns the
+    rows the last one changed."""
+    for statement in script.split(";\n"):
+        if statement.strip():
+            cursor.execute(statement, params)
+    return cursor.rowcount
+
+
 def _load_chunk(params: dict, drafts: bool) -> None:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            for sql in (_PLAN, _ORDERS, _DRAFTS) if drafts else (_PLAN, _ORDERS):
-                cursor.execute(sql, params)
+            for script in (_PLAN, _ORDERS, _DRAFTS) if drafts else (_PLAN, _ORDERS):
+                _run(cursor, script, params)
             # The chunk's operations into the CSV's rows and the finance rollup, as the services
             # add them. The chunk's operation ids as an array: `IN (SELECT …)` was planned as a
             # nested loop over every operation seeded so far.
@@ -316,7 +326,7 @@ def seed(total: int, chunk: int = 20_000, stdout=None, workers: int = 2, drafts:
             for lo in range(1, have + 1, chunk):
                 hi = min(lo + chunk, have + 1)
                 with transaction.atomic(), connection.cursor() as cursor:
-                    cursor.execute(_DRAFTS, {"lo": lo, "hi": hi})
+                    _run(cursor, _DRAFTS, {"lo": lo, "hi": hi})
                 bar.update(cursor.rowcount)
     if total - have > have:
         with connection.cursor() as cursor:
