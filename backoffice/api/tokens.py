@@ -12,9 +12,11 @@ from datetime import timedelta
 
 import jwt
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
-from backoffice.models import AccessToken, ApiClient, secret_hash
+from backoffice.models import AccessToken, Account, ApiClient, secret_hash
+from backoffice.rows import columns, table
 
 ALGORITHM = "HS256"
 ISSUER = "backoffice"
@@ -63,11 +65,7 @@ def token_read(raw: str) -> AccessToken:
         raise TokenInvalid("the token has expired: request a new one") from exc
     except jwt.InvalidTokenError as exc:
         raise TokenInvalid("the token is not valid") from exc
-    token = (
-        AccessToken.objects.select_related("client__account")
-        .filter(token_hash=secret_hash(str(claims["jti"])))
-        .first()
-    )
+    token = _token_row(secret_hash(str(claims["jti"])))
     if (
         token is None
         or token.revoked_at
@@ -79,3 +77,27 @@ def token_read(raw: str) -> AccessToken:
     if token.expires_at <= timezone.now():
         raise TokenInvalid("the token has expired: request a new one")
     return token
+
+
+def _token_row(token_hash: str) -> AccessToken | None:
+    """The token row with its client and account, as
+    `AccessToken.objects.select_related("client__account").filter(token_hash=…).first()` reads
+    them, by SQL written once (`backoffice.rows`): every API request makes this read."""
+    token, client, account = (columns(m, a, connection) for m, a in _TOKEN_ROW)
+    sql = (
+        f"SELECT {token.select}, {client.select}, {account.select} FROM {table(AccessToken, connection)} t"
+        f" JOIN {table(ApiClient, connection)} c ON c.id = t.client_id"
+        f" JOIN {table(Account, connection)} a ON a.id = c.account_id WHERE t.token_hash = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_hash])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    found = token.instance(row, 0, connection)
+    found.client = client.instance(row, token.width, connection)
+    found.client.account = account.instance(row, token.width + client.width, connection)
+    return found
+
+
+_TOKEN_ROW = ((AccessToken, "t"), (ApiClient, "c"), (Account, "a"))

@@ -1,0 +1,102 @@
+"""Reads by SQL written once (`backoffice.rows`) make what the ORM makes: the same instances,
+the same relations already loaded, the same API answers; in the statements they say."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from backoffice.api.tokens import _token_row, token_read
+from backoffice.errors import NotFound
+from backoffice.models import AccessToken
+from backoffice.rows import columns, prefetched, table
+from orders import selectors
+from orders.api.serializers import OrderSerializer
+from orders.models import Order, OrderLine, TaxLine
+from tests.orders.test_query_counts import large_order
+from tests.support.orders import item, make_order
+
+
+def _values(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def _read(model, pk):
+    made = columns(model, "x", connection)
+    with connection.cursor() as cursor:
+        key = model._meta.pk.get_db_prep_value(pk, connection)
+        cursor.execute(f"SELECT {made.select} FROM {table(model, connection)} x WHERE x.id = %s", [key])
+        return made.instance(cursor.fetchone(), 0, connection)
+
+
+def test_columns_make_each_field_as_the_orm_does(api, account):
+    """JSON, dates, UUIDs, booleans and money alike, on either backend's converters."""
+    order = large_order(account, api)
+    line = order.lines.order_by("line_id").last()
+    for model, pk in [
+        (Order, order.pk),
+        (OrderLine, line.pk),
+        (TaxLine, TaxLine.objects.filter(line__order=order).first().pk),
+        (AccessToken, AccessToken.objects.first().pk),
+    ]:
+        made, loaded = _read(model, pk), model.objects.get(pk=pk)
+        assert _values(made) == _values(loaded)
+        assert made._state.db == loaded._state.db and not made._state.adding
+
+
+def test_the_order_read_answers_as_the_querysets_did_in_three_statements(api, account):
+    order = large_order(account, api)  # reversals, several tax lines, payments on every line
+    with CaptureQueriesContext(connection) as read:
+        fast = selectors.order_get(account=account, order_id=order.order_id)
+        answer = OrderSerializer(fast).data  # lines, related lines, tax lines: nothing more to read
+    assert len(read.captured_queries) == 3
+    slow = selectors.order_list(account=account).filter(order_id=order.order_id).first()
+    assert answer == OrderSerializer(slow).data
+    reversals = [line for line in fast.lines.all() if line.related_line_id]
+    assert reversals and all(line.related_line.pk == line.related_line_id for line in reversals)
+    for mine, theirs in zip(fast.lines.all(), slow.lines.all(), strict=True):
+        assert _values(mine) == _values(theirs)
+        assert [_values(t) for t in mine.tax_lines.all()] == [_values(t) for t in theirs.tax_lines.all()]
+        assert mine.order is fast and all(t.line is mine for t in mine.tax_lines.all())
+
+
+def test_an_order_of_another_account_is_not_found(account, other_account):
+    order = make_order(account, [item(1, 1000)])
+    with pytest.raises(NotFound):
+        selectors.order_get(account=other_account, order_id=order.order_id)
+
+
+def test_a_prefetched_relation_answers_without_a_query_and_still_filters(account):
+    order = make_order(account, [item(1, 1000), item(2, 500)])
+    lines = list(OrderLine.objects.filter(order=order).order_by("line_id"))
+    prefetched(order, "lines", lines)
+    with CaptureQueriesContext(connection) as read:
+        assert list(order.lines.all()) == lines and order.lines.count() == 2
+    assert read.captured_queries == []
+    # Filtering makes a new query, as it does after prefetch_related.
+    assert [line.line_id for line in order.lines.filter(line_id=2)] == [2]
+
+
+def test_the_token_row_comes_with_its_client_and_account_in_one_statement(api, account):
+    token = AccessToken.objects.select_related("client__account").get()
+    with CaptureQueriesContext(connection) as read:
+        found = _token_row(token.token_hash)
+        assert (found.client.client_id, found.client.account.aid) == (token.client.client_id, account.aid)
+    assert len(read.captured_queries) == 1
+    assert _values(found) == _values(token) and _values(found.client) == _values(token.client)
+    assert _token_row("0" * 64) is None
+    raw = api._credentials["HTTP_AUTHORIZATION"].removeprefix("Bearer ")
+    assert token_read(raw).pk == token.pk
+
+
+@pytest.mark.postgres
+def test_postgresql_plans_a_statement_once_per_connection(api, account):
+    """Server-side binding: the second time a connection runs a statement, psycopg prepares it,
+    so the token check of every later request is planned once."""
+    order = make_order(account, [item(1, 1000)])
+    for _ in range(3):
+        assert api.call("get", f"orders/{order.order_id}").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("backoffice_accesstoken" in statement for statement in prepared)
+    assert any('FROM "orders_order" o WHERE' in statement for statement in prepared)
