@@ -100,6 +100,9 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["backoffice.db_router.ReplicaRouter"]
+# Off behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode
+# before 1.21).
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # PostgreSQL's JIT compiler off in the app's sessions: it compiles every query estimated costly, at
 # 0.3-0.9 s a time, which for these queries (index reads, a month's CSV: measured 0.9 s of JIT in a
 # 1.5 s export at a million orders) costs more than it ever saves.
@@ -107,15 +110,11 @@ for _database in DATABASES.values():
     if "postgresql" in _database["ENGINE"]:
         _options = _database.setdefault("OPTIONS", {})
         _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
-        # Server-side binding, so that psycopg prepares a statement the second time a connection
-        # runs it: PostgreSQL then parses and plans it once per connection, not per request. A
-        # keyed capture's 16 statements took 5.4 ms of the database instead of 7.8 (its finance
-        # upsert 0.5 ms instead of 1.3), and captures under load ran 20 % faster. Off with
-        # DATABASE_PREPARED_STATEMENTS=false behind a pooler that cannot keep prepared statements
-        # (PgBouncer in transaction mode before 1.21).
-        if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        # Parameters bound on the server, nothing prepared but inside statements_prepared()
+        # (backoffice/prepared.py: which statements, and why not all).
+        if DATABASE_PREPARED_STATEMENTS:
             _options["server_side_binding"] = True
-            _options["prepare_threshold"] = 2
+            _options["prepare_threshold"] = None
 # Shared by every app server: in the database unless CACHE_URL names Redis or memcached.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

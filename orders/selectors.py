@@ -12,6 +12,7 @@ from django.db.models.lookups import GreaterThan
 
 from backoffice.errors import NotFound
 from backoffice.models import Account
+from backoffice.prepared import statements_prepared
 from backoffice.rows import columns, prefetched, table
 
 from .ledger import Figures
@@ -111,7 +112,7 @@ def order_get(*, account: Account, order_id: str) -> Order:
     once (`backoffice.rows`), on the primary: the API's one-order read, and every write's
     answer, make it, and compiling the three querysets cost more than running them."""
     o, line, related, tax = (columns(model, alias, connection) for model, alias in _ORDER_ROWS)
-    with connection.cursor() as cursor:
+    with statements_prepared(), connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {o.select} FROM {table(Order, connection)} o"
             " WHERE o.account_id = %s AND o.order_id = %s",

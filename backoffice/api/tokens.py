@@ -16,6 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from backoffice.models import AccessToken, Account, ApiClient, secret_hash
+from backoffice.prepared import statements_prepared
 from backoffice.rows import columns, table
 
 ALGORITHM = "HS256"
@@ -89,7 +90,7 @@ def _token_row(token_hash: str) -> AccessToken | None:
         f" JOIN {table(ApiClient, connection)} c ON c.id = t.client_id"
         f" JOIN {table(Account, connection)} a ON a.id = c.account_id WHERE t.token_hash = %s"
     )
-    with connection.cursor() as cursor:
+    with statements_prepared(), connection.cursor() as cursor:
         cursor.execute(sql, [token_hash])
         row = cursor.fetchone()
     if row is None:

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from backoffice.errors import FieldError, InvalidInput
 from backoffice.models import Account, ApiClient
+from backoffice.prepared import statements_prepared
 
 from .authentication import api_client
 from .errors import error_responses
@@ -44,8 +45,10 @@ class AccountAPIView(APIView):
             raise exceptions.NotFound()
 
     def write(self, request: Request, action) -> Response:
-        """Run a write, honouring the request's Idempotency-Key."""
-        return idempotent(request, self.account, action)
+        """Run a write, honouring the request's Idempotency-Key. Its statements are prepared:
+        a write reads and writes by key, so their plans do not depend on the values."""
+        with statements_prepared():
+            return idempotent(request, self.account, action)
 
 
 def _basic_credentials(request: Request) -> tuple[str, str]:

@@ -87,16 +87,3 @@ def test_the_token_row_comes_with_its_client_and_account_in_one_statement(api, a
     raw = api._credentials["HTTP_AUTHORIZATION"].removeprefix("Bearer ")
     assert token_read(raw).pk == token.pk
 
-
-@pytest.mark.postgres
-def test_postgresql_plans_a_statement_once_per_connection(api, account):
-    """Server-side binding: the second time a connection runs a statement, psycopg prepares it,
-    so the token check of every later request is planned once."""
-    order = make_order(account, [item(1, 1000)])
-    for _ in range(3):
-        assert api.call("get", f"orders/{order.order_id}").status_code == 200
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        prepared = [row[0] for row in cursor.fetchall()]
-    assert any("backoffice_accesstoken" in statement for statement in prepared)
-    assert any('FROM "orders_order" o WHERE' in statement for statement in prepared)
