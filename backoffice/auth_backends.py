@@ -11,6 +11,7 @@ from django.db.models import OuterRef, Q, Value
 from django.db.models.functions import Concat, JSONObject
 
 from backoffice.models import Account
+from backoffice.prepared import statements_prepared
 
 
 class RoleBackend(ModelBackend):
@@ -28,7 +29,8 @@ class RoleBackend(ModelBackend):
             return None  # no session names one: sessions are the server's
         with_access = connection.vendor == "postgresql"
         if with_access:
-            user: Any = next(iter(_users_with_access(user_id)), None)
+            with statements_prepared():  # by the user's key: planned once per connection
+                user: Any = next(iter(_users_with_access(user_id)), None)
         else:
             user = get_user_model()._default_manager.filter(pk=user_id).first()
         if user is None or not self.user_can_authenticate(user):

@@ -115,6 +115,8 @@ for _database in DATABASES.values():
         if DATABASE_PREPARED_STATEMENTS:
             _options["server_side_binding"] = True
             _options["prepare_threshold"] = None
+# Django's database sessions, read by a prepared statement (backoffice/sessions.py).
+SESSION_ENGINE = "backoffice.sessions"
 # Shared by every app server: in the database unless CACHE_URL names Redis or memcached.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

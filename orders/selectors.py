@@ -78,15 +78,8 @@ def order_page_get(*, account: Account, order_id: str) -> Order:
     """The order as its staff page shows it: as `order_get`, except that each line's VAT rates
     come as plain values in `line.vat_rates` rather than as tax line instances. For a 100-line
     order, building and prefetching those instances was a fifth of the page's time."""
-    lines = OrderLine.objects.select_related("related_line").order_by("line_id")
-    order = (
-        Order.objects.filter(account=account, order_id=order_id)
-        .select_related("account")
-        .prefetch_related(Prefetch("lines", queryset=lines))
-        .first()
-    )
-    if order is None:
-        raise NotFound(f"there is no order {order_id}")
+    with statements_prepared(), connection.cursor() as cursor:
+        order, lines = _order_and_lines(cursor, account, order_id)
     rates = defaultdict(list)
     for line_pk, percentage in (
         TaxLine.objects.filter(line__order=order)
@@ -94,8 +87,9 @@ def order_page_get(*, account: Account, order_id: str) -> Order:
         .values_list("line_id", "percentage")
     ):
         rates[line_pk].append(percentage)
-    for line in order.lines.all():
+    for line in lines:
         line.vat_rates = rates[line.pk]
+    prefetched(order, "lines", lines)
     return order
 
 
@@ -111,52 +105,58 @@ def order_get(*, account: Account, order_id: str) -> Order:
     line id order, each with its related line and tax lines. Read by three statements written
     once (`backoffice.rows`), on the primary: the API's one-order read, and every write's
     answer, make it, and compiling the three querysets cost more than running them."""
-    o, line, related, tax = (columns(model, alias, connection) for model, alias in _ORDER_ROWS)
     with statements_prepared(), connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {o.select} FROM {table(Order, connection)} o"
-            " WHERE o.account_id = %s AND o.order_id = %s",
-            [account.pk, order_id],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            raise NotFound(f"there is no order {order_id}")
-        order = o.instance(row, 0, connection)
-        order.account = account
-        key = Order._meta.pk.get_db_prep_value(order.pk, connection)  # a UUID, as the backend takes it
-        cursor.execute(
-            f"SELECT {line.select}, {related.select} FROM {table(OrderLine, connection)} l"
-            f" LEFT JOIN {table(OrderLine, connection)} r ON r.id = l.related_line_id"
-            " WHERE l.order_id = %s ORDER BY l.line_id",
-            [key],
-        )
-        lines = []
-        for row in cursor.fetchall():
-            found = line.instance(row, 0, connection)
-            found.order = order
-            has_related = row[line.width + related.pk_index] is not None
-            found.related_line = related.instance(row, line.width, connection) if has_related else None
-            lines.append(found)
+        order, lines = _order_and_lines(cursor, account, order_id)
+        tax = columns(TaxLine, "t", connection)
         # Joined to the lines by the order, so the statement is the same for any number of lines.
         cursor.execute(
             f"SELECT {tax.select} FROM {table(TaxLine, connection)} t"
             f" JOIN {table(OrderLine, connection)} l ON l.id = t.line_id"
             " WHERE l.order_id = %s ORDER BY t.line_id, t.id",
-            [key],
+            [Order._meta.pk.get_db_prep_value(order.pk, connection)],
         )
         taxes = defaultdict(list)
         for row in cursor.fetchall():
-            found = tax.instance(row, 0, connection)
-            taxes[found.line_id].append(found)
-    for found in lines:
-        for tax_line in taxes[found.pk]:
-            tax_line.line = found
-        prefetched(found, "tax_lines", taxes[found.pk])
+            tax_line = tax.instance(row, 0, connection)
+            taxes[tax_line.line_id].append(tax_line)
+    for line in lines:
+        for tax_line in taxes[line.pk]:
+            tax_line.line = line
+        prefetched(line, "tax_lines", taxes[line.pk])
     prefetched(order, "lines", lines)
     return order
 
 
-_ORDER_ROWS = ((Order, "o"), (OrderLine, "l"), (OrderLine, "r"), (TaxLine, "t"))
+def _order_and_lines(cursor, account: Account, order_id: str) -> tuple[Order, list[OrderLine]]:
+    """The account's order `order_id` (a 404 if it has none) and its lines in line id order,
+    each with its related line, as `select_related("related_line")` leaves them."""
+    o, line, related = (columns(model, alias, connection) for model, alias in _ORDER_ROWS)
+    cursor.execute(
+        f"SELECT {o.select} FROM {table(Order, connection)} o WHERE o.account_id = %s AND o.order_id = %s",
+        [account.pk, order_id],
+    )
+    row = cursor.fetchone()
+    if row is None:
+        raise NotFound(f"there is no order {order_id}")
+    order = o.instance(row, 0, connection)
+    order.account = account
+    cursor.execute(
+        f"SELECT {line.select}, {related.select} FROM {table(OrderLine, connection)} l"
+        f" LEFT JOIN {table(OrderLine, connection)} r ON r.id = l.related_line_id"
+        " WHERE l.order_id = %s ORDER BY l.line_id",
+        [Order._meta.pk.get_db_prep_value(order.pk, connection)],  # a UUID, as the backend takes it
+    )
+    lines = []
+    for row in cursor.fetchall():
+        found = line.instance(row, 0, connection)
+        found.order = order
+        has_related = row[line.width + related.pk_index] is not None
+        found.related_line = related.instance(row, line.width, connection) if has_related else None
+        lines.append(found)
+    return order, lines
+
+
+_ORDER_ROWS = ((Order, "o"), (OrderLine, "l"), (OrderLine, "r"))
 
 
 SEARCH_FAN_OUT = 500

@@ -19,10 +19,10 @@ def _prepared() -> list[str]:
 
 def test_the_api_hot_path_is_prepared_and_lists_are_not(api, account, login):
     order = make_order(account, [item(1, 1000), item(2, 500)])
-    for n in range(3):
+    authorization = {"items": [{"line_id": 1, "amount": 100}], "payment_details": {"payment_id": "P1"}}
+    for _ in range(3):
         assert api.call("get", f"orders/{order.order_id}").status_code == 200
-        capture = {"items": [{"line_id": 1, "amount": 100}], "payment_details": {"payment_id": "P1"}}
-        assert api.call("post", f"orders/{order.order_id}/authorizations", capture).status_code == 201
+        assert api.call("post", f"orders/{order.order_id}/authorizations", authorization).status_code == 201
     staff = login("Administrator")
     for query in ["", "?q=Hansen", "?sort=total", "?payment_status=AUTHORIZED"] * 3:
         assert staff.get(f"/{account.aid}/orders/{query}").status_code == 200
@@ -33,6 +33,8 @@ def test_the_api_hot_path_is_prepared_and_lists_are_not(api, account, login):
     assert any(statement.startswith('INSERT INTO "orders_paymentoperation"') for statement in prepared)
     # The lists' statements order by a column after filtering: none of them is prepared.
     assert not [s for s in prepared if "ORDER BY" in s and '"orders_order"."created_at" DESC' in s]
+    assert any(statement.startswith('SELECT "django_session"') for statement in prepared)  # the session
+    assert any('FROM "auth_user"' in statement for statement in prepared)  # the staff user, with access
     assert connection.connection.prepare_threshold is None  # as it was before each
 
 

@@ -87,3 +87,16 @@ def test_the_token_row_comes_with_its_client_and_account_in_one_statement(api, a
     raw = api._credentials["HTTP_AUTHORIZATION"].removeprefix("Bearer ")
     assert token_read(raw).pk == token.pk
 
+
+def test_the_order_page_reads_the_lines_as_the_api_does_with_plain_vat_rates(api, account):
+    order = large_order(account, api)
+    with CaptureQueriesContext(connection) as read:
+        page = selectors.order_page_get(account=account, order_id=order.order_id)
+        lines = list(page.lines.all())
+        related = [line.related_line for line in lines]
+    assert len(read.captured_queries) == 3  # the order, its lines with their related lines, the rates
+    full = selectors.order_get(account=account, order_id=order.order_id)
+    assert [_values(line) for line in lines] == [_values(line) for line in full.lines.all()]
+    assert [r and r.pk for r in related] == [line.related_line_id for line in full.lines.all()]
+    for line, same in zip(lines, full.lines.all(), strict=True):
+        assert line.vat_rates == [t.percentage for t in same.tax_lines.all()]
