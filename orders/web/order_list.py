@@ -139,6 +139,10 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
         window = _sorted(filtered, sort).values("pk")[:COUNT_WINDOW]
         total = orders.filter(pk__in=window)[: COUNT_LIMIT + 1].count() + len(exact)
         at_least = total <= COUNT_LIMIT and filtered.order_by()[COUNT_WINDOW : COUNT_WINDOW + 1].exists()
+    elif plan and plan.ids is not None:
+        # The looked-up ids drive the list: any COUNT_LIMIT + 1 of them count as well as the
+        # first, so they are counted unsorted (a sort of up to LOOKUP_LIMIT rows saved).
+        total = orders.order_by()[: COUNT_LIMIT + 1].count() + len(exact)
     else:
         total = orders[: COUNT_LIMIT + 1].count() + len(exact)
     rows = page_rows(orders, sort, request.GET.get("cursor", ""), PAGE_SIZE + 1)
