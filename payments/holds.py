@@ -8,10 +8,11 @@ order (through the API, a staff form, a provider's answer or a whole-order cance
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
+from backoffice.rows import columns, table
 from orders.holds import Hold
 from orders.models import OperationKind, Order
 from payments.models import (
@@ -94,17 +95,52 @@ def payment_holds(order: Order, kind: OperationKind | None = None) -> list[Hold]
     """The order's holds from this app, in one query: calls under way, and the link request of
     each payable link (a link's request carries the link's items). Only links take from what
     is left to authorize; only calls from the rest. A call about a link (voiding what an
-    expired link took) records nothing, so it holds nothing."""
-    calls = Q(state__in=IN_FLIGHT, kind__in=list(OPERATION_KIND), session__isnull=True)
-    links = Q(kind=CallKind.SESSION, session__status__in=PAYABLE)
-    wanted = {None: calls | links, OperationKind.AUTHORIZATION: links}.get(kind, calls)
-    rows = ProviderCall.objects.filter(wanted, order=order).values(
-        "pk", "kind", "state", "provider", "payment_id", "items", "session_id", "session__status"
+    expired link took) records nothing, so it holds nothing.
+
+    The query is SQL written once (`backoffice.rows`), as
+    `ProviderCall.objects.filter(wanted, order=order).values(…)` reads it: every operation
+    recorded asks, and compiling the queryset cost more than running it."""
+    call, session = columns(ProviderCall, "p", connection), table(PaymentSession, connection)
+    wanted, params = _WANTED[kind if kind == OperationKind.AUTHORIZATION or kind is None else "calls"]
+    sql = (
+        f"SELECT {call.select}, s.status FROM {table(ProviderCall, connection)} p"
+        f" LEFT JOIN {session} s ON s.id = p.session_id WHERE p.order_id = %s AND ({wanted})"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Order._meta.pk.get_db_prep_value(order.pk, connection), *params])
+        rows = cursor.fetchall()
     holds: list[Hold] = []
     for row in rows:
-        if row["kind"] == CallKind.SESSION:
-            holds += _link_holds(row["session_id"], row["session__status"], row["items"])
+        found, session_status = call.instance(row, 0, connection), row[call.width]
+        if found.kind == CallKind.SESSION:
+            holds += _link_holds(found.session_id, session_status, found.items)
         else:
-            holds += _call_holds(row)
+            holds += _call_holds(
+                {
+                    "pk": found.pk,
+                    "kind": found.kind,
+                    "state": found.state,
+                    "provider": found.provider,
+                    "payment_id": found.payment_id,
+                    "items": found.items,
+                }
+            )
     return holds
+
+
+def _among(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+# Calls under way that record an operation once confirmed (not those about a link), and the
+# link request of each payable link.
+_CALLS = (
+    f"(p.state IN ({_among(IN_FLIGHT)}) AND p.kind IN ({_among(OPERATION_KIND)}) AND p.session_id IS NULL)",
+    [*map(str, IN_FLIGHT), *map(str, OPERATION_KIND)],
+)
+_LINKS = (f"(p.kind = %s AND s.status IN ({_among(PAYABLE)}))", [str(CallKind.SESSION), *map(str, PAYABLE)])
+_WANTED: dict[Any, tuple[str, list[str]]] = {
+    None: (f"{_CALLS[0]} OR {_LINKS[0]}", _CALLS[1] + _LINKS[1]),
+    OperationKind.AUTHORIZATION: _LINKS,
+    "calls": _CALLS,
+}

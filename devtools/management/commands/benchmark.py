@@ -583,13 +583,16 @@ class Command(BaseCommand):
         counts = {name: model.objects.count() for name, model in self._models().items()}
         old = {row["name"]: row for row in before["rows"]} if before else {}
         growth_head = f" p50 ms at {before['orders']:,} orders | growth |" if before else ""
+        prepared = "key lookups and API writes prepared"
+        if not settings.DATABASE_PREPARED_STATEMENTS:
+            prepared = "nothing prepared"
         lines = [
             "# Benchmarks",
             "",
             f"Measured {timezone.now():%Y-%m-%d %H:%M %Z} with "
             f"`python manage.py benchmark --orders {orders}` on {os.cpu_count()} cores ({cpu}), "
             f"{mem} memory, PostgreSQL {pg}, Python {platform.python_version()}, DEBUG off, the "
-            "deployment's connection settings (persistent, health-checked).",
+            f"deployment's connection settings (persistent, health-checked; {prepared}).",
             "",
             "The machine's speed: a reference loop (ten million additions in pure Python) took "
             f"{reference[0]:.0f} ms at the start of the run and {reference[-1]:.0f} ms at its end"
