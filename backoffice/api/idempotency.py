@@ -81,12 +81,18 @@ def _write_once(account: Account, key: str, fingerprint: str, write: Callable[[]
             raise _KeyTaken from exc
         response = _run(write)
         if response.status_code < 500:
-            record.status_code = response.status_code
-            record.response_body = response.data
-            record.save(update_fields=["status_code", "response_body"])
+            _answer_store(record, response)
         else:
             record.delete()
     return response
+
+
+def _answer_store(record: IdempotencyRecord, response: Response) -> None:
+    """The key's answer: one UPDATE, without the machinery of a save."""
+    record.status_code, record.response_body = response.status_code, response.data
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        status_code=record.status_code, response_body=record.response_body
+    )
 
 
 def idempotent(
@@ -119,9 +125,7 @@ def idempotent(
         with transaction.atomic() if atomic else nullcontext():
             response = _run(write)
             if response.status_code < 500:
-                claimed.status_code = response.status_code
-                claimed.response_body = response.data
-                claimed.save(update_fields=["status_code", "response_body"])
+                _answer_store(claimed, response)
     except BaseException:
         claimed.delete()
         raise

@@ -48,5 +48,8 @@ def order_totals_add(order: Order, field: str, amount: int, *, also: tuple[str, 
 def _save(order: Order, fields: tuple[str, ...]) -> Order:
     order.payment_status = payment_status(order.figures, order_cancelled=order.is_cancelled)
     order.updated_at = timezone.now()
-    order.save(update_fields=[*fields, "payment_status", "updated_at"])
+    # An UPDATE of these columns, as save(update_fields=…) makes it without the machinery of a
+    # save (the order is read under its lock: it is there, and no signal listens).
+    names = (*fields, "payment_status", "updated_at")
+    Order.objects.filter(pk=order.pk).update(**{name: getattr(order, name) for name in names})
     return order
