@@ -2,9 +2,10 @@
 
 Django compiles a queryset into SQL on every evaluation: for a lookup by a unique key that
 selects related rows, the compiling costs more than the database does (0.4-0.8 ms a query,
-measured on the API's token check and one-order read). The reads here keep their SQL, built
-from the models' own fields, in a per-process cache, and make instances as the ORM would: each
-column through the field's and the backend's converters, then `Model.from_db`.
+measured on the API's token check and one-order read). The reads that use this module write
+their SQL by hand around select lists made once per process from the models' own fields, and
+make instances as the ORM would: each column through the field's and the backend's converters,
+then `Model.from_db`.
 
 Only fixed-shape reads belong here, each named where it is used; everything else stays a
 queryset.
