@@ -78,3 +78,14 @@ def prefetched(instance: models.Model, name: str, objects: list) -> None:
     queryset._result_cache = objects
     queryset._prefetch_done = True
     instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
+def key(model: type[models.Model], value: Any, connection: BaseDatabaseWrapper) -> Any:
+    """`model`'s primary key `value` as the backend takes it as a parameter (a UUID is a hex
+    string on SQLite)."""
+    return model._meta.pk.get_db_prep_value(value, connection)
+
+
+def placeholders(count: int) -> str:
+    """`%s, %s, …`: `count` parameters, as in `IN (…)`."""
+    return ", ".join(["%s"] * count)

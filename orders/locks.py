@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.transaction import TransactionManagementError
 
 from backoffice.errors import NotFound
-from backoffice.rows import columns, table
+from backoffice.rows import columns, key, table
 
 from .models import Order
 
@@ -22,8 +22,8 @@ class OrderRef:
     order_id: str
 
 
-def order_lock(key) -> Order:
-    """The order with primary key `key`, read under its row lock; or the order an `OrderRef`
+def order_lock(named) -> Order:
+    """The order with primary key `named`, read under its row lock; or the order an `OrderRef`
     names, where one that its account lacks is a 404.
 
     As `Order.objects.select_for_update().get(…)`, by a statement written once
@@ -32,10 +32,10 @@ def order_lock(key) -> Order:
         raise TransactionManagementError("an order is locked only inside a transaction")
     order = columns(Order, "o", connection)
     params: list[int | str]
-    if isinstance(key, OrderRef):
-        where, params = "o.account_id = %s AND o.order_id = %s", [key.account_id, key.order_id]
+    if isinstance(named, OrderRef):
+        where, params = "o.account_id = %s AND o.order_id = %s", [named.account_id, named.order_id]
     else:
-        where, params = "o.id = %s", [Order._meta.pk.get_db_prep_value(key, connection)]
+        where, params = "o.id = %s", [key(Order, named, connection)]
     sql = f"SELECT {order.select} FROM {table(Order, connection)} o WHERE {where}"
     if connection.features.has_select_for_update:  # SQLite locks the whole database on a write
         sql += " FOR UPDATE"
@@ -43,7 +43,7 @@ def order_lock(key) -> Order:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
-        if isinstance(key, OrderRef):
-            raise NotFound(f"there is no order {key.order_id}")
-        raise Order.DoesNotExist(f"there is no order with primary key {key}")
+        if isinstance(named, OrderRef):
+            raise NotFound(f"there is no order {named.order_id}")
+        raise Order.DoesNotExist(f"there is no order with primary key {named}")
     return order.instance(row, 0, connection)

@@ -13,7 +13,7 @@ from django.db.models.lookups import GreaterThan
 from backoffice.errors import NotFound
 from backoffice.models import Account
 from backoffice.prepared import statements_prepared
-from backoffice.rows import columns, prefetched, table
+from backoffice.rows import columns, key, prefetched, table
 
 from .ledger import Figures
 from .models import (
@@ -113,7 +113,7 @@ def order_get(*, account: Account, order_id: str) -> Order:
             f"SELECT {tax.select} FROM {table(TaxLine, connection)} t"
             f" JOIN {table(OrderLine, connection)} l ON l.id = t.line_id"
             " WHERE l.order_id = %s ORDER BY t.line_id, t.id",
-            [Order._meta.pk.get_db_prep_value(order.pk, connection)],
+            [key(Order, order.pk, connection)],
         )
         taxes = defaultdict(list)
         for row in cursor.fetchall():
@@ -144,7 +144,7 @@ def _order_and_lines(cursor, account: Account, order_id: str) -> tuple[Order, li
         f"SELECT {line.select}, {related.select} FROM {table(OrderLine, connection)} l"
         f" LEFT JOIN {table(OrderLine, connection)} r ON r.id = l.related_line_id"
         " WHERE l.order_id = %s ORDER BY l.line_id",
-        [Order._meta.pk.get_db_prep_value(order.pk, connection)],  # a UUID, as the backend takes it
+        [key(Order, order.pk, connection)],
     )
     lines = []
     for row in cursor.fetchall():

@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
-from backoffice.rows import columns, table
+from backoffice.rows import columns, key, placeholders, table
 from orders.holds import Hold
 from orders.models import OperationKind, Order
 from payments.models import (
@@ -107,7 +107,7 @@ def payment_holds(order: Order, kind: OperationKind | None = None) -> list[Hold]
         f" LEFT JOIN {session} s ON s.id = p.session_id WHERE p.order_id = %s AND ({wanted})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Order._meta.pk.get_db_prep_value(order.pk, connection), *params])
+        cursor.execute(sql, [key(Order, order.pk, connection), *params])
         rows = cursor.fetchall()
     holds: list[Hold] = []
     for row in rows:
@@ -128,17 +128,17 @@ def payment_holds(order: Order, kind: OperationKind | None = None) -> list[Hold]
     return holds
 
 
-def _among(values) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 # Calls under way that record an operation once confirmed (not those about a link), and the
 # link request of each payable link.
 _CALLS = (
-    f"(p.state IN ({_among(IN_FLIGHT)}) AND p.kind IN ({_among(OPERATION_KIND)}) AND p.session_id IS NULL)",
+    f"(p.state IN ({placeholders(len(IN_FLIGHT))}) AND p.kind IN ({placeholders(len(OPERATION_KIND))})"
+    " AND p.session_id IS NULL)",
     [*map(str, IN_FLIGHT), *map(str, OPERATION_KIND)],
 )
-_LINKS = (f"(p.kind = %s AND s.status IN ({_among(PAYABLE)}))", [str(CallKind.SESSION), *map(str, PAYABLE)])
+_LINKS = (
+    f"(p.kind = %s AND s.status IN ({placeholders(len(PAYABLE))}))",
+    [str(CallKind.SESSION), *map(str, PAYABLE)],
+)
 _WANTED: dict[Any, tuple[str, list[str]]] = {
     None: (f"{_CALLS[0]} OR {_LINKS[0]}", _CALLS[1] + _LINKS[1]),
     OperationKind.AUTHORIZATION: _LINKS,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.actor import Actor
 from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput
-from backoffice.rows import columns, table
+from backoffice.rows import columns, key, placeholders, table
 from orders.holds import Hold, held_by_line, holds_described, order_cancelling, order_holds
 from orders.ledger import limit_error
 from orders.locks import OrderRef, order_lock
@@ -110,13 +110,13 @@ def _lines_named(order: Order, line_ids: list[int]) -> list[OrderLine]:
     if not line_ids:
         return []
     line = columns(OrderLine, "l", connection)
-    named = ", ".join(["%s"] * len(set(line_ids)))
+    named = placeholders(len(set(line_ids)))
     sql = (
         f"SELECT {line.select} FROM {table(OrderLine, connection)} l"
         f" WHERE l.order_id = %s AND l.line_id IN ({named})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Order._meta.pk.get_db_prep_value(order.pk, connection), *sorted(set(line_ids))])
+        cursor.execute(sql, [key(Order, order.pk, connection), *sorted(set(line_ids))])
         rows = cursor.fetchall()
     found = [line.instance(row, 0, connection) for row in rows]
     for each in found:
