@@ -1,5 +1,6 @@
 """The order list's keyset pages and its date range, as an agent walks them: every order once,
-in order, for every sort, whatever the ties; a day is the day of the account's time zone."""
+in order, for every sort, whatever the ties, searched or not; a day is the day of the account's
+time zone."""
 
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -7,22 +8,29 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
+from orders import selectors
 from orders.forms import SORTS
 from orders.models import Order
 from tests.support.orders import item, make_order
 
 
-def walk(client, account, sort: str) -> list[int]:
+def walk(client, account, sort: str, **searched) -> list[int]:
     seen: list[int] = []
-    params = {"sort": sort}
+    params = {"sort": sort, **searched}
     for _ in range(20):
         page = client.get(f"/{account.aid}/orders/", params)
         assert page.status_code == 200
         seen += [o.pk for o in page.context["orders"]]
         if not page.context["next_cursor"]:
             return seen
-        params = {"sort": sort, "cursor": page.context["next_cursor"]}
+        params = {"sort": sort, **searched, "cursor": page.context["next_cursor"]}
     raise AssertionError("the pages never end")
+
+
+def in_order(pks, sort: str) -> bool:
+    field = SORTS[sort].lstrip("-")
+    values = [getattr(Order.objects.get(pk=pk), field) for pk in pks]
+    return values == sorted(values, reverse=SORTS[sort].startswith("-"))
 
 
 @pytest.mark.parametrize("sort", list(SORTS))
@@ -34,9 +42,33 @@ def test_every_sort_pages_through_every_order_once_with_ties(account, login, sor
     seen = walk(login(), account, sort)
     assert sorted(seen) == sorted(o.pk for o in orders)
     assert len(seen) == len(set(seen)) == 60
-    field = SORTS[sort].lstrip("-")
-    values = [getattr(Order.objects.get(pk=pk), field) for pk in seen]
-    assert values == sorted(values, reverse=SORTS[sort].startswith("-"))
+    assert in_order(seen, sort)
+
+
+@pytest.mark.parametrize("sort", list(SORTS))
+def test_a_search_whose_ids_drive_the_list_pages_through_each_match_once_in_order(
+    account, login, monkeypatch, sort
+):
+    # Every word looked up in the index: its orders' ids drive the list, which reads them all,
+    # sorts them without a LIMIT and then reads the page's rows by key (order_list._read).
+    monkeypatch.setattr(selectors, "COMMON_IN_PROBE", 10**6)
+    same_time = timezone.now() - timedelta(hours=1)
+    strands = [
+        make_order(account, [item(gross=1000 * (i % 3 + 1))], customer={"last_name": "Strand"})
+        for i in range(60)
+    ]
+    Order.objects.filter(pk__in=[o.pk for o in strands[::2]]).update(created_at=same_time)
+    for _ in range(5):
+        make_order(account, customer={"last_name": "Berg"})
+    client = login()
+
+    first = client.get(f"/{account.aid}/orders/", {"sort": sort, "q": "trand"})
+    assert first.context["total"] == 60 and not first.context["at_least_total"]
+    assert "60 orders matching" in first.content.decode()
+    seen = walk(client, account, sort, q="trand")
+    assert sorted(seen) == sorted(o.pk for o in strands)
+    assert len(seen) == len(set(seen)) == 60
+    assert in_order(seen, sort)
 
 
 @pytest.mark.parametrize("zone", ["Europe/Oslo", "UTC"])

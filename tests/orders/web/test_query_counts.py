@@ -88,3 +88,26 @@ def test_order_page_queries_do_not_grow_with_lines_operations_and_events(
         note_add(order=order, text=f"note {n}", actor=TEST_ACTOR)
     assert updated <= 12
     second_visit(client, path, django_assert_num_queries(updated))
+
+
+@pytest.mark.parametrize("cursor", [False, True], ids=["first page", "later page"])
+def test_the_looked_up_ids_of_a_search_are_sorted_whole_and_the_page_read_by_key(
+    account, login, monkeypatch, cursor
+):
+    # `LIMIT 26` over the ids would let PostgreSQL walk the sort's index and test every order
+    # against them (order_list._read); the few are sorted whole and the page's rows read by key.
+    monkeypatch.setattr(selectors, "COMMON_IN_PROBE", 10**6)  # looked up: the ids drive the list
+    add_orders(account, PAGE_SIZE + 5)
+    client = login()
+    path = f"/{account.aid}/orders/?q=ari&sort=gross"
+    if cursor:
+        path += "&cursor=" + client.get(path).context["next_cursor"]
+    visit(client, path)
+    with CaptureQueriesContext(connection) as captured:
+        visit(client, path)
+    by_ids = ('"orders_order"."id" = ANY(', '"orders_order"."id" IN (')
+    listed = [q["sql"] for q in captured if " ORDER BY " in q["sql"] and any(i in q["sql"] for i in by_ids)]
+    assert listed and not [sql for sql in listed if " LIMIT " in sql], listed
+    # The first page counts what it sorted: no query of its own for the count.
+    counts = [q for q in captured if "COUNT(" in q["sql"]]
+    assert len(counts) == (1 if cursor else 0), counts
