@@ -120,7 +120,7 @@ SELECT o.id, %(account)s, o.order_id, o.currency,
        o.n_lines + CASE WHEN o.replaced THEN 2 ELSE 0 END,
        o.created_at, o.created_at, CASE WHEN o.state = 9 THEN o.created_at END, 'benchmark',
        '{}', '', false, 0, 0, CASE WHEN o.state = 9 THEN 'benchmark' ELSE '' END, '', '',
-       concat_ws(E'\\n', o.order_id, o.email, o.first_name, o.last_name, v.lines, p.payment_id)
+       upper(concat_ws(E'\\n', o.order_id, o.email, o.first_name, o.last_name, v.lines, p.payment_id))
 FROM bench_o o
 JOIN (SELECT i, sum(gross) AS gross, sum(tax) AS tax, sum(authorized) AS authorized,
              sum(captured) AS captured, sum(refunded) AS refunded, sum(cancelled) AS cancelled

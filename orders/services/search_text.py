@@ -1,7 +1,12 @@
 """What the order search looks in, kept on the order (`Order.search_text`): the order id, the
 customer's e-mail, names and phone, the lines' SKUs and descriptions and the payment ids, one
-value per line. The services that write any of them keep it, so that a search tests one column
-of each order and one trigram index serves it (orders.selectors.order_search)."""
+value per line, in upper case. The services that write any of them keep it, so that a search
+tests one column of each order and one trigram index serves it (orders.selectors.order_search).
+
+Upper case, because a search ignores case: the searched words are upper-cased once, and each
+order's text is tested as it is stored. Upper-casing it in each test (`UPPER(search_text)`) cost
+half of a common word's search: at a million orders, 15 ms of the 22 that reading 10,000 orders
+in the list's order takes to find a page (migration 0020)."""
 
 from orders.models import Order, OrderLine, PaymentOperation
 
@@ -12,7 +17,7 @@ CUSTOMER_SEARCHED = ("email", "first_name", "last_name", "phone_number")
 # The same, made by PostgreSQL for many orders at once (`where` picks them, on `o`): the
 # migration that made the column and the benchmark's seeder fill it so.
 FILL_SQL = r"""
-UPDATE orders_order o SET search_text = concat_ws(E'\n',
+UPDATE orders_order o SET search_text = upper(concat_ws(E'\n',
     NULLIF(o.order_id, ''),
     NULLIF(o.customer ->> 'email', ''),
     NULLIF(o.customer ->> 'first_name', ''),
@@ -22,7 +27,7 @@ UPDATE orders_order o SET search_text = concat_ws(E'\n',
             LATERAL (VALUES (l.item_id), (l.description)) AS x(v)
       WHERE l.order_id = o.id AND v <> ''),
     (SELECT string_agg(DISTINCT p.payment_id, E'\n') FROM orders_paymentoperation p
-      WHERE p.order_id = o.id AND p.payment_id <> ''))
+      WHERE p.order_id = o.id AND p.payment_id <> '')))
 WHERE {where}
 """
 
@@ -32,14 +37,14 @@ def _own_values(order) -> list[str]:
 
 
 def _joined(values) -> str:
-    return SEPARATOR.join(dict.fromkeys(v for v in values if v))
+    return SEPARATOR.join(dict.fromkeys(v.upper() for v in values if v))
 
 
 def search_text_add(order: Order, values) -> bool:
     """Add to the order's (locked or new) search text the values it lacks; say whether it
     changed (the caller saves it)."""
     held = set(order.search_text.split(SEPARATOR))
-    added = [v for v in [*_own_values(order), *values] if v and v not in held]
+    added = [v for v in [*_own_values(order), *values] if v and v.upper() not in held]
     if added:
         order.search_text = _joined([*order.search_text.split(SEPARATOR), *added])
     return bool(added)

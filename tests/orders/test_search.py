@@ -171,13 +171,16 @@ def test_a_word_a_few_of_the_newest_orders_hold_is_tested_order_by_order_when_th
     monkeypatch.setattr(selectors, "PROBE", 400)
     monkeypatch.setattr(selectors, "COMMON_IN_PROBE", 8)
     make_order(account, [item(id="SKU0276")])
-    for n in range(9):
+    for n in range(8):
         make_order(account, [item(id=f"OTHER{n}")])
     assert selectors._orders_estimate() >= 0  # PostgreSQL's statistics (none yet: 0), or SQLite's 0
-    # One of ten of the newest orders: at a million orders, 100 000 of them, too many to look up.
+    # One of the newest orders alone tells too little: looked up, whatever the estimate.
     monkeypatch.setattr(selectors, "_orders_estimate", lambda: 1_000_000.0)
+    assert search_plan("SKU0276", account=account).looked_up == ("SKU0276",)
+    make_order(account, [item(id="SKU0276")])
+    # Two of ten of the newest orders: at a million orders, 200 000 of them, too many to look up.
     assert search_plan("SKU0276", account=account).common == ("SKU0276",)
-    # At a thousand (or with no statistics), 100: looked up.
+    # At a thousand (or with no statistics), 200: looked up.
     for estimate in (1_000.0, 0.0):
         monkeypatch.setattr(selectors, "_orders_estimate", lambda estimate=estimate: estimate)
         assert search_plan("SKU0276", account=account).looked_up == ("SKU0276",)

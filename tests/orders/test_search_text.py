@@ -40,14 +40,15 @@ def order(account):
 
 
 def test_a_new_order_holds_its_id_customer_and_lines(order):
+    # In upper case: a search tests each order's text as it is stored.
     assert held(order) == {
         order.order_id,
-        "kari@example.no",
-        "Kari",
-        "Nordmann",
+        "KARI@EXAMPLE.NO",
+        "KARI",
+        "NORDMANN",
         "+4790000001",
         "SKU-CHAIR",
-        "Stablestol",
+        "STABLESTOL",
     }
 
 
@@ -56,7 +57,7 @@ def test_new_lines_and_payment_ids_are_added_once(order):
     record(order, "capture", [(1, 20000)], payment_id="PID_A")
     update(order, [item(2, 1000, id="SKU-TABLE", description="Bord i teak")])
     order.refresh_from_db()
-    assert {"PID_A", "SKU-TABLE", "Bord i teak"} <= held(order)
+    assert {"PID_A", "SKU-TABLE", "BORD I TEAK"} <= held(order)
     assert order.search_text.split(SEPARATOR).count("PID_A") == 1
     assert found(order, "pid_a") and found(order, "teak")
     assert held(order) == set(search_text_of(order).split(SEPARATOR))
@@ -78,7 +79,7 @@ def test_a_changed_customer_is_found_by_the_new_name_and_no_longer_by_the_old(or
         order_data_fix(order=order, changes={"customer": customer}, actor=TEST_ACTOR, reason="typo")
     else:
         order_details_update(order=order, changes={"customer": customer}, actor=TEST_ACTOR)
-    assert "Berg" in held(order) and "Nordmann" not in held(order)
+    assert "BERG" in held(order) and "NORDMANN" not in held(order)
     assert found(order, "berg") and not found(order, "nordmann")
 
 
@@ -102,3 +103,37 @@ def test_the_migration_fills_the_search_text_of_orders_as_the_services_do(accoun
     for order in orders:
         assert held(order) == set(search_text_of(order).split(SEPARATOR))
         assert "SKU-1" in held(orders[0]) and "PID_123" in held(orders[0])
+
+
+def test_the_upper_case_migration_rewrites_older_texts_and_search_finds_them(account):
+    orders = [
+        make_order(account, [item(1, id="sku-chair", description="Stablestol")], customer=KARI),
+        make_order(account, customer={"last_name": "Østby", "email": "ola@example.no"}),
+    ]
+    # As the texts were written before the migration: in the values' own case.
+    for order in orders:
+        Order.objects.filter(pk=order.pk).update(search_text=search_text_of(order).lower())
+    if connection.vendor == "postgresql":
+        connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
+    migration = importlib.import_module("orders.migrations.0020_search_text_in_upper_case")
+    editor = SimpleNamespace(connection=connection, execute=lambda sql: connection.cursor().execute(sql))
+    migration.upper_case(apps, editor)
+    for order in orders:
+        assert held(order) == set(search_text_of(order).split(SEPARATOR))
+    assert "ØSTBY" in held(orders[1])
+    assert found(orders[0], "chair") and found(orders[0], "STABLE") and found(orders[0], "Nordm")
+    assert found(orders[1], "østb") and found(orders[1], "ØSTBY") and not found(orders[0], "østb")
+    if connection.vendor == "postgresql":  # the index is on the column itself now
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'order_search_text_trgm'")
+            assert "(search_text gin_trgm_ops)" in cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("word", ["østby", "ØSTBY", "Østb", "ærlig", "ÆRL", "straße", "STRASSE"])
+def test_letters_beyond_ascii_are_found_in_any_case(account, word):
+    # The search text is upper-cased by Python, as the searched words are: SQLite's UPPER folds
+    # ASCII only, and PostgreSQL's keeps ß.
+    order = make_order(
+        account, customer={"first_name": "Ærlig", "last_name": "Østby", "email": "x@straße.de"}
+    )
+    assert found(order, word)
