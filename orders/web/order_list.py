@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.fields.tuple_lookups import (  # type: ignore[import-untyped]  # no stubs yet
     Tuple,
     TupleGreaterThan,
@@ -64,7 +64,7 @@ def _after(queryset, sort: str, value, pk):
     return queryset.filter(beyond(Tuple(F(field.lstrip("-")), F("pk")), (value, pk)))
 
 
-def _read(queryset, size: int, few, counted: list[int]) -> list[Order]:
+def _read(queryset, size: int, few: QuerySet[Order] | None, counted: list[int]) -> list[Order]:
     """The first `size` orders of the sorted `queryset`.
 
     `few` (the account's orders, or None): the queryset holds a few orders looked up by id (at
@@ -83,7 +83,9 @@ def _read(queryset, size: int, few, counted: list[int]) -> list[Order]:
     return [found[key] for key in keys if key in found]
 
 
-def page_rows(queryset, sort: str, cursor: str, size: int, *, few=None) -> tuple[list[Order], int | None]:
+def page_rows(
+    queryset, sort: str, cursor: str, size: int, *, few: QuerySet[Order] | None = None
+) -> tuple[list[Order], int | None]:
     """The `size` orders of `queryset` after the signed `cursor` (from the start without one, or
     with one that is not ours), sorted by `sort`; `few` as `_read` says. And how many orders the
     queryset holds, when that was found on the way (a first page of a few), else None."""
