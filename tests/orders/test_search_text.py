@@ -34,6 +34,14 @@ def found(order: Order, text: str) -> bool:
     return order in order_search(mine, text, account=order.account)
 
 
+def migrate(migration: str, function: str) -> None:
+    """Run a data migration's `function` of `orders.migrations.<migration>` on the test's data."""
+    if connection.vendor == "postgresql":  # the test's deferred checks first, as a commit would
+        connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
+    editor = SimpleNamespace(connection=connection, execute=lambda sql: connection.cursor().execute(sql))
+    getattr(importlib.import_module(f"orders.migrations.{migration}"), function)(apps, editor)
+
+
 @pytest.fixture
 def order(account):
     return make_order(account, [item(1, id="SKU-CHAIR", description="Stablestol")], customer=KARI)
@@ -94,12 +102,8 @@ def test_the_migration_fills_the_search_text_of_orders_as_the_services_do(accoun
         make_order(account, customer={"email": "ola@example.no"}),
     ]
     Order.objects.update(search_text="")
-    if connection.vendor == "postgresql":  # the test's deferred checks first, as a commit would
-        connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
-    migration = importlib.import_module("orders.migrations.0013_order_search_text")
     # PostgreSQL fills every order in one statement (FILL_SQL), SQLite order by order.
-    editor = SimpleNamespace(connection=connection, execute=lambda sql: connection.cursor().execute(sql))
-    migration.fill(apps, editor)
+    migrate("0013_order_search_text", "fill")
     for order in orders:
         assert held(order) == set(search_text_of(order).split(SEPARATOR))
         assert "SKU-1" in held(orders[0]) and "PID_123" in held(orders[0])
@@ -113,11 +117,7 @@ def test_the_upper_case_migration_rewrites_older_texts_and_search_finds_them(acc
     # As the texts were written before the migration: in the values' own case.
     for order in orders:
         Order.objects.filter(pk=order.pk).update(search_text=search_text_of(order).lower())
-    if connection.vendor == "postgresql":
-        connection.cursor().execute("SET CONSTRAINTS ALL IMMEDIATE")
-    migration = importlib.import_module("orders.migrations.0020_search_text_in_upper_case")
-    editor = SimpleNamespace(connection=connection, execute=lambda sql: connection.cursor().execute(sql))
-    migration.upper_case(apps, editor)
+    migrate("0020_search_text_in_upper_case", "upper_case")
     for order in orders:
         assert held(order) == set(search_text_of(order).split(SEPARATOR))
     assert "ØSTBY" in held(orders[1])
