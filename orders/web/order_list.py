@@ -64,30 +64,30 @@ def _after(queryset, sort: str, value, pk):
     return queryset.filter(beyond(Tuple(F(field.lstrip("-")), F("pk")), (value, pk)))
 
 
-def _read(queryset, size: int, few: QuerySet[Order] | None, counted: list[int]) -> list[Order]:
+def _read(queryset, size: int, rows_from: QuerySet[Order] | None, counted: list[int]) -> list[Order]:
     """The first `size` orders of the sorted `queryset`.
 
-    `few` (the account's orders, or None): the queryset holds a few orders looked up by id (at
-    most `selectors.LOOKUP_LIMIT`).
+    `rows_from` (the account's orders, or None): the queryset holds a few orders looked up by id
+    (at most `selectors.LOOKUP_LIMIT`).
     Asked for `LIMIT 26`, PostgreSQL walks the sort's index and tests each order against the ids:
     at a million orders, 27,000 read for the 26 of a search matching 1,000 (20 ms). Without a
     LIMIT, it reads the few by primary key and sorts them (4 ms); the page's rows are then read
-    from `few` by their keys alone (with the thousand ids besides, PostgreSQL may scan the
+    from `rows_from` by their keys alone (with the thousand ids besides, PostgreSQL may scan the
     table: 25 ms at 100,000 orders), and how many there were is added to `counted`."""
-    if few is None:
+    if rows_from is None:
         return list(queryset[:size])
     keys = list(queryset.values_list("pk", flat=True))
     counted.append(len(keys))
     keys = keys[:size]
-    found = {order.pk: order for order in few.filter(pk__any_of=keys)}
+    found = {order.pk: order for order in rows_from.filter(pk__any_of=keys)}
     return [found[key] for key in keys if key in found]
 
 
 def page_rows(
-    queryset, sort: str, cursor: str, size: int, *, few: QuerySet[Order] | None = None
+    queryset, sort: str, cursor: str, size: int, *, rows_from: QuerySet[Order] | None = None
 ) -> tuple[list[Order], int | None]:
     """The `size` orders of `queryset` after the signed `cursor` (from the start without one, or
-    with one that is not ours), sorted by `sort`; `few` as `_read` says. And how many orders the
+    with one that is not ours), sorted by `sort`; `rows_from` as `_read` says. And how many orders the
     queryset holds, when that was found on the way (a first page of a few), else None."""
     queryset = _sorted(queryset, sort)
     counted: list[int] = []
@@ -97,16 +97,16 @@ def page_rows(
     except (signing.BadSignature, ValueError, TypeError):
         loaded = None
     if not loaded:
-        return _read(queryset, size, few, counted), counted[0] if counted else None
+        return _read(queryset, size, rows_from, counted), counted[0] if counted else None
     if not (sort in BY_CURRENCY and currency):
-        return _read(_after(queryset, sort, value, pk), size, few, []), None
+        return _read(_after(queryset, sort, value, pk), size, rows_from, []), None
     # Sorted by total: the rest of the cursor's currency, then the currencies after it. Two
     # queries, each a range of one of the indexes on (account, currency, total, id): a single
     # "currency after, or the same currency and total after" starts at the currency and walks
     # every order of it before the cursor (at a million orders, half way: ~1.2 s).
-    rows = _read(_after(queryset.filter(currency=currency[0]), sort, value, pk), size, few, [])
+    rows = _read(_after(queryset.filter(currency=currency[0]), sort, value, pk), size, rows_from, [])
     if len(rows) < size:
-        rows += _read(queryset.filter(currency__gt=currency[0]), size - len(rows), few, [])
+        rows += _read(queryset.filter(currency__gt=currency[0]), size - len(rows), rows_from, [])
     return rows, None
 
 
@@ -158,15 +158,16 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
     # tested order by order (orders.selectors.SearchPlan): its matches are counted among the
     # list's first COUNT_WINDOW orders only, and "at least" said when the list holds more.
     at_least = False
-    few = listed if plan and plan.ids is not None else None  # the looked-up ids drive the list
-    rows, counted = page_rows(orders, sort, request.GET.get("cursor", ""), PAGE_SIZE + 1, few=few)
+    # The looked-up ids drive the list: the page's rows are read by key (`_read`).
+    rows_from = listed if plan and plan.ids is not None else None
+    rows, counted = page_rows(orders, sort, request.GET.get("cursor", ""), PAGE_SIZE + 1, rows_from=rows_from)
     if counted is not None:
         total = counted + len(exact)
     elif plan and plan.order_by_order:
         window = _sorted(filtered, sort).values("pk")[:COUNT_WINDOW]
         total = orders.filter(pk__in=window)[: COUNT_LIMIT + 1].count() + len(exact)
         at_least = total <= COUNT_LIMIT and filtered.order_by()[COUNT_WINDOW : COUNT_WINDOW + 1].exists()
-    elif few is not None:
+    elif rows_from is not None:
         # Any COUNT_LIMIT + 1 of the looked-up ids count as well as the first, so they are
         # counted unsorted (a sort of up to LOOKUP_LIMIT rows saved).
         total = orders.order_by()[: COUNT_LIMIT + 1].count() + len(exact)
