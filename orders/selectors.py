@@ -243,8 +243,12 @@ def _orders_holding(term: str, account: Account, fragment: str = "") -> QuerySet
     With a `fragment` of the term (`rare_fragment`), the index is asked for the fragment only and
     each order it finds is then tested for the whole term: the index reads every trigram it is
     given, and a word's common ones cost the most for nothing."""
-    holding = _looked_up(term) if not fragment or fragment == term else _looked_up(fragment) & _holds(term)
-    return Order.objects.filter(holding, account=account).order_by().values("pk")
+    return Order.objects.filter(_holding(term, fragment), account=account).order_by().values("pk")
+
+
+def _holding(term: str, fragment: str = "") -> Q:
+    """The search text holds `term`, asked of the trigram index by `fragment` (see `_orders_holding`)."""
+    return _looked_up(term) if not fragment or fragment == term else _looked_up(fragment) & _holds(term)
 
 
 def rare_fragment(term: str, probe: list[str]) -> str:
@@ -287,7 +291,12 @@ def _holds(term: str) -> Q:
 #   ids of its few orders (at most LOOKUP_LIMIT) drive the list and its count as pk lookups;
 # * a common word ("Hansen", one order in ten) has too many matches for that: each order the rare
 #   words leave, or if none, each order of the list in its own order, is tested (`_holds`, one
-#   column of the row), and a page is full after a few hundred orders.
+#   column of the row), and a page is full after a few hundred orders;
+# * a word between the two (a part of a SKU that 2,400 orders of a million hold, one of the
+#   newest 400 or none) has too many orders to list and too few to find a page soon in the list's
+#   order (10,000 orders read, 20 ms): the page's query asks the trigram index for it, and
+#   PostgreSQL sorts its matches for the page (a bitmap of 2,400 rows and a top-N sort, 8 ms, at
+#   any depth; `SearchPlan.indexed`).
 # The search texts of the account's newest `PROBE` orders, read once, tell one from the other: a
 # word is common when at least `COMMON_IN_PROBE` of them hold it (a page of 25 is then found
 # within ~PROBE/COMMON_IN_PROBE·25 orders read), and a word the probe missed that the index finds
@@ -296,7 +305,7 @@ def _holds(term: str) -> Q:
 PROBE = 400
 COMMON_IN_PROBE = 8
 ESTIMATE_MIN_SEEN = 2  # see _orders_estimate
-LOOKUP_LIMIT = 2000
+LOOKUP_LIMIT = 1000
 
 
 @dataclass(frozen=True)
@@ -311,12 +320,22 @@ class SearchPlan:
     ids: frozenset | None = None
     whole_value_ids: tuple = ()  # orders holding the whole text as a SKU, payment id, reference
     unlisted: tuple[str, ...] = ()  # whole words with too many orders to list: a subquery each
+    # Words too many orders hold to list and too few of the newest: each (term, its rare
+    # fragment) asked of the trigram index in the page's own query.
+    indexed: tuple[tuple[str, str], ...] = ()
 
     @property
     def order_by_order(self) -> bool:
         """Nothing narrows the orders before they are tested: the list is read in its own order
         and each order tested, so a count of every match would read every order."""
-        return self.ids is None and not self.unlisted
+        return self.ids is None and not self.unlisted and not self.indexed
+
+    @property
+    def more_than(self) -> int:
+        """How many orders match at the least, known without a count (unless a filter of the list
+        narrows them): more than LOOKUP_LIMIT when its one word's lookup found so, else 0."""
+        alone = len(self.indexed) == 1 and not (self.common or self.looked_up or self.whole or self.unlisted)
+        return LOOKUP_LIMIT if alone else 0
 
 
 def _probe_texts(account: Account) -> list[str]:
@@ -336,7 +355,7 @@ def _orders_estimate() -> float:
     400 of a word held by 2,500 orders of a million as the one in 1,000 of an order id prefix
     held by 1,000. Guessed common, the prefix was tested on 27,000 orders to find its page
     (46 ms); looked up, it takes 10 ms, and a word that proves too common for the lookup costs
-    the lookup's 2,000 rows (~9 ms) on top of the order-by-order test it would have had."""
+    the lookup's 1,000 rows (~5 ms) before the index sorts its matches (`SearchPlan.indexed`)."""
     if connection.vendor != "postgresql":
         return 0.0
     with connection.cursor() as cursor:
@@ -358,6 +377,7 @@ def search_plan(text: str, *, account: Account) -> SearchPlan:
     probe = _probe_texts(account)
     mine = Order.objects.filter(account=account)
     common, looked_up, whole, unlisted = [], [], [], []
+    indexed: list[tuple[str, str]] = []
     ids: set | None = None
     estimate = 0.0
     for word in text.split():
@@ -376,9 +396,10 @@ def search_plan(text: str, *, account: Account) -> SearchPlan:
             common.append(term)
             continue
         else:
-            found = _ids(_orders_holding(term, account, rare_fragment(term, probe)), LOOKUP_LIMIT)
+            fragment = rare_fragment(term, probe)
+            found = _ids(_orders_holding(term, account, fragment), LOOKUP_LIMIT)
             if found is None:
-                common.append(term)
+                indexed.append((term, fragment))
                 continue
             looked_up.append(term)
         ids = found if ids is None else ids & found
@@ -393,6 +414,7 @@ def search_plan(text: str, *, account: Account) -> SearchPlan:
         frozenset(ids) if ids is not None else None,
         whole_value_ids,
         tuple(unlisted),
+        tuple(indexed),
     )
 
 
@@ -409,6 +431,9 @@ def order_search(
     every_word = Q()
     for word in plan.common:
         every_word &= _holds(word)
+    for term, fragment in plan.indexed:
+        # Among a few looked-up orders, tested as they are read; else asked of the index.
+        every_word &= _holds(term) if plan.ids is not None else _holding(term, fragment)
     if plan.ids is not None:
         every_word &= Q(pk__any_of=plan.ids)
     mine = Order.objects.filter(account=account)

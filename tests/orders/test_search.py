@@ -130,11 +130,21 @@ def test_the_words_many_orders_hold_are_tested_order_by_order_the_rare_ones_look
     assert plan.ids == frozenset()  # nobody is called "xy"
     plan = search_plan("ola berg", account=account)
     assert plan.ids == {berg.pk} and not plan.order_by_order
-    # A word the probe missed that more orders hold than are worth listing is tested instead.
+    # A word the probe missed that more orders hold than are worth listing is asked of the index
+    # in the page's own query, which sorts its matches; more than LOOKUP_LIMIT of them match.
     monkeypatch.setattr(selectors, "PROBE", 0)
     monkeypatch.setattr(selectors, "LOOKUP_LIMIT", 3)
-    assert search_plan("hansen", account=account).common == ("HANSEN",)
+    plan = search_plan("hansen", account=account)
+    assert (plan.common, plan.indexed, plan.ids, plan.more_than) == ((), (("HANSEN", "HANSEN"),), None, 3)
+    assert not plan.order_by_order
     assert search_plan("berg", account=account).looked_up == ("BERG",)
+    # With another word, how many both hold is not known; among looked-up ids it is tested.
+    plan = search_plan("hansen ola", account=account)
+    assert plan.more_than == 0 and plan.indexed == (("HANSEN", "HANSEN"), ("OLA", "OLA"))
+    plan = search_plan("hansen berg", account=account)
+    assert plan.ids == {berg.pk} and found(account, "hansen berg") == set()
+    assert found(account, "hansen") == set(hansens)
+    assert found(account, "hansen ola") == set(hansens)
     # The same orders whichever way each word is matched.
     assert found(account, "hanse ola") == set(hansens)
     assert found(account, "ola berg") == {berg}

@@ -111,3 +111,32 @@ def test_the_looked_up_ids_of_a_search_are_sorted_whole_and_the_page_read_by_key
     # The first page counts what it sorted: no query of its own for the count.
     counts = [q for q in captured if "COUNT(" in q["sql"]]
     assert len(counts) == (1 if cursor else 0), counts
+
+
+def test_a_word_too_many_orders_hold_to_list_is_sorted_by_the_page_query_and_its_count_known(
+    account, login, monkeypatch
+):
+    # Held by more orders than LOOKUP_LIMIT, and by too few of the newest to find a page soon in
+    # the list's order: the page's own query asks the trigram index for it (SearchPlan.indexed).
+    monkeypatch.setattr(selectors, "PROBE", 0)
+    monkeypatch.setattr(selectors, "LOOKUP_LIMIT", 3)
+    monkeypatch.setattr("orders.web.order_list.COUNT_LIMIT", 3)
+    add_orders(account, PAGE_SIZE + 5)
+    make_order(account, customer={"first_name": "Ola"})
+    client = login()
+    path = f"/{account.aid}/orders/?q=kari&sort=gross"
+    visit(client, path)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    # Its lookup found more than a count would say: no count query, "More than 3 orders".
+    assert response.context["more_than_total"] and response.context["total"] == 3
+    assert not [q for q in captured if "COUNT(" in q["sql"]]
+    assert "More than 3 orders" in response.content.decode()
+    pages = [[o.order_id for o in response.context["orders"]]]
+    later = client.get(path + "&cursor=" + response.context["next_cursor"])
+    pages.append([o.order_id for o in later.context["orders"]])
+    karis = account.orders.filter(customer__first_name="Kari").order_by("currency", "gross_amount", "pk")
+    assert pages[0] + pages[1] == [o.order_id for o in karis]
+    # A filter may leave fewer: then they are counted.
+    filtered = client.get(path + "&currency=SEK")
+    assert filtered.context["total"] == 0 and not filtered.context["more_than_total"]
