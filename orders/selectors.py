@@ -299,9 +299,9 @@ def _holds(term: str) -> Q:
 #   any depth; `SearchPlan.indexed`).
 # The search texts of the account's newest `PROBE` orders, read once, tell one from the other: a
 # word is common when at least `COMMON_IN_PROBE` of them hold it (a page of 25 is then found
-# within ~PROBE/COMMON_IN_PROBE·25 orders read), and a word the probe missed that the index finds
-# in more than LOOKUP_LIMIT orders is common too. SQLite's small data is scanned; the plan is
-# the same.
+# within ~PROBE/COMMON_IN_PROBE·25 orders read), and a word fewer of them hold that the index
+# finds in more than LOOKUP_LIMIT orders is between the two. SQLite's small data is scanned; the
+# plan is the same.
 PROBE = 400
 COMMON_IN_PROBE = 8
 ESTIMATE_MIN_SEEN = 2  # see _orders_estimate
