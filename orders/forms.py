@@ -217,12 +217,6 @@ class OrderFilterForm(StaffForm):
         return queryset
 
     @property
-    def narrows(self) -> bool:
-        """A filter or a queue is chosen: `filter` leaves fewer orders than the account's."""
-        fields = ("queue", "status", "payment_status", "currency", "created_from", "created_to")
-        return self.is_valid() and any(self.cleaned_data.get(f) for f in fields)
-
-    @property
     def sort_key(self) -> str:
         return (self.cleaned_data.get("sort") if self.is_valid() else "") or "-created"
 

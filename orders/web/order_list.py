@@ -167,8 +167,10 @@ def order_list_page(request: StaffRequest, account: Account) -> HttpResponse:
         window = _sorted(filtered, sort).values("pk")[:COUNT_WINDOW]
         total = orders.filter(pk__in=window)[: COUNT_LIMIT + 1].count() + len(exact)
         at_least = total <= COUNT_LIMIT and filtered.order_by()[COUNT_WINDOW : COUNT_WINDOW + 1].exists()
-    elif plan and plan.more_than >= COUNT_LIMIT and not form.narrows:
-        total = COUNT_LIMIT + 1  # more than a count would say, as the word's lookup found
+    elif plan and plan.more_than >= COUNT_LIMIT and filtered is listed:
+        # No filter chosen (`form.filter` returns the queryset it was given): more match than a
+        # count would say, as the word's lookup found.
+        total = COUNT_LIMIT + 1
     elif rows_from is not None or (plan and plan.indexed):
         # Any COUNT_LIMIT + 1 of the looked-up ids, or of the index's matches, count as well as
         # the first, so they are counted unsorted (a sort of up to LOOKUP_LIMIT rows saved; the
