@@ -226,3 +226,52 @@ def test_simultaneous_order_cancellations_and_authorizations_lose_no_increment(a
 
     assert rollup() == from_items()
     assert FinanceDay.objects.get(kind="cancellation", rate_min=15).items == 2 * count // 2
+
+
+# Its storage --------------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_rollup_row_is_updated_on_its_own_page(account):
+    """Each operation adds to rows that were written before: their new versions fit on their
+    pages (heap-only updates, pruned there), so the table grows with the days and not with the
+    operations. On full pages, nearly every update would move its row and add to the index."""
+    first = timezone.localdate() - dt.timedelta(days=400)
+    FinanceDay.objects.bulk_create(
+        FinanceDay(
+            account=account,
+            day=first + dt.timedelta(days=n),
+            currency="NOK",
+            kind="capture",
+            rate_min=25,
+            rate_max=25,
+            amount=100,
+            vat=20,
+            items=1,
+        )
+        for n in range(400)
+    )
+    with connection.cursor() as cursor:
+
+        def counters() -> tuple[int, int]:
+            # A backend's counts reach the view when it is next idle, after this statement.
+            cursor.execute("SELECT pg_stat_force_next_flush()")
+            cursor.execute(
+                "SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'orders_financeday'"
+            )
+            return cursor.fetchone()
+
+        before = counters()
+        size = pg_relation_size(cursor)
+        for row in FinanceDay.objects.filter(account=account).order_by("day"):
+            FinanceDay.objects.filter(pk=row.pk).update(amount=row.amount + 100, items=row.items + 1)
+        updated, hot = (after - earlier for after, earlier in zip(counters(), before, strict=True))
+        assert updated == 400
+        assert hot >= 0.9 * updated, (updated, hot)
+        assert pg_relation_size(cursor) == size
+
+
+def pg_relation_size(cursor) -> int:
+    cursor.execute("SELECT pg_relation_size('orders_financeday')")
+    return cursor.fetchone()[0]
