@@ -300,9 +300,7 @@ def finance_entries(scope: Scope) -> QuerySet[FinanceEntry]:
     """The same items as their entries (`FinanceEntry`: what the CSV writes of each), in the
     CSV's order, read through the index `finance_entry_time`."""
     paths = {name: name for name in _ITEM_PATHS}
-    return _narrowed(FinanceEntry.objects.all(), scope, paths).order_by(
-        "created_at", "operation_id", "line_id"
-    )
+    return _narrowed(FinanceEntry.objects.all(), scope, paths).order_by(*ENTRY_ORDER)
 
 
 def finance_days(scope: Scope) -> QuerySet[FinanceDay]:
@@ -432,48 +430,56 @@ def vat_totals(table: list[dict]) -> list[dict]:
     return _sum_by_currency(table, keys)
 
 
-# The drill-down's order, and the key a page starts after (or ends before): keyset pages, so a
-# deep page costs what the first does (the scan starts at the key on `operation_created`).
+# The items in time order, the order of the CSV and of the drill-down.
 ROW_ORDER = ("operation__created_at", "operation_id", "line__line_id")
 
 
 def finance_rows(scope: Scope) -> QuerySet[OperationItem]:
-    """The items behind a figure, one per CSV or drill-down row, oldest first, with what a row
-    shows joined in (one query, fit for `.iterator()`)."""
+    """The items behind a figure, one per CSV row, oldest first, with what a row shows joined in
+    (one query, fit for `.iterator()`): the CSV where the database does not write it."""
     return finance_items(scope).select_related("operation__order__account", "line").order_by(*ROW_ORDER)
 
 
-def row_key(item: OperationItem) -> list:
-    return [item.operation.created_at.isoformat(), str(item.operation_id), item.line.line_id]
+# The drill-down's order (`finance_entries`), and the key a page starts after (or ends before):
+# keyset pages, so a deep page costs what the first does (the scan starts at the key on
+# `finance_entry_time`).
+ENTRY_ORDER = ("created_at", "operation_id", "line_id")
+
+
+def row_key(entry: FinanceEntry) -> list:
+    return [entry.created_at.isoformat(), str(entry.operation_id), entry.line_id]
 
 
 ROW_CURSOR_SALT = "finance-rows"
 
 
-def row_cursor(item: OperationItem) -> str:
-    """`row_key(item)`, signed, as the drill-down's links carry it."""
-    return signing.dumps(row_key(item), salt=ROW_CURSOR_SALT)
+def row_cursor(entry: FinanceEntry) -> str:
+    """`row_key(entry)`, signed, as the drill-down's links carry it."""
+    return signing.dumps(row_key(entry), salt=ROW_CURSOR_SALT)
 
 
 def finance_rows_page(scope: Scope, size: int, *, after: list | None = None, before: list | None = None):
-    """Up to `size` rows of `finance_rows(scope)` after the key `after` (or, read backwards,
-    before the key `before`), and whether there are more that way."""
-    rows = finance_rows(scope)
+    """Up to `size` of the scope's entries after the key `after` (or, read backwards, before the
+    key `before`), and whether there are more that way.
+
+    The entries are the CSV's rows, each what the drill-down shows of an item (`FinanceEntry`),
+    in one table: at a million orders a page of the items joined to their operations, orders
+    and lines, each read whole, cost 29 ms of Python (the orders' and lines' JSON decoded for
+    every row) where the page's SQL took 6."""
+    rows = finance_entries(scope)
     key = after or before
     if key:
         created, operation_id, line_id = dt.datetime.fromisoformat(key[0]), key[1], int(key[2])
         op = "gt" if after else "lt"
         rows = rows.filter(
             # The bound on the time alone lets the scan start at the key; the rest breaks ties.
-            Q(**{f"operation__created_at__{op}e": created}),
-            Q(**{f"operation__created_at__{op}": created})
-            | Q(operation__created_at=created, **{f"operation_id__{op}": operation_id})
-            | Q(
-                operation__created_at=created, operation_id=operation_id, **{f"line__line_id__{op}": line_id}
-            ),
+            Q(**{f"created_at__{op}e": created}),
+            Q(**{f"created_at__{op}": created})
+            | Q(created_at=created, **{f"operation_id__{op}": operation_id})
+            | Q(created_at=created, operation_id=operation_id, **{f"line_id__{op}": line_id}),
         )
     if before:
-        rows = rows.order_by(*(f"-{name}" for name in ROW_ORDER))
+        rows = rows.order_by(*(f"-{name}" for name in ENTRY_ORDER))
     page = list(rows[: size + 1])
     more = len(page) > size
     page = page[:size]

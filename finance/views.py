@@ -463,19 +463,19 @@ def finance_operations(request: StaffRequest, account: Account) -> HttpResponse:
     }
     rows = [
         {
-            "date": timezone.localtime(item.operation.created_at),
-            "order_id": item.operation.order.order_id,
-            "order_url": _order_url(account.aid, item.operation.order.order_id),
-            "line_id": item.line.line_id,
-            "sku": item.line.item_id,
-            "kind": KIND_LABELS.get(item.operation.kind, item.operation.kind),
-            "amount": format_money(item.amount, item.operation.order.currency),
-            "vat": format_money(item.vat, item.operation.order.currency),
-            "rate": rate_label(item.rate_min, item.rate_max),
-            "payment_id": item.operation.payment_id,
-            "actor": item.operation.created_by,
+            "date": timezone.localtime(entry.created_at),
+            "order_id": entry.order_id,
+            "order_url": _order_url(account.aid, entry.order_id),
+            "line_id": entry.line_id,
+            "sku": entry.sku,
+            "kind": KIND_LABELS.get(entry.kind, entry.kind),
+            "amount": format_money(entry.amount, entry.currency),
+            "vat": format_money(entry.vat, entry.currency),
+            "rate": rate_label(entry.rate_min, entry.rate_max),
+            "payment_id": entry.payment_id,
+            "actor": entry.created_by,
         }
-        for item in page
+        for entry in page
     ]
     # With one currency the sums mean something; across currencies they are shown per currency
     # on the report instead.

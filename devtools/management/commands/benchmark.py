@@ -266,14 +266,14 @@ class Command(BaseCommand):
     def _drill_down_page(account, query: str, number: int) -> str:
         """The query of the drill-down's page `number` (or its last, if it has fewer), as its Next
         links reach it (by key): the key of the row before it, read here once, untimed."""
-        from finance.reports import finance_rows, row_cursor
+        from finance.reports import finance_entries, row_cursor
         from finance.views import ROWS_PER_PAGE, FinanceFilter
 
         form = FinanceFilter(QueryDict(query))
         if not form.is_valid():
             raise CommandError(f"the drill-down's filters are refused: {form.errors}")
         scope, _ = form.scope(account)
-        rows = finance_rows(scope)
+        rows = finance_entries(scope)
         number = max(1, min(number, -(-rows.count() // ROWS_PER_PAGE)))  # the last, on small data
         if number == 1:
             return "page=1"
