@@ -31,6 +31,7 @@ def test_a_search_without_matches_says_what_it_looked_in(login, account):
     page = login("Customer service").get(f"/{account.aid}/orders/", {"q": "zzzz"}).content.decode()
     assert "No orders match “zzzz”" in page
     assert "any part of an order id" in page
+    assert "0 orders" not in page  # said once, not also as a count above it
 
 
 def test_generated_order_ids_have_no_look_alike_characters(account):
