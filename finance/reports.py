@@ -430,7 +430,7 @@ def vat_totals(table: list[dict]) -> list[dict]:
     return _sum_by_currency(table, keys)
 
 
-# The items in time order, the order of the CSV and of the drill-down.
+# The items in time order, as the CSV lists them (the drill-down reads their entries instead).
 ROW_ORDER = ("operation__created_at", "operation_id", "line__line_id")
 
 
