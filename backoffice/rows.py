@@ -1,4 +1,5 @@
-"""Model instances read by SQL written once, for the few reads that nearly every request makes.
+"""Model instances read and written by SQL written once, for the few reads that nearly every
+request makes and the few writes that every recorded operation makes.
 
 Django compiles a queryset into SQL on every evaluation: for a lookup by a unique key that
 selects related rows, the compiling costs more than the database does (0.4-0.8 ms a query,
@@ -7,13 +8,18 @@ their SQL by hand around select lists made once per process from the models' own
 make instances as the ORM would: each column through the field's and the backend's converters,
 then `Model.from_db`.
 
-Only fixed-shape reads belong here, each named where it is used; everything else stays a
+Writes the same way: `insert` writes new instances as `save()` and `bulk_create` write them
+(each field's `pre_save`, then its `get_db_prep_save`), and `update` changes named columns of a
+row by its key as `QuerySet.update` does; each statement is written once per model and shape.
+Neither sends signals: they are for models that no signal listens to.
+
+Only fixed-shape statements belong here, each named where it is used; everything else stays a
 queryset.
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -89,3 +95,77 @@ def key(model: type[models.Model], value: Any, connection: BaseDatabaseWrapper) 
 def placeholders(count: int) -> str:
     """`%s, %s, …`: `count` parameters, as in `IN (…)`."""
     return ", ".join(["%s"] * count)
+
+
+@dataclass(frozen=True)
+class _Insert:
+    """How `model`'s new rows are written: the columns given, and the auto key read back."""
+
+    fields: tuple[models.Field, ...]
+    head: str  # 'INSERT INTO "t" ("a", "b") VALUES '
+    row: str  # "(%s, %s)"
+    returning: str  # ' RETURNING "t"."id"', or "" when the key is not the database's to make
+
+
+_inserts: dict[tuple[type[models.Model], str], _Insert] = {}
+
+
+def insert(instances: Sequence[models.Model], connection: BaseDatabaseWrapper) -> None:
+    """Write new `instances` (all of one model) in one statement, as `bulk_create` writes them on
+    this backend; an auto key is read back onto each, and each is left saved to `connection`."""
+    if not instances:
+        return
+    model = type(instances[0])
+    if _key_made_by_database(model) and not connection.features.can_return_rows_from_bulk_insert:
+        # Not PostgreSQL, nor SQLite from 3.35 on: the ORM reads the keys back its own way.
+        model._default_manager.using(connection.alias).bulk_create(instances)
+        return
+    plan = _inserts.get((model, connection.vendor))
+    if plan is None:
+        plan = _inserts[model, connection.vendor] = _insert_of(model, connection)
+    values: list[Any] = []
+    for instance in instances:
+        values += [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in plan.fields]
+    sql = plan.head + ", ".join([plan.row] * len(instances)) + plan.returning
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        keys = cursor.fetchall() if plan.returning else ()
+    for instance, (pk, *_) in zip(instances, keys, strict=False):
+        instance.pk = pk
+    for instance in instances:
+        instance._state.adding, instance._state.db = False, connection.alias
+
+
+def _insert_of(model: type[models.Model], connection: BaseDatabaseWrapper) -> _Insert:
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    auto = _key_made_by_database(model)
+    fields = tuple(f for f in model._meta.concrete_fields if not (auto and f is pk))
+    head = f"INSERT INTO {table(model, connection)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    returning = f" RETURNING {quote(pk.column)}" if auto else ""
+    return _Insert(fields, head, f"({placeholders(len(fields))})", returning)
+
+
+def _key_made_by_database(model: type[models.Model]) -> bool:
+    """An auto key, which the database makes and the insert reads back (`Field.db_returning`)."""
+    return bool(getattr(model._meta.pk, "db_returning", False))
+
+
+_updates: dict[tuple[type[models.Model], tuple[str, ...], str], tuple[str, tuple[models.Field, ...]]] = {}
+
+
+def update(instance: models.Model, names: Sequence[str], connection: BaseDatabaseWrapper) -> None:
+    """Write `instance`'s fields `names` to its row, as
+    `type(instance).objects.filter(pk=instance.pk).update(**{n: getattr(instance, n) …})` does."""
+    model = type(instance)
+    shape = (model, tuple(names), connection.vendor)
+    if shape not in _updates:
+        quote = connection.ops.quote_name
+        fields = tuple(cast(models.Field, model._meta.get_field(name)) for name in names)
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        pk = quote(model._meta.pk.column)
+        _updates[shape] = (f"UPDATE {table(model, connection)} SET {assignments} WHERE {pk} = %s", fields)
+    sql, fields = _updates[shape]
+    values = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, key(model, instance.pk, connection)])

@@ -2,6 +2,7 @@
 `{"error": {"code", "message", "errors": [{"field", "message"}]}}`."""
 
 import logging
+from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
@@ -11,6 +12,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from backoffice.errors import DomainError, ErrorCode, FieldError, InvalidInput, NotFound
+
+from .serializers import shared
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +109,19 @@ def validated(serializer: serializers.Serializer, *, prefix: str = ""):
     if not serializer.is_valid():
         raise InvalidInput(field_errors(serializer.errors, prefix))
     return serializer.validated_data
+
+
+def validated_as(serializer_class: type[serializers.Serializer], data, *, prefix: str = ""):
+    """As `validated(serializer_class(data=data))`, on the thread's shared instance of the class
+    (`backoffice.api.serializers.shared`), for the writes that every integrator makes. A body that
+    is no JSON object goes the long way, for DRF's own wording of what is wrong with it."""
+    if not isinstance(data, Mapping):
+        return validated(serializer_class(data=data), prefix=prefix)
+    try:
+        return shared(serializer_class).run_validation(data)
+    except exceptions.ValidationError as exc:
+        # What `is_valid` keeps as the serializer's errors, for an object's fields.
+        raise InvalidInput(field_errors(exc.detail, prefix)) from None
 
 
 _CODES = {

@@ -18,13 +18,14 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backoffice.errors import Conflict, DomainError, FieldError, InvalidInput
 from backoffice.models import Account, IdempotencyRecord
+from backoffice.rows import insert, update
 
 from .errors import domain_error_response
 
@@ -75,8 +76,9 @@ def _write_once(account: Account, key: str, fingerprint: str, write: Callable[[]
     in one transaction. A request racing with the same key waits on the claim's row until this
     one commits, then finds the key taken; a retry finds it at once, and writes nothing."""
     with transaction.atomic():
+        record = IdempotencyRecord(account=account, key=key, fingerprint=fingerprint)
         try:
-            record = IdempotencyRecord.objects.create(account=account, key=key, fingerprint=fingerprint)
+            insert([record], connection)  # by a statement made once (`backoffice.rows`)
         except IntegrityError as exc:
             raise _KeyTaken from exc
         response = _run(write)
@@ -88,11 +90,9 @@ def _write_once(account: Account, key: str, fingerprint: str, write: Callable[[]
 
 
 def _answer_store(record: IdempotencyRecord, response: Response) -> None:
-    """The key's answer: one UPDATE, without the machinery of a save."""
+    """The key's answer: one UPDATE, by a statement made once (`backoffice.rows`)."""
     record.status_code, record.response_body = response.status_code, response.data
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        status_code=record.status_code, response_body=record.response_body
-    )
+    update(record, ("status_code", "response_body"), connection)
 
 
 def idempotent(

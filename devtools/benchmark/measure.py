@@ -172,7 +172,8 @@ def capture_throughput(
                     body = json.dumps(
                         {
                             "items": [{"line_id": 1, "amount": 1000}],
-                            "payment_details": {"payment_id": f"BENCH-{oid}"},
+                            # Under the authorization's own payment id, as a provider captures.
+                            "payment_details": {"payment_id": "AUTH"},
                             "success": True,
                         }
                     )

@@ -16,7 +16,8 @@ from rest_framework.response import Response
 
 from backoffice.actor import Actor
 from backoffice.api.authentication import api_client
-from backoffice.api.errors import error_responses, validated
+from backoffice.api.errors import error_responses, validated, validated_as
+from backoffice.api.serializers import shared
 from backoffice.api.views import AccountAPIView
 from backoffice.errors import InvalidInput, NotFound
 from backoffice.models import Account
@@ -508,7 +509,7 @@ class OperationListView(OrderMixin, ShoppingAPIView):
     def post(self, request: Request, aid: str, order_id: str) -> Response:
         def record():
             try:
-                recorded = validated(OperationInputSerializer(data=request.data))
+                recorded = validated_as(OperationInputSerializer, request.data)
             except InvalidInput:
                 self._order_ref(order_id)  # an order that is not there is a 404 before a bad body
                 raise
@@ -518,7 +519,8 @@ class OperationListView(OrderMixin, ShoppingAPIView):
                 **recorded,
                 actor=_actor(request),
             )
-            return Response(OperationSerializer(operation).data, status=status.HTTP_201_CREATED)
+            body = shared(OperationSerializer).to_representation(operation)
+            return Response(body, status=status.HTTP_201_CREATED)
 
         return self.write(request, record)
 
@@ -530,7 +532,7 @@ class OperationDetailView(OrderMixin, ShoppingAPIView):
         operation = selectors.operation_get(
             order=self._order_ref(order_id), kind=self.kind, operation_id=operation_id
         )
-        return Response(OperationSerializer(operation).data)
+        return Response(shared(OperationSerializer).to_representation(operation))
 
 
 OPERATION_PATHS = {

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.actor import Actor
 from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput
-from backoffice.rows import columns, key, placeholders, table
+from backoffice.rows import columns, insert, key, placeholders, table, update
 from orders.holds import Hold, held_by_line, holds_described, order_cancelling, order_holds
 from orders.ledger import limit_error
 from orders.locks import OrderRef, order_lock
@@ -166,7 +166,8 @@ def _write(
     """Write the operation, its items, the lines' figures and the event; then, unless the
     caller adds several operations at once at its end (`rollup=False`), the finance rollup."""
     amount = sum(item.amount for item in op.items)
-    operation = PaymentOperation.objects.create(
+    # Written by statements made once (`backoffice.rows`): every recorded operation makes them.
+    operation = PaymentOperation(
         order=order,
         kind=kind,
         success=op.success,
@@ -179,11 +180,15 @@ def _write(
         metadata=op.metadata,
         **actor.fields(),
     )
-    OperationItem.objects.bulk_create(
-        OperationItem(
-            operation=operation, line=lines[item.line_number], amount=item.amount, payout=item.payout
-        )
-        for item in op.items
+    insert([operation], connection)
+    insert(
+        [
+            OperationItem(
+                operation=operation, line=lines[item.line_number], amount=item.amount, payout=item.payout
+            )
+            for item in op.items
+        ],
+        connection,
     )
     operation.item_list = sorted(op.items, key=lambda i: i.line_number)  # as read back, unread
     # The first operation under a payment id makes it searchable, saved with the totals.
@@ -205,7 +210,7 @@ def _write(
         for line, item in zip(changed, op.items, strict=True):
             setattr(line, field, getattr(line, field) + item.amount)
         if len(changed) == 1:  # most operations: a plain update, cheaper to build than a CASE
-            OrderLine.objects.filter(pk=changed[0].pk).update(**{field: getattr(changed[0], field)})
+            update(changed[0], [field], connection)
         else:
             OrderLine.objects.bulk_update(changed, [field])
         order_totals_add(order, field, amount, also=searchable)
@@ -220,7 +225,7 @@ def _write(
             finance_days_add([operation])
     else:
         if searchable:
-            Order.objects.filter(pk=order.pk).update(search_text=order.search_text)
+            update(order, ["search_text"], connection)
         event_write(
             order=order,
             kind=EventKind.OPERATION_FAILED,

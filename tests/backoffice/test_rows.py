@@ -1,17 +1,30 @@
 """Reads by SQL written once (`backoffice.rows`) make what the ORM makes: the same instances,
-the same relations already loaded, the same API answers; in the statements they say."""
+the same relations already loaded, the same API answers; in the statements they say. Writes
+store what the ORM stores."""
+
+from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from backoffice.api.tokens import _token_row, token_read
 from backoffice.errors import NotFound
-from backoffice.models import AccessToken
-from backoffice.rows import columns, prefetched, table
+from backoffice.models import AccessToken, IdempotencyRecord
+from backoffice.rows import columns, insert, prefetched, table, update
 from orders import selectors
 from orders.api.serializers import OrderSerializer
-from orders.models import Order, OrderLine, TaxLine
+from orders.models import (
+    Event,
+    EventKind,
+    OperationItem,
+    OperationKind,
+    Order,
+    OrderLine,
+    PaymentOperation,
+    TaxLine,
+)
 from tests.orders.test_query_counts import large_order
 from tests.support.orders import item, make_order
 
@@ -100,3 +113,75 @@ def test_the_order_page_reads_the_lines_as_the_api_does_with_plain_vat_rates(api
     assert [r and r.pk for r in related] == [line.related_line_id for line in full.lines.all()]
     for line, same in zip(lines, full.lines.all(), strict=True):
         assert line.vat_rates == [t.percentage for t in same.tax_lines.all()]
+
+
+# Writes ----------------------------------------------------------------------------------------
+
+
+def _stored(model, pk) -> dict:
+    return _values(model.objects.get(pk=pk))
+
+
+def test_insert_writes_what_bulk_create_writes_and_reads_an_auto_key_back(account):
+    order = make_order(account, [item(1), item(2)])
+    lines = list(order.lines.order_by("line_id"))
+    when = timezone.now()
+    kept = {"reason": "ø \u2603", "nested": [1, {"a": None}]}
+
+    def operation():
+        return PaymentOperation(
+            order=order,
+            kind=OperationKind.CAPTURE,
+            amount=500,
+            payment_id="P",
+            metadata=kept,
+            created_at=when,
+        )
+
+    ours, theirs = operation(), operation()
+    with CaptureQueriesContext(connection) as written:
+        insert([ours], connection)
+    assert len(written.captured_queries) == 1
+    PaymentOperation.objects.bulk_create([theirs])
+    mine, drf = _stored(PaymentOperation, ours.pk), _stored(PaymentOperation, theirs.pk)
+    assert {**mine, "id": None} == {**drf, "id": None}
+    assert mine["metadata"] == kept and not ours._state.adding and ours._state.db == "default"
+
+    # An auto key (the items', the events') is read back onto each of several rows, in order.
+    items = [OperationItem(operation=ours, line=line, amount=250) for line in lines]
+    with CaptureQueriesContext(connection) as written:
+        insert(items, connection)
+    assert len(written.captured_queries) == 1
+    assert all(i.pk for i in items) and len({i.pk for i in items}) == 2
+    assert [OperationItem.objects.get(pk=i.pk).line_id for i in items] == [line.pk for line in lines]
+    event = Event(order=order, kind=EventKind.NOTE_ADDED, summary="s", data={"text": "t"}, created_by="x")
+    insert([event], connection)
+    assert Event.objects.get(pk=event.pk).data == {"text": "t"} and event.uuid
+    insert([], connection)  # nothing to write: no statement
+
+
+def test_a_key_already_taken_is_the_integrity_error_the_orm_raises(account):
+    first = IdempotencyRecord(account=account, key="k", fingerprint="f")
+    insert([first], connection)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert([IdempotencyRecord(account=account, key="k", fingerprint="g")], connection)
+    assert IdempotencyRecord.objects.filter(account=account).count() == 1
+
+
+def test_update_writes_the_named_columns_as_queryset_update_does(account):
+    record = IdempotencyRecord(account=account, key="k", fingerprint="f")
+    insert([record], connection)
+    other = IdempotencyRecord(account=account, key="other", fingerprint="f")
+    insert([other], connection)
+    record.status_code, record.response_body, record.fingerprint = 201, {"id": "ø", "n": [1]}, "changed"
+    with CaptureQueriesContext(connection) as written:
+        update(record, ("status_code", "response_body"), connection)
+    assert len(written.captured_queries) == 1
+    stored = IdempotencyRecord.objects.get(pk=record.pk)
+    assert (stored.status_code, stored.response_body, stored.fingerprint) == (201, {"id": "ø", "n": [1]}, "f")
+    assert IdempotencyRecord.objects.get(pk=other.pk).status_code is None  # by its key alone
+    order = make_order(account, [item(1)])
+    order = make_order(account, [item(1)])
+    order.merchant_reference, order.updated_at = "ref ø", order.updated_at + timedelta(days=1)
+    update(order, ("merchant_reference", "updated_at"), connection)
+    assert Order.objects.filter(pk=order.pk, merchant_reference="ref ø", updated_at=order.updated_at).exists()
