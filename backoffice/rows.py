@@ -8,10 +8,13 @@ their SQL by hand around select lists made once per process from the models' own
 make instances as the ORM would: each column through the field's and the backend's converters,
 then `Model.from_db`.
 
-Writes the same way: `insert` writes new instances as `save()` and `bulk_create` write them
-(each field's `pre_save`, then its `get_db_prep_save`), and `update` changes named columns of a
-row by its key as `QuerySet.update` does; each statement is written once per model and shape.
-Neither sends signals: they are for models that no signal listens to.
+Writes the same way: `inserting` writes new instances as `save()` and `bulk_create` write them
+(each field's `pre_save`, then its `get_db_prep_save`), and `updating` changes named columns of
+a row by its key as `QuerySet.update` does (`updating_each`: one column of several rows, as
+`bulk_update` does); each statement is written once per model and shape,
+and sent alone (`insert`, `update`) or with others as one statement (`written`). None sends
+signals: they are for models that no signal listens to. Every backend this runs on (PostgreSQL,
+SQLite from 3.35) reads an auto key back by `RETURNING`.
 
 Only fixed-shape statements belong here, each named where it is used; everything else stays a
 queryset.
@@ -98,6 +101,16 @@ def placeholders(count: int) -> str:
 
 
 @dataclass(frozen=True)
+class Write:
+    """One INSERT or UPDATE, to send alone (`insert`, `update`) or with others (`written`)."""
+
+    sql: str
+    params: list[Any]
+    instances: Sequence[models.Model] = ()  # the new rows it writes
+    returning: bool = False  # it reads their auto keys back, in their order
+
+
+@dataclass(frozen=True)
 class _Insert:
     """How `model`'s new rows are written: the columns given, and the auto key read back."""
 
@@ -110,53 +123,40 @@ class _Insert:
 _inserts: dict[tuple[type[models.Model], str], _Insert] = {}
 
 
-def insert(instances: Sequence[models.Model], connection: BaseDatabaseWrapper) -> None:
-    """Write new `instances` (all of one model) in one statement, as `bulk_create` writes them on
-    this backend; an auto key is read back onto each, and each is left saved to `connection`."""
-    if not instances:
-        return
+def inserting(
+    instances: Sequence[models.Model], connection: BaseDatabaseWrapper, *, keys: bool = True
+) -> Write:
+    """The INSERT of new `instances` (all of one model), as `bulk_create` writes them. Without
+    `keys`, an auto key is not read back: for rows that nothing reads again in the request, so
+    that the INSERT can go with others (`written`)."""
     model = type(instances[0])
-    if _key_made_by_database(model) and not connection.features.can_return_rows_from_bulk_insert:
-        # Not PostgreSQL, nor SQLite from 3.35 on: the ORM reads the keys back its own way.
-        model._default_manager.using(connection.alias).bulk_create(instances)
-        return
     plan = _inserts.get((model, connection.vendor))
     if plan is None:
         plan = _inserts[model, connection.vendor] = _insert_of(model, connection)
     values: list[Any] = []
     for instance in instances:
         values += [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in plan.fields]
-    sql = plan.head + ", ".join([plan.row] * len(instances)) + plan.returning
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        keys = cursor.fetchall() if plan.returning else ()
-    for instance, (pk, *_) in zip(instances, keys, strict=False):
-        instance.pk = pk
-    for instance in instances:
-        instance._state.adding, instance._state.db = False, connection.alias
+    returning = bool(plan.returning) and keys
+    sql = plan.head + ", ".join([plan.row] * len(instances)) + (plan.returning if returning else "")
+    return Write(sql, values, instances, returning)
 
 
 def _insert_of(model: type[models.Model], connection: BaseDatabaseWrapper) -> _Insert:
     quote = connection.ops.quote_name
     pk = model._meta.pk
-    auto = _key_made_by_database(model)
+    auto = bool(getattr(pk, "db_returning", False))  # an auto key: the database makes it
     fields = tuple(f for f in model._meta.concrete_fields if not (auto and f is pk))
     head = f"INSERT INTO {table(model, connection)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
     returning = f" RETURNING {quote(pk.column)}" if auto else ""
     return _Insert(fields, head, f"({placeholders(len(fields))})", returning)
 
 
-def _key_made_by_database(model: type[models.Model]) -> bool:
-    """An auto key, which the database makes and the insert reads back (`Field.db_returning`)."""
-    return bool(getattr(model._meta.pk, "db_returning", False))
-
-
 _updates: dict[tuple[type[models.Model], tuple[str, ...], str], tuple[str, tuple[models.Field, ...]]] = {}
 
 
-def update(instance: models.Model, names: Sequence[str], connection: BaseDatabaseWrapper) -> None:
-    """Write `instance`'s fields `names` to its row, as
-    `type(instance).objects.filter(pk=instance.pk).update(**{n: getattr(instance, n) …})` does."""
+def updating(instance: models.Model, names: Sequence[str], connection: BaseDatabaseWrapper) -> Write:
+    """The UPDATE of `instance`'s fields `names` in its row, as
+    `type(instance).objects.filter(pk=instance.pk).update(**{n: getattr(instance, n) …})` makes it."""
     model = type(instance)
     shape = (model, tuple(names), connection.vendor)
     if shape not in _updates:
@@ -167,5 +167,83 @@ def update(instance: models.Model, names: Sequence[str], connection: BaseDatabas
         _updates[shape] = (f"UPDATE {table(model, connection)} SET {assignments} WHERE {pk} = %s", fields)
     sql, fields = _updates[shape]
     values = [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
+    return Write(sql, [*values, key(model, instance.pk, connection)])
+
+
+_updates_each: dict[tuple[type[models.Model], str, int, str], str] = {}
+
+
+def updating_each(instances: Sequence[models.Model], name: str, connection: BaseDatabaseWrapper) -> Write:
+    """The UPDATE of one field of several rows (all of one model), each to its instance's value,
+    as `bulk_update(instances, [name])` makes it: a `CASE` on the key."""
+    model = type(instances[0])
+    field = cast(models.Field, model._meta.get_field(name))
+    shape = (model, name, len(instances), connection.vendor)
+    if shape not in _updates_each:
+        quote = connection.ops.quote_name
+        pk = quote(model._meta.pk.column)
+        cases = " ".join([f"WHEN %s THEN CAST(%s AS {field.db_type(connection)})"] * len(instances))
+        _updates_each[shape] = (
+            f"UPDATE {table(model, connection)} SET {quote(field.column)} = CASE {pk} {cases} END"
+            f" WHERE {pk} IN ({placeholders(len(instances))})"
+        )
+    keys = [key(model, instance.pk, connection) for instance in instances]
+    values = [field.get_db_prep_save(getattr(instance, field.attname), connection) for instance in instances]
+    return Write(_updates_each[shape], [p for pair in zip(keys, values, strict=True) for p in pair] + keys)
+
+
+def written(writes: Sequence[Write], connection: BaseDatabaseWrapper) -> None:
+    """Send `writes`, in their order; each new instance is left saved to `connection`.
+
+    On PostgreSQL they go as one statement, each but the last a data-modifying `WITH` query
+    (https://www.postgresql.org/docs/15/queries-with.html#QUERIES-WITH-MODIFYING): one round trip
+    and one statement to parse and plan instead of several. PostgreSQL runs such queries on one
+    snapshot, so none of them may read or write a row that another writes; constraints are
+    checked when the statement ends, on all of them (a row may refer to one inserted beside it).
+    Only the last write may read keys back."""
+    if not writes:
+        return
+    if any(w.returning for w in writes[:-1]):
+        raise ValueError("only the last of writes sent together reads its keys back")
+    if connection.vendor == "postgresql" and len(writes) > 1:
+        together = ", ".join(f"w{i} AS ({w.sql})" for i, w in enumerate(writes[:-1]))
+        _send(
+            Write(
+                f"WITH {together} {writes[-1].sql}",
+                [p for w in writes for p in w.params],
+                writes[-1].instances,
+                writes[-1].returning,
+            ),
+            connection,
+        )
+        for w in writes[:-1]:
+            _saved(w.instances, connection)
+        return
+    for w in writes:
+        _send(w, connection)
+
+
+def _send(write: Write, connection: BaseDatabaseWrapper) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, key(model, instance.pk, connection)])
+        cursor.execute(write.sql, write.params)
+        keys = cursor.fetchall() if write.returning else ()
+    for instance, (pk, *_) in zip(write.instances, keys, strict=False):
+        instance.pk = pk
+    _saved(write.instances, connection)
+
+
+def _saved(instances: Sequence[models.Model], connection: BaseDatabaseWrapper) -> None:
+    for instance in instances:
+        instance._state.adding, instance._state.db = False, connection.alias
+
+
+def insert(instances: Sequence[models.Model], connection: BaseDatabaseWrapper) -> None:
+    """Write new `instances` (all of one model) in one statement, as `bulk_create` writes them on
+    this backend; an auto key is read back onto each."""
+    if instances:
+        written([inserting(instances, connection)], connection)
+
+
+def update(instance: models.Model, names: Sequence[str], connection: BaseDatabaseWrapper) -> None:
+    """Write `instance`'s fields `names` to its row (`updating`)."""
+    written([updating(instance, names, connection)], connection)

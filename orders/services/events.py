@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any, Protocol
@@ -6,7 +7,7 @@ from django.db import connection, transaction
 
 from backoffice.actor import Actor
 from backoffice.errors import FieldError, InvalidInput
-from backoffice.rows import insert
+from backoffice.rows import Write, inserting, written
 from orders.locks import order_lock
 from orders.models import DraftOrder, Event, EventKind, Order
 
@@ -45,9 +46,17 @@ def event_sink_register(sink: EventSink) -> None:
 
 
 def event_write(
-    *, order: Order, kind: EventKind, actor: Actor, summary: str, data: dict[str, Any] | None = None
+    *,
+    order: Order,
+    kind: EventKind,
+    actor: Actor,
+    summary: str,
+    data: dict[str, Any] | None = None,
+    along: Sequence[Write] = (),
 ) -> Event:
-    """Append one event to the order's timeline. Call it inside the transaction of the change."""
+    """Append one event to the order's timeline. Call it inside the transaction of the change;
+    `along`: the change's own writes, sent before the event's in the same statement
+    (`backoffice.rows.written`). The sinks are told once all of them are written."""
     event = Event(
         order=order,
         kind=kind,
@@ -56,7 +65,7 @@ def event_write(
         request=api_request.get() or {},
         **actor.fields(),
     )
-    insert([event], connection)  # by a statement made once (`backoffice.rows`): every change writes one
+    written([*along, inserting([event], connection)], connection)
     for sink in _sinks:
         sink.event_written(event)
     return event

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.actor import Actor
 from backoffice.errors import Conflict, ErrorCode, FieldError, InvalidInput
-from backoffice.rows import columns, insert, key, placeholders, table, update
+from backoffice.rows import columns, inserting, key, placeholders, table, updating, updating_each
 from orders.holds import Hold, held_by_line, holds_described, order_cancelling, order_holds
 from orders.ledger import limit_error
 from orders.locks import OrderRef, order_lock
@@ -43,7 +43,7 @@ from .events import event_write
 from .finance_rollup import finance_days_add
 from .search_text import search_text_add
 from .status import CLOSED_REFUSES, order_closed_check
-from .totals import order_totals_add, order_totals_refresh
+from .totals import order_totals_added, order_totals_refresh
 
 _LEDGER_FIELD = {
     OperationKind.AUTHORIZATION: "authorized_amount",
@@ -164,9 +164,12 @@ def _write(
     rollup: bool = True,
 ) -> PaymentOperation:
     """Write the operation, its items, the lines' figures and the event; then, unless the
-    caller adds several operations at once at its end (`rollup=False`), the finance rollup."""
+    caller adds several operations at once at its end (`rollup=False`), the finance rollup.
+
+    On PostgreSQL the operation, its items, a single line's figures, the order's totals and the
+    event go as one statement of statements made once (`backoffice.rows.written`): every
+    recorded operation makes them, and each alone cost a round trip and its own parse."""
     amount = sum(item.amount for item in op.items)
-    # Written by statements made once (`backoffice.rows`): every recorded operation makes them.
     operation = PaymentOperation(
         order=order,
         kind=kind,
@@ -180,16 +183,14 @@ def _write(
         metadata=op.metadata,
         **actor.fields(),
     )
-    insert([operation], connection)
-    insert(
-        [
-            OperationItem(
-                operation=operation, line=lines[item.line_number], amount=item.amount, payout=item.payout
-            )
-            for item in op.items
-        ],
-        connection,
-    )
+    items = [
+        OperationItem(
+            operation=operation, line=lines[item.line_number], amount=item.amount, payout=item.payout
+        )
+        for item in op.items
+    ]
+    # The items' own keys are not read back: nothing reads them again here.
+    writes = [inserting([operation], connection), inserting(items, connection, keys=False)]
     operation.item_list = sorted(op.items, key=lambda i: i.line_number)  # as read back, unread
     # The first operation under a payment id makes it searchable, saved with the totals.
     searchable = ("search_text",) if search_text_add(order, [op.payment_id]) else ()
@@ -209,29 +210,31 @@ def _write(
         changed = [lines[item.line_number] for item in op.items]
         for line, item in zip(changed, op.items, strict=True):
             setattr(line, field, getattr(line, field) + item.amount)
-        if len(changed) == 1:  # most operations: a plain update, cheaper to build than a CASE
-            update(changed[0], [field], connection)
+        if len(changed) == 1:  # most operations: a plain update, cheaper to plan than a CASE
+            writes.append(updating(changed[0], [field], connection))
         else:
-            OrderLine.objects.bulk_update(changed, [field])
-        order_totals_add(order, field, amount, also=searchable)
+            writes.append(updating_each(changed, field, connection))
+        writes.append(order_totals_added(order, field, amount, also=searchable))
         event_write(
             order=order,
             kind=_RECORDED_EVENT[kind],
             actor=actor,
             data=data,
             summary=operation_summary(data, order.currency),
+            along=writes,
         )
         if rollup:
             finance_days_add([operation])
     else:
         if searchable:
-            update(order, ["search_text"], connection)
+            writes.append(updating(order, ["search_text"], connection))
         event_write(
             order=order,
             kind=EventKind.OPERATION_FAILED,
             actor=actor,
             data=data,
             summary=operation_summary(data, order.currency, failed=True),
+            along=writes,
         )
     return operation
 

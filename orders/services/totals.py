@@ -3,7 +3,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from backoffice.rows import update
+from backoffice.rows import Write, updating, written
 from orders.ledger import payment_status
 from orders.models import Order
 
@@ -35,8 +35,10 @@ def order_totals_refresh(order: Order) -> Order:
     return _save(order, (*_FIELDS, *_DISCOUNTS))
 
 
-def order_totals_add(order: Order, field: str, amount: int, *, also: tuple[str, ...] = ()) -> Order:
-    """Add `amount` to one of the order's cached ledger totals and re-derive its payment status.
+def order_totals_added(order: Order, field: str, amount: int, *, also: tuple[str, ...] = ()) -> Write:
+    """Add `amount` to one of the order's cached ledger totals and re-derive its payment status:
+    the UPDATE that saves them, for the caller to send with the change's other writes
+    (`backoffice.rows.written`).
 
     Call it under the order's lock, in the transaction that adds the same amount to its lines:
     the order row read under that lock holds the sums of its lines, so adding to it keeps them
@@ -44,14 +46,18 @@ def order_totals_add(order: Order, field: str, amount: int, *, also: tuple[str, 
     names other fields the caller changed on `order`, saved in the same statement.
     """
     setattr(order, field, getattr(order, field) + amount)
-    return _save(order, (field, *also))
+    return _saving(order, (field, *also))
 
 
 def _save(order: Order, fields: tuple[str, ...]) -> Order:
+    written([_saving(order, fields)], connection)
+    return order
+
+
+def _saving(order: Order, fields: tuple[str, ...]) -> Write:
     order.payment_status = payment_status(order.figures, order_cancelled=order.is_cancelled)
     order.updated_at = timezone.now()
     # An UPDATE of these columns, as save(update_fields=…) makes it without the machinery of a
     # save (the order is read under its lock: it is there, and no signal listens), by a
     # statement made once per set of columns (`backoffice.rows`).
-    update(order, (*fields, "payment_status", "updated_at"), connection)
-    return order
+    return updating(order, (*fields, "payment_status", "updated_at"), connection)

@@ -30,7 +30,10 @@ def test_the_api_hot_path_is_prepared_and_lists_are_not(api, account, login):
     prepared = _prepared()
     assert any("backoffice_accesstoken" in statement for statement in prepared)  # the token check
     assert any('FROM "orders_order" o WHERE' in statement for statement in prepared)  # read, lock
-    assert any(statement.startswith('INSERT INTO "orders_paymentoperation"') for statement in prepared)
+    # The operation's writes, sent as one statement (`backoffice.rows.written`).
+    assert any(
+        statement.startswith('WITH w0 AS (INSERT INTO "orders_paymentoperation"') for statement in prepared
+    )
     # The lists' statements order by a column after filtering: none of them is prepared.
     assert not [s for s in prepared if "ORDER BY" in s and '"orders_order"."created_at" DESC' in s]
     assert any(statement.startswith('SELECT "django_session"') for statement in prepared)  # the session

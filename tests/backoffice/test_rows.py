@@ -12,7 +12,16 @@ from django.utils import timezone
 from backoffice.api.tokens import _token_row, token_read
 from backoffice.errors import NotFound
 from backoffice.models import AccessToken, IdempotencyRecord
-from backoffice.rows import columns, insert, prefetched, table, update
+from backoffice.rows import (
+    columns,
+    insert,
+    inserting,
+    prefetched,
+    table,
+    update,
+    updating_each,
+    written,
+)
 from orders import selectors
 from orders.api.serializers import OrderSerializer
 from orders.models import (
@@ -185,3 +194,62 @@ def test_update_writes_the_named_columns_as_queryset_update_does(account):
     order.merchant_reference, order.updated_at = "ref ø", order.updated_at + timedelta(days=1)
     update(order, ("merchant_reference", "updated_at"), connection)
     assert Order.objects.filter(pk=order.pk, merchant_reference="ref ø", updated_at=order.updated_at).exists()
+
+
+def test_writes_sent_together_are_one_statement_on_postgresql_and_refused_whole(account):
+    order = make_order(account, [item(1), item(2)], authorized=True)
+    lines = list(order.lines.order_by("line_id"))
+    operation = PaymentOperation(order=order, kind=OperationKind.CAPTURE, amount=300, payment_id="P")
+    items = [OperationItem(operation=operation, line=line, amount=150) for line in lines]
+    for line in lines:
+        line.captured_amount += 150
+    event = Event(order=order, kind=EventKind.NOTE_ADDED, summary="s", created_by="x")
+    writes = [
+        inserting([operation], connection),
+        inserting(items, connection, keys=False),  # an item refers to the operation beside it
+        updating_each(lines, "captured_amount", connection),
+        inserting([event], connection),
+    ]
+    with CaptureQueriesContext(connection) as sent:
+        written(writes, connection)
+    assert len(sent.captured_queries) == (1 if connection.vendor == "postgresql" else 4)
+    assert event.pk and Event.objects.filter(pk=event.pk).exists()  # the last reads its key back
+    assert [
+        i.line_id for i in OperationItem.objects.filter(operation=operation).order_by("line__line_id")
+    ] == [line.pk for line in lines]
+    assert [line.captured_amount for line in order.lines.order_by("line_id")] == [150, 150]
+
+    # A write that breaks a constraint refuses them all.
+    late = PaymentOperation(order=order, kind=OperationKind.CAPTURE, amount=1, payment_id="P")
+    for line in lines:
+        line.captured_amount = -1  # below nothing: a check constraint of the ledger
+    with pytest.raises(IntegrityError), transaction.atomic():
+        written(
+            [inserting([late], connection), updating_each(lines, "captured_amount", connection)],
+            connection,
+        )
+    assert not PaymentOperation.objects.filter(pk=late.pk).exists()
+    assert [line.captured_amount for line in order.lines.order_by("line_id")] == [150, 150]
+
+    with pytest.raises(ValueError):  # keys are read back from the last write only
+        written(
+            [
+                inserting([Event(order=order, kind=EventKind.NOTE_ADDED, summary="s")], connection),
+                inserting([late], connection),
+            ],
+            connection,
+        )
+
+
+def test_updating_each_writes_what_bulk_update_writes(account):
+    ours, theirs = (
+        list(make_order(account, [item(1), item(2), item(3)]).lines.order_by("line_id")) for _ in "ab"
+    )
+    for lines in (ours, theirs):
+        for n, line in enumerate(lines):
+            line.description = f"line ø {n}"
+    written([updating_each(ours, "description", connection)], connection)
+    OrderLine.objects.bulk_update(theirs, ["description"])
+    for lines in (ours, theirs):
+        stored = OrderLine.objects.filter(pk__in=[line.pk for line in lines]).order_by("line_id")
+        assert list(stored.values_list("description", flat=True)) == ["line ø 0", "line ø 1", "line ø 2"]
