@@ -126,9 +126,9 @@ _inserts: dict[tuple[type[models.Model], str], _Insert] = {}
 def inserting(
     instances: Sequence[models.Model], connection: BaseDatabaseWrapper, *, keys: bool = True
 ) -> Write:
-    """The INSERT of new `instances` (all of one model), as `bulk_create` writes them. Without
-    `keys`, an auto key is not read back: for rows that nothing reads again in the request, so
-    that the INSERT can go with others (`written`)."""
+    """The INSERT of new `instances` (one or more, all of one model), as `bulk_create` writes
+    them. Without `keys`, an auto key is not read back: for rows that nothing reads again in the
+    request, so that the INSERT can go with others (`written`)."""
     model = type(instances[0])
     plan = _inserts.get((model, connection.vendor))
     if plan is None:
@@ -174,7 +174,7 @@ _updates_each: dict[tuple[type[models.Model], str, int, str], str] = {}
 
 
 def updating_each(instances: Sequence[models.Model], name: str, connection: BaseDatabaseWrapper) -> Write:
-    """The UPDATE of one field of several rows (all of one model), each to its instance's value,
+    """The UPDATE of one field of one or more rows (all of one model), each to its instance's value,
     as `bulk_update(instances, [name])` makes it: a `CASE` on the key."""
     model = type(instances[0])
     field = cast(models.Field, model._meta.get_field(name))

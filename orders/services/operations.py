@@ -189,8 +189,9 @@ def _write(
         )
         for item in op.items
     ]
-    # The items' own keys are not read back: nothing reads them again here.
-    writes = [inserting([operation], connection), inserting(items, connection, keys=False)]
+    writes = [inserting([operation], connection)]
+    if items:  # the items' own keys are not read back: nothing reads them again here
+        writes.append(inserting(items, connection, keys=False))
     operation.item_list = sorted(op.items, key=lambda i: i.line_number)  # as read back, unread
     # The first operation under a payment id makes it searchable, saved with the totals.
     searchable = ("search_text",) if search_text_add(order, [op.payment_id]) else ()
@@ -212,7 +213,7 @@ def _write(
             setattr(line, field, getattr(line, field) + item.amount)
         if len(changed) == 1:  # most operations: a plain update, cheaper to plan than a CASE
             writes.append(updating(changed[0], [field], connection))
-        else:
+        elif changed:
             writes.append(updating_each(changed, field, connection))
         writes.append(order_totals_added(order, field, amount, also=searchable))
         event_write(

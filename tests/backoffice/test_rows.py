@@ -34,8 +34,9 @@ from orders.models import (
     PaymentOperation,
     TaxLine,
 )
+from orders.services.operations import operation_record
 from tests.orders.test_query_counts import large_order
-from tests.support.orders import item, make_order
+from tests.support.orders import TEST_ACTOR, item, make_order
 
 
 def _values(instance) -> dict:
@@ -253,3 +254,13 @@ def test_updating_each_writes_what_bulk_update_writes(account):
     for lines in (ours, theirs):
         stored = OrderLine.objects.filter(pk__in=[line.pk for line in lines]).order_by("line_id")
         assert list(stored.values_list("description", flat=True)) == ["line ø 0", "line ø 1", "line ø 2"]
+
+
+def test_an_operation_naming_no_lines_sends_no_empty_write(account):
+    """As `bulk_create` and `bulk_update` of nothing did: no items' INSERT, no lines' UPDATE."""
+    order = make_order(account, [item(1)], authorized=True)
+    operation = operation_record(
+        order=order, kind=OperationKind.CAPTURE, items=[], payment_id="P", actor=TEST_ACTOR
+    )
+    assert operation.amount == 0 and not OperationItem.objects.filter(operation=operation).exists()
+    assert order.lines.get().captured_amount == 0
