@@ -166,7 +166,7 @@ def _write(
     """Write the operation, its items, the lines' figures and the event; then, unless the
     caller adds several operations at once at its end (`rollup=False`), the finance rollup.
 
-    On PostgreSQL the operation, its items, a single line's figures, the order's totals and the
+    On PostgreSQL the operation, its items, the lines' figures, the order's totals and the
     event go as one statement of statements made once (`backoffice.rows.written`): every
     recorded operation makes them, and each alone cost a round trip and its own parse."""
     amount = sum(item.amount for item in op.items)

@@ -34,6 +34,24 @@ BAD = [
     {"items": [{"line_id": 1, "amount": 1}], "payment_details": {"payment_id": "P"}, "metadata": []},
 ]
 NOT_OBJECTS = [None, [], "text", 3]
+# The edges of every field: huge and infinite numbers, NUL, very long text, forged types.
+EDGES = [
+    {"items": [{"line_id": 1, "amount": 10**30}], "payment_details": {"payment_id": "P"}},
+    {"items": [{"line_id": 1, "amount": 1e309}], "payment_details": {"payment_id": "P"}},
+    {"items": [{"line_id": 10**20, "amount": -1}], "payment_details": {"payment_id": "P"}},
+    {"items": [{"line_id": 1, "amount": 1}], "payment_details": {"payment_id": "a\x00b"}},
+    {"items": [{"line_id": 1, "amount": 1}], "payment_details": {"payment_id": "x" * 100_000}},
+    {"items": [{"line_id": 1, "amount": True}], "payment_details": {"payment_id": "P"}},
+    {"items": [{"line_id": 1, "amount": 1}], "payment_details": "P", "processed_at": "not a date"},
+    {"items": [{"line_id": 1, "amount": 1}] * 1000, "payment_details": {"payment_id": "P"}},
+]
+
+
+def _outcome(check, body):
+    try:
+        return "validated", check(body)
+    except InvalidInput as refused:
+        return "refused", [(e.field, e.message) for e in refused.errors]
 
 
 def _refusal(check, body) -> list:
@@ -53,6 +71,14 @@ def test_the_shared_input_validates_and_refuses_as_a_fresh_one():
             theirs = _refusal(lambda b: validated(OperationInputSerializer(data=b)), body)
             assert _refusal(lambda b: validated_as(OperationInputSerializer, b), body) == theirs
             assert theirs
+
+
+def test_at_the_edges_the_shared_input_answers_as_a_fresh_one():
+    for body in [*EDGES, *GOOD, *EDGES]:
+        fresh = _outcome(lambda b: validated(OperationInputSerializer(data=b)), body)
+        assert _outcome(lambda b: validated_as(OperationInputSerializer, b), body) == fresh
+    refused = [_outcome(lambda b: validated_as(OperationInputSerializer, b), b)[0] for b in EDGES]
+    assert refused.count("refused") >= 6  # what the body alone can tell is wrong
 
 
 def test_a_default_is_never_one_object_shared_between_calls():
