@@ -86,6 +86,19 @@ class ReadOnly(ReadOnlyHistory, _ModelAdmin):
 
     change_form_template = "admin/orders/money_change_form.html"
 
+    # Where the admin has an `amount_display`, its change page shows it in the amount's place:
+    # money as money (`398,00 kr`), never in minor units.
+    def get_readonly_fields(self, request, obj=None):
+        shown = ["amount_display"] if hasattr(self, "amount_display") else []
+        return [*super().get_readonly_fields(request, obj), *shown]
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if "amount" in fields and "amount_display" in fields:
+            fields.remove("amount_display")
+            fields[fields.index("amount")] = "amount_display"
+        return fields
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "money_note": MONEY_NOTE}
         return super().changeform_view(request, object_id, form_url, extra_context)
@@ -121,7 +134,7 @@ class LineInline(LedgerColumns, ReadOnlyHistory, admin.TabularInline):
     verbose_name_plural = "Lines (amounts are read-only: see the note above)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("order", "related_line")
+        return super().get_queryset(request).select_related("order", "related_line__order")
 
     @admin.display(description=gettext_lazy("line"))
     def line_link(self, line):
@@ -267,11 +280,28 @@ class OrderAdmin(AccountScoped, FixableLedgerAdmin):
         return order_data_fix(order=obj, changes=changes, actor=actor, reason=reason)
 
 
-class TaxLineInline(ReadOnlyHistory, admin.TabularInline):
-    model = TaxLine
-    fields = ("amount", "percentage")
-    readonly_fields = fields
+class LineMoney:
+    """The amount of a row on a line (a tax line, an operation item) in its order's currency.
+    (The admins' lists read the line and order with each row by `list_select_related`.)"""
+
+    @admin.display(description=gettext_lazy("amount"), ordering="amount")
+    def amount_display(self, row):
+        return money(row.amount, row.line.order.currency)
+
+
+class LineMoneyInline(LineMoney, ReadOnlyHistory, admin.TabularInline):
+    """An inline of such rows, each read with its line and order."""
+
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("line__order")
+
+
+class TaxLineInline(LineMoneyInline):
+    model = TaxLine
+    fields = ("amount_display", "percentage")
+    readonly_fields = fields
 
 
 @admin.register(OrderLine)
@@ -354,20 +384,19 @@ class OrderLineAdmin(AccountScoped, FixableLedgerAdmin):
 
 
 @admin.register(TaxLine)
-class TaxLineAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
+class TaxLineAdmin(LineMoney, AccountScoped, ReadOnly, admin.ModelAdmin):
     account_path = "line__order__account"
-    list_display = ["line", "amount", "percentage"]
+    list_display = ["line", "amount_display", "percentage"]
     list_filter = ["percentage", ("line__order__currency", ScopedValuesFilter)]
     search_fields = ["=line__order__order_id"]
     list_select_related = ["line__order"]
     ordering = ["-line__order__created_at", "-line__order__id", "line__line_id", "id"]
 
 
-class OperationItemInline(ReadOnlyHistory, admin.TabularInline):
+class OperationItemInline(LineMoneyInline):
     model = OperationItem
-    fields = ("line", "amount")
+    fields = ("line", "amount_display")
     readonly_fields = fields
-    extra = 0
 
 
 @admin.register(PaymentOperation)
@@ -392,9 +421,9 @@ class PaymentOperationAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(OperationItem)
-class OperationItemAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
+class OperationItemAdmin(LineMoney, AccountScoped, ReadOnly, admin.ModelAdmin):
     account_path = "operation__order__account"
-    list_display = ["operation", "line", "amount"]
+    list_display = ["operation", "line", "amount_display"]
     list_filter = ["operation__kind", ("operation__order__currency", ScopedValuesFilter)]
     search_fields = ["=operation__payment_id", "=operation__order__order_id"]
     list_select_related = ["operation__order", "line__order"]

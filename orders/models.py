@@ -388,7 +388,8 @@ class OrderLine(LedgerFigures):
         ]
 
     def __str__(self) -> str:
-        return f"line {self.line_id} of {self.order_id}"
+        """`line 2 of order T7X2K9QPL`: the order by its id, not its key."""
+        return f"line {self.line_id} of order {self.order.order_id}"
 
     @property
     def is_reversal(self) -> bool:
@@ -420,7 +421,9 @@ class TaxLine(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} at {self.percentage} %"
+        """`79,60 kr at 25 %`: money as money."""
+        money = format_money(self.amount, self.line.order.currency)
+        return f"{money} at {Decimal(self.percentage).normalize():f} %"
 
 
 class PaymentOperation(ActorFields):
@@ -501,7 +504,8 @@ class OperationItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} on line {self.line_id}"
+        """`100,00 kr on line 2 of order T7X2K9QPL`: money as money, the line by its number."""
+        return f"{format_money(self.amount, self.line.order.currency)} on {self.line}"
 
 
 class FinanceDay(models.Model):

@@ -76,7 +76,7 @@ def test_the_ledger_rows_lists_show_the_newest_orders_first(client, admin_user, 
     client.force_login(admin_user)
     for url, first, second in (
         ("/admin/orders/orderline/", newer.order_id, older.order_id),
-        ("/admin/orders/taxline/", str(newer.pk), str(older.pk)),  # "line 1 of <the order's pk>"
+        ("/admin/orders/taxline/", newer.order_id, older.order_id),  # "line 1 of order <its id>"
         ("/admin/orders/operationitem/", older.order_id, newer.order_id),  # as their operations
     ):
         page = client.get(url).content.decode()

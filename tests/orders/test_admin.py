@@ -4,6 +4,8 @@ records can be neither edited nor deleted, and an administrator sees their accou
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.models import Event, EventKind, OperationItem, OrderLine, PaymentOperation
@@ -135,3 +137,63 @@ def test_non_superuser_administrator_sees_only_member_accounts(client, admin_use
     page = client.get("/admin/orders/order/").content.decode()
     assert order.order_id in page and foreign.order_id not in page
     assert client.get(reverse("admin:orders_order_change", args=[foreign.pk])).status_code == 302
+
+
+def test_money_reads_as_money_and_a_line_by_its_orders_id(client, admin_user, order):
+    """Every admin screen of the money history (tax lines, operations, their items, lines) shows
+    amounts in kroner and names a line by its order's id: never minor units, never a key."""
+    client.force_login(admin_user)
+    line = order.lines.get(line_id=1)
+    tax_line = line.tax_lines.get()
+    capture = PaymentOperation.objects.get(order=order, kind="capture")
+    op_item = capture.items.get()
+    named = f"line 1 of order {order.order_id}"
+    pages = {
+        reverse("admin:orders_taxline_changelist"): [named, "79,60\xa0kr"],
+        reverse("admin:orders_taxline_change", args=[tax_line.pk]): [named, "79,60\xa0kr"],
+        reverse("admin:orders_operationitem_changelist"): [named, "398,00\xa0kr"],
+        reverse("admin:orders_operationitem_change", args=[op_item.pk]): [named, "398,00\xa0kr"],
+        reverse("admin:orders_paymentoperation_change", args=[capture.pk]): [named, "398,00\xa0kr"],
+        reverse("admin:orders_orderline_change", args=[line.pk]): [named, "79,60\xa0kr"],
+    }
+    for url, shown in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        for text in shown:
+            assert text in page, (url, text)
+        assert f"of {line.order_id}" not in page, url  # the order's key
+        assert ">39800<" not in page and ">7960<" not in page and "39 800" not in page, url
+    assert str(tax_line) == "79,60\xa0kr at 25 %"
+    assert str(op_item) == f"398,00\xa0kr on {named}"
+
+
+def test_money_history_lists_read_each_row_with_its_order_once(client, admin_user, order):
+    """The lists and inlines that show a line's amount read each row's line and order with it:
+    as many queries for twenty-one orders as for one."""
+    client.force_login(admin_user)
+    capture = PaymentOperation.objects.get(order=order, kind="capture")
+    urls = [
+        reverse("admin:orders_taxline_changelist"),
+        reverse("admin:orders_operationitem_changelist"),
+        reverse("admin:orders_orderline_change", args=[order.lines.get(line_id=1).pk]),
+        reverse("admin:orders_paymentoperation_change", args=[capture.pk]),
+    ]
+
+    def queries() -> list[int]:
+        counts = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get(url).status_code == 200
+            counts.append(len(captured))
+        return counts
+
+    before = queries()
+    for _ in range(20):
+        make_order(
+            order.account, [item(1, 10000, 25), item(2, 5000, 15)], authorized=True, captured=[(1, 10000)]
+        )
+    line = order.lines.get(line_id=1)
+    for tax in range(4):  # an inline of several rows
+        line.tax_lines.create(amount=0, percentage=tax)
+    assert queries() == before
