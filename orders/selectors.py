@@ -425,8 +425,11 @@ def order_search(
     name or phone, a line's SKU or description, or a payment id, ignoring case; a word shorter
     than three characters must match a whole value (`order_exact_matches`); or holding the whole
     text as one value. `plan` is `search_plan(text)`, if the caller has it already."""
-    if not text.split():
-        return queryset
+    return queryset.filter(search_condition(text, account=account, plan=plan)) if text.split() else queryset
+
+
+def search_condition(text: str, *, account: Account, plan: SearchPlan | None = None) -> Q:
+    """What `order_search` asks of each order, as one condition (`text` holds a word)."""
     plan = plan or search_plan(text, account=account)
     every_word = Q()
     for word in plan.common:
@@ -442,7 +445,7 @@ def order_search(
     # The whole text as one value adds only a merchant reference, or a SKU or payment id with
     # spaces in it: the order's other whole values hold every word. Both sides of the OR are pk
     # lookups, or a test of the row.
-    return queryset.filter(every_word | Q(pk__any_of=plan.whole_value_ids))
+    return every_word | Q(pk__any_of=plan.whole_value_ids)
 
 
 def operation_items_attach(operations: list[PaymentOperation]) -> list[PaymentOperation]:

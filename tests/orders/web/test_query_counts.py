@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from orders import selectors
 from orders.services.events import note_add
+from orders.web import order_list
 from orders.web.order_list import PAGE_SIZE
 from tests.support.orders import TEST_ACTOR, item, make_order, record, update
 
@@ -140,3 +141,19 @@ def test_a_word_too_many_orders_hold_to_list_is_sorted_by_the_page_query_and_its
     # A filter may leave fewer: then they are counted.
     filtered = client.get(path + "&currency=SEK")
     assert filtered.context["total"] == 0 and not filtered.context["more_than_total"]
+
+
+def test_a_search_tested_order_by_order_counts_its_window_in_one_read(account, login, monkeypatch):
+    # Every word common: the matches are counted among the list's first orders, read along the
+    # list and tested as they are read, with one order more saying whether the list goes on.
+    monkeypatch.setattr(selectors, "COMMON_IN_PROBE", 0)
+    client = login()
+    add_orders(account, 3)
+    path = f"/{account.aid}/orders/?q=kari"
+    visit(client, path)
+    with CaptureQueriesContext(connection) as captured:
+        visit(client, path)
+    window = [q["sql"] for q in captured if 'AS "hit"' in q["sql"]]
+    assert len(window) == 1 and "'KARI'" in window[0], captured.captured_queries
+    assert window[0].endswith(f"LIMIT {order_list.COUNT_WINDOW + 1}")
+    assert not [q for q in captured if "COUNT(" in q["sql"].upper() or "OFFSET" in q["sql"].upper()]
