@@ -15,12 +15,16 @@ def visit(client, path: str) -> None:
     assert client.get(path).status_code == 200
 
 
-def queries(client, path: str) -> int:
+def second_visit_queries(client, path: str) -> list[dict]:
     """The queries of a second visit (the first also writes the session)."""
     visit(client, path)
     with CaptureQueriesContext(connection) as captured:
         visit(client, path)
-    return len(captured)
+    return captured.captured_queries
+
+
+def queries(client, path: str) -> int:
+    return len(second_visit_queries(client, path))
 
 
 def second_visit(client, path: str, expected) -> None:
@@ -56,13 +60,10 @@ def test_order_list_queries_do_not_grow_with_orders(
 def test_a_search_looks_up_the_whole_text_as_a_sku_and_a_payment_id_once(account, login):
     client = login()
     add_orders(account, 3)
-    path = f"/{account.aid}/orders/?q=kari"
-    visit(client, path)
-    with CaptureQueriesContext(connection) as captured:
-        visit(client, path)
+    captured = second_visit_queries(client, f"/{account.aid}/orders/?q=kari")
     by_sku = [q for q in captured if '"orders_orderline"."item_id" =' in q["sql"]]
     by_payment_id = [q for q in captured if '"orders_paymentoperation"."payment_id" =' in q["sql"]]
-    assert (len(by_sku), len(by_payment_id)) == (1, 1), captured.captured_queries
+    assert (len(by_sku), len(by_payment_id)) == (1, 1), captured
 
 
 def test_order_page_queries_do_not_grow_with_lines_operations_and_events(
@@ -103,9 +104,7 @@ def test_the_looked_up_ids_of_a_search_are_sorted_whole_and_the_page_read_by_key
     path = f"/{account.aid}/orders/?q=ari&sort=gross"
     if cursor:
         path += "&cursor=" + client.get(path).context["next_cursor"]
-    visit(client, path)
-    with CaptureQueriesContext(connection) as captured:
-        visit(client, path)
+    captured = second_visit_queries(client, path)
     by_ids = ('"orders_order"."id" = ANY(', '"orders_order"."id" IN (')
     listed = [q["sql"] for q in captured if " ORDER BY " in q["sql"] and any(i in q["sql"] for i in by_ids)]
     assert listed and not [sql for sql in listed if " LIMIT " in sql], listed
@@ -149,11 +148,8 @@ def test_a_search_tested_order_by_order_counts_its_window_in_one_read(account, l
     monkeypatch.setattr(selectors, "COMMON_IN_PROBE", 0)
     client = login()
     add_orders(account, 3)
-    path = f"/{account.aid}/orders/?q=kari"
-    visit(client, path)
-    with CaptureQueriesContext(connection) as captured:
-        visit(client, path)
+    captured = second_visit_queries(client, f"/{account.aid}/orders/?q=kari")
     window = [q["sql"] for q in captured if 'AS "hit"' in q["sql"]]
-    assert len(window) == 1 and "'KARI'" in window[0], captured.captured_queries
+    assert len(window) == 1 and "'KARI'" in window[0], captured
     assert window[0].endswith(f"LIMIT {order_list.COUNT_WINDOW + 1}")
     assert not [q for q in captured if "COUNT(" in q["sql"].upper() or "OFFSET" in q["sql"].upper()]
