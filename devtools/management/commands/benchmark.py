@@ -264,8 +264,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def _drill_down_page(account, query: str, number: int) -> str:
-        """The query of the drill-down's page `number` (or its last, if it has fewer), as its Next
-        links reach it (by key): the key of the row before it, read here once, untimed."""
+        """The query of the drill-down's page `number` (or its last full page, if it has fewer:
+        a last page of one row would time next to nothing), as its Next links reach it (by key):
+        the key of the row before it, read here once, untimed."""
         from finance.reports import finance_entries, row_cursor
         from finance.views import ROWS_PER_PAGE, FinanceFilter
 
@@ -274,7 +275,7 @@ class Command(BaseCommand):
             raise CommandError(f"the drill-down's filters are refused: {form.errors}")
         scope, _ = form.scope(account)
         rows = finance_entries(scope)
-        number = max(1, min(number, -(-rows.count() // ROWS_PER_PAGE)))  # the last, on small data
+        number = max(1, min(number, rows.count() // ROWS_PER_PAGE))
         if number == 1:
             return "page=1"
         before = ROWS_PER_PAGE * (number - 1)
