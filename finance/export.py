@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import psycopg
 from babel.numbers import get_currency_precision, list_currencies
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -237,9 +237,18 @@ def _copy_statement(rows: QuerySet, time_zone: str) -> tuple[str, dict]:
     }
 
 
+# The entries are read in the order of the index `finance_entry_time`, which is the order they
+# are written in (its correlation is 1), but the planner costs each of its rows as a random read
+# and picks a bitmap scan and a sort of the whole range instead: at a million orders a month's
+# 109,000 rows were sorted on disk, 50 ms of a 330 ms download. Without sorting (for the
+# export's own transaction) the index scan streams them in order in 25 ms.
+IN_INDEX_ORDER = "SET LOCAL enable_sort = off"
+
+
 def _copied(using: str, statement: str, params: dict) -> Iterator[bytes]:
     yield ("\ufeff" + csv.writer(_Echo(), lineterminator="\n").writerow(HEADER)).encode()
-    with connections[using].cursor() as cursor:
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute(IN_INDEX_ORDER)
         # The parameters bound here: Django's cursor (in DEBUG, its logging one) copies a
         # statement alone.
         bound = psycopg.ClientCursor(cursor.connection).mogrify(statement, params)

@@ -4,13 +4,22 @@ import datetime as dt
 import tracemalloc
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backoffice.actor import Actor
-from finance.export import COLUMNS, cell, csv_lines, export_lines, major
-from finance.reports import Scope, finance_rows, period_for
+from finance.export import (
+    COLUMNS,
+    ENTRY_COLUMNS,
+    IN_INDEX_ORDER,
+    _copy_statement,
+    cell,
+    csv_lines,
+    export_lines,
+    major,
+)
+from finance.reports import Scope, finance_entries, finance_rows, period_for
 from orders.models import FinanceEntry, OperationItem, OperationKind, PaymentOperation
 from orders.services.finance_rollup import finance_days_rebuild
 from tests.support.orders import item, make_order, record
@@ -166,6 +175,22 @@ def test_postgresql_writes_the_same_csv_as_python_to_the_byte(account, settings)
     assert written == "".join(csv_lines(rows.iterator())).encode()
     assert written.startswith("\ufeffdate,".encode()) and written.count(b"\n") > 9
     assert "'=SUM(A1)" in written.decode() and ",-398.00," not in written.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL writes the CSV itself")
+def test_postgresql_reads_the_entries_in_the_index_order_without_sorting_them(account):
+    order = make_order(account, [item(1, 39800, 25), item(2, 10000, 15)])
+    record(order, "authorization", [(1, 39800), (2, 10000)], payment_id="PID")
+    scope = Scope(accounts=(account,), period=period_for("this_month", None, None))
+    statement, params = _copy_statement(finance_entries(scope).values_list(*ENTRY_COLUMNS), "Europe/Oslo")
+    select = statement.removeprefix("COPY (").removesuffix(") TO STDOUT (FORMAT csv)")
+    with transaction.atomic(), connection.cursor() as cursor:
+        # However dear the planner thinks reading the index is (as it does of a big month's).
+        cursor.execute("SET LOCAL random_page_cost = 1000")
+        cursor.execute(IN_INDEX_ORDER)
+        cursor.execute(f"EXPLAIN {select}", params)
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+    assert "Index Scan using finance_entry_time" in plan and "Sort" not in plan, plan
 
 
 def test_the_export_streams_with_its_queries_logged_as_with_debug_on(client, account, staff):
