@@ -132,8 +132,16 @@ def csv_lines(rows: Iterable[tuple]) -> Iterator[str]:
     writer = csv.writer(_Echo(), lineterminator="\n")  # as PostgreSQL's COPY ends its lines
     # A BOM so spreadsheet programs read the file as UTF-8.
     yield "\ufeff" + writer.writerow(HEADER)
+    # csv.writer quotes a cell holding a character of its line ending: with "\n" alone, a cell
+    # holding a carriage return would be written bare, and read as a line break. Such a row is
+    # written with "\r\n", which quotes it as COPY does, and ended with "\n".
+    quoting_returns = csv.writer(_Echo(), lineterminator="\r\n")
     for row in rows:
-        yield writer.writerow(row_cells(row))
+        cells = row_cells(row)
+        if any("\r" in text for text in cells):
+            yield quoting_returns.writerow(cells)[:-2] + "\n"
+        else:
+            yield writer.writerow(cells)
 
 
 def export_lines(scope: Scope, using: str = "default") -> Iterator[str] | Iterator[bytes]:
@@ -156,9 +164,15 @@ BLOCK = 64 * 1024
 
 def _text_sql(column: str) -> str:
     """`cell()` of a text column in SQL; an empty text is written as nothing, as csv.writer does.
-    (`strpos` in the string of FORMULA_STARTS: a third faster than `= ANY` of an array.)"""
+
+    Each of FORMULA_STARTS is a byte below "A", so a text that is not, compared byte by byte
+    (`COLLATE "C"`: no collation's rules), cannot start with one; the others are looked up with
+    `strpos` in the string of them (a third faster than `= ANY` of an array). Comparing first
+    halves what the six text columns of a month's CSV cost at a million orders (55 -> 25 ms): an
+    order id, a SKU, a kind or a currency seldom starts with a digit or a sign."""
     defused = f"'''' || {column}"
-    formula = f"strpos(%(formula)s, left({column}, 1)) > 0 AND {column} <> ''"
+    below_a = f"{column} COLLATE \"C\" < 'A'"
+    formula = f"{below_a} AND strpos(%(formula)s, left({column}, 1)) > 0 AND {column} <> ''"
     return f"CASE WHEN {formula} THEN {defused} ELSE NULLIF({column}, '') END"
 
 

@@ -37,6 +37,16 @@ def test_cells_that_look_like_formulas_are_defused_but_numbers_stay_numbers():
     assert cell(major(-1, "KWD")) == "-0.001"
 
 
+def test_a_cell_holding_a_carriage_return_is_quoted_as_postgresql_quotes_it():
+    created = timezone.now()
+    row = (created, "B1", 1, "Stol\rrød", "capture", 39800, 7960, 25, 25, "NOK", "", "api:shop", "op")
+    lines = list(csv_lines([row, (created, "B1", 2, "Bord", *row[4:])]))
+
+    assert ',"Stol\rrød",' in lines[1] and lines[1].endswith(",op\n") and "\r\n" not in lines[1]
+    assert ",Bord," in lines[2] and lines[2].endswith(",op\n")
+    assert [row["SKU"] for row in csv_rows("".join(lines).encode())] == ["Stol\rrød", "Bord"]
+
+
 def test_export_escapes_text_cells_and_keeps_negative_amounts_numeric(client, account, staff):
     order = make_order(
         account, [item(1, 39800, 25, id='=HYPERLINK("http://x")')], actor=Actor(system="@attacker")
@@ -158,10 +168,20 @@ def test_postgresql_writes_the_same_csv_as_python_to_the_byte(account, settings)
                 tax_lines=[{"amount": 1000, "percentage": 12.5}, {"amount": 250, "percentage": 0}],
             ),
             item(3, 100, 0, id="+0"),
+            # Below "A" but no formula, a formula's other starts, and above ASCII.
+            item(4, 200, 0, id="9 kg"),
+            item(5, 300, 0, id="@ref"),
+            item(6, 400, 0, id="\rX"),
+            item(7, 500, 0, id="Ærø"),
         ],
         actor=Actor(system="@system"),
     )
-    record(nok, "authorization", [(1, 39800), (2, 11250), (3, 100)], payment_id="=PAY")
+    record(
+        nok,
+        "authorization",
+        [(1, 39800), (2, 11250), (3, 100), (4, 200), (5, 300), (6, 400), (7, 500)],
+        payment_id="=PAY",
+    )
     record(nok, "capture", [(1, 39800), (2, 11250)], payment_id="-PID")
     record(nok, "refund", [(1, 100)], payment_id="\tPID", actor=Actor(system="-1+1"))
     for currency, gross in (("JPY", 5), ("KWD", 1001), ("NOK", 1)):
@@ -175,6 +195,7 @@ def test_postgresql_writes_the_same_csv_as_python_to_the_byte(account, settings)
     assert written == "".join(csv_lines(rows.iterator())).encode()
     assert written.startswith("\ufeffdate,".encode()) and written.count(b"\n") > 9
     assert "'=SUM(A1)" in written.decode() and ",-398.00," not in written.decode()
+    assert all(cell in written.decode() for cell in (",9 kg,", ",'@ref,", ",Ærø,", ',"\'\rX",'))
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL writes the CSV itself")
