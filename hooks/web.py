@@ -2,7 +2,6 @@
 it went, and redelivery of one event."""
 
 from django.contrib import messages
-from django.db.models import Count, Max
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,21 +20,17 @@ from .services.delivery import delivery_redeliver
 from .services.subscriptions import subscription_activate
 
 PERMISSION = "hooks.manage_hooks"
-SHOWN = 100
+SHOWN = 50
 
 
 @require_GET
 @staff_page(PERMISSION)
 def subscription_list_page(request: StaffRequest, account: Account) -> HttpResponse:
-    subscriptions = (
-        Subscription.objects.filter(account=account)
-        .annotate(
-            owed=Count("deliveries", distinct=True), last_sent=Max("deliveries__attempt_set__started_at")
-        )
-        .order_by("deleted_at", "-created_at")
-    )
+    subscriptions = selectors.subscriptions_with_figures(account=account)
     return render(
-        request, "hooks/subscription_list.html", {"account": account, "subscriptions": subscriptions}
+        request,
+        "hooks/subscription_list.html",
+        {"account": account, "subscriptions": subscriptions, "counted": selectors.DELIVERIES_COUNTED},
     )
 
 
@@ -50,11 +45,7 @@ def _subscription(account: Account, hid: str) -> Subscription:
 @staff_page(PERMISSION)
 def subscription_page(request: StaffRequest, account: Account, hid: str) -> HttpResponse:
     subscription = _subscription(account, hid)
-    deliveries = list(
-        selectors.delivery_list(subscription=subscription).annotate(
-            last_status=Max("attempt_set__status_code"), last_at=Max("attempt_set__started_at")
-        )[:SHOWN]
-    )
+    deliveries = list(selectors.deliveries_with_last_attempt(subscription=subscription)[:SHOWN])
     attempts = list(selectors.attempt_list(subscription=subscription)[:SHOWN])
     return render(
         request,

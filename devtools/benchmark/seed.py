@@ -22,6 +22,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from backoffice.models import Account
+from hooks.models import Delivery, Subscription
 from orders.ledger import Figures, payment_status
 from orders.models import DraftOrder, FinanceEntry, OperationItem, Order
 from orders.services.finance_rollup import ITEM_VAT, finance_entries_added_sql
@@ -197,6 +198,75 @@ ON CONFLICT (id) DO NOTHING;
 """
 
 
+# Every seeded order was told once to the account's one webhook subscription (an ERP's): one
+# delivery each, in the order the orders were made, sent at the first try or, every twentieth,
+# after a 500. Neither statement reads the table it writes: a NOT EXISTS of the rows written so
+# far was planned as a scan of them for every row written, which grew with the square of the
+# rows (ten minutes for a million). A delivery already there is its event id's conflict; the
+# attempts are those of the deliveries after the last one tried (read once, before).
+BENCH_HOOK_URL = "https://erp.example.com/benchmark/hooks"
+_DELIVERIES = """
+INSERT INTO hooks_delivery (event_delivery, subscription_id, event, order_key, body, state,
+    attempts, next_attempt_at, created_at, finished_at)
+SELECT md5('bench-delivery-' || o.order_id)::uuid, %(subscription)s::uuid, 'shopping_order_update', o.id,
+       json_build_object('id', md5('bench-delivery-' || o.order_id)::uuid,
+                         'event', 'shopping_order_update', 'account_id', %(aid)s::text,
+                         'order_id', o.order_id, 'created_at', o.created_at)::text,
+       'succeeded', CASE WHEN substr(o.order_id, 2)::int %% 20 = 0 THEN 2 ELSE 1 END,
+       o.created_at, o.created_at, o.created_at + interval '31 seconds'
+FROM orders_order o
+WHERE o.account_id = %(account)s AND o.order_id ~ %(seeded)s
+ORDER BY o.created_at, o.id
+ON CONFLICT (event_delivery) DO NOTHING;
+ANALYZE hooks_delivery;
+INSERT INTO hooks_attempt (id, delivery_id, subscription_id, number, url, request_headers,
+    status_code, response_headers, response_body, error, success, started_at, duration_ms)
+SELECT md5('bench-attempt-' || d.id || '-' || n)::uuid, d.id, d.subscription_id, n, %(url)s::text,
+       '{"content-type": "application/json"}', CASE WHEN n < d.attempts THEN 500 ELSE 200 END,
+       '{}', '', '', n = d.attempts, d.created_at + (n - 1) * interval '30 seconds', 40
+FROM hooks_delivery d CROSS JOIN LATERAL generate_series(1, d.attempts) AS n
+WHERE d.subscription_id = %(subscription)s
+  AND d.id > COALESCE(
+      (SELECT max(delivery_id) FROM hooks_attempt WHERE subscription_id = %(subscription)s), 0);
+ANALYZE hooks_attempt
+"""
+
+
+def bench_subscription(account: Account) -> Subscription:
+    subscription, _ = Subscription.objects.get_or_create(
+        account=account,
+        url=BENCH_HOOK_URL,
+        defaults={"events": ["shopping_order_update"], "created_by": "api:benchmark"},
+    )
+    return subscription
+
+
+def seed_hooks(stdout=None) -> int:
+    """Make sure every seeded order has its delivery to the benchmark's subscription, and each
+    delivery its attempts. Returns how many deliveries were added."""
+    account = bench_account()
+    subscription = bench_subscription(account)
+    params: dict[str, str | int] = {
+        "account": account.pk,
+        "aid": account.aid,
+        "subscription": str(subscription.pk),
+        "seeded": _SEEDED,
+        "url": subscription.url,
+    }
+    if stdout:
+        stdout.write("webhook deliveries of the seeded orders\n")
+    seeded = Order.objects.filter(account=account, order_id__regex=_SEEDED).count()
+    if Delivery.objects.filter(subscription=subscription).count() >= seeded:
+        return 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        statements = [statement for statement in _DELIVERIES.split(";\n") if statement.strip()]
+        cursor.execute(statements[0], params)
+        added = cursor.rowcount
+        for statement in statements[1:]:
+            cursor.execute(statement, params)
+    return added
+
+
 def bench_account() -> Account:
     account, _ = Account.objects.get_or_create(aid=BENCH_AID, defaults={"name": "Benchmark"})
     return account
@@ -320,6 +390,7 @@ def seed(total: int, chunk: int = 20_000, stdout=None, workers: int = 2, drafts:
         with connection.cursor() as cursor:
             if _waiting(cursor):  # a load that stopped before its end
                 _finish(cursor, False, stdout)
+        seed_hooks(stdout)
         return 0
     if drafted < have:  # orders seeded before their drafts were
         with tqdm(total=have, initial=drafted, unit="drafts", desc="drafts", file=stdout) as bar:
@@ -351,6 +422,7 @@ def seed(total: int, chunk: int = 20_000, stdout=None, workers: int = 2, drafts:
             raise
     with connection.cursor() as cursor:
         _finish(cursor, total > have, stdout)
+    seed_hooks(stdout)
     return max(total - have, 0)
 
 

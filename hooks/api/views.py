@@ -5,7 +5,6 @@ account; another account's subscription is not found."""
 
 import json
 
-from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -142,9 +141,7 @@ class DeliveryListView(HooksView):
         after = request.query_params.get("starting_after")
         if after:
             last = selectors.attempt_get(subscription=subscription, attempt_id=after)
-            attempts = attempts.filter(
-                Q(started_at__lt=last.started_at) | Q(started_at=last.started_at, id__lt=last.id)
-            )
+            attempts = selectors.attempts_before(attempts, last)
         return Response([attempt_summary(a) for a in attempts[:limit]])
 
 

@@ -188,6 +188,7 @@ def _settle(claimed: Delivery, outcome: Outcome) -> str:
         delivery = Delivery.objects.select_for_update().get(pk=claimed.pk)
         Attempt.objects.create(
             delivery=delivery,
+            subscription_id=delivery.subscription_id,
             number=claimed.attempts,
             url=claimed.subscription.url,
             request_headers=outcome.headers,

@@ -5,8 +5,17 @@ import pytest
 from django.db import connection
 
 from devtools.benchmark.measure import capture_throughput, percentiles
-from devtools.benchmark.seed import BENCH_AID, _drop_indexes, bench_account, check_sample, seed
+from devtools.benchmark.seed import (
+    BENCH_AID,
+    _drop_indexes,
+    bench_account,
+    bench_subscription,
+    check_sample,
+    seed,
+    seed_hooks,
+)
 from devtools.management.commands.benchmark import Command
+from hooks.models import Attempt, Delivery
 from orders.models import DraftOrder, Order, OrderLine, PaymentStatus
 
 
@@ -42,6 +51,19 @@ def test_seeder_writes_what_the_services_would_and_resumes():
     assert DraftOrder.objects.filter(completed_order__in=orders).count() == 360
     assert seed(420, chunk=120) == 0
     assert DraftOrder.objects.filter(completed_order__in=orders).count() == 420
+
+    # Each order was told once to the benchmark's webhook subscription, every twentieth after a
+    # failed try; each run adds what its new orders were owed, in the order they were made.
+    subscription = bench_subscription(bench_account())
+    deliveries = Delivery.objects.filter(subscription=subscription)
+    assert deliveries.count() == 420 and set(deliveries.values_list("order_key", flat=True)) == set(
+        orders.values_list("pk", flat=True)
+    )
+    made = list(deliveries.order_by("pk").values_list("created_at", flat=True))
+    assert made[:300] == sorted(made[:300])  # the first run's
+    attempts = Attempt.objects.filter(subscription=subscription)
+    assert attempts.count() == 420 + 21 and attempts.filter(status_code=500).count() == 21
+    assert seed_hooks() == 0 and attempts.count() == 441
 
 
 def _indexes() -> set[str]:
@@ -123,6 +145,8 @@ def test_targets_are_judged_each_way_and_growth_from_the_baseline():
         "trivial page (webhooks, one query of its own)",
         "API order read",
         "capture API (POST …/captures)",
+        "webhooks page (a subscription told of every order)",
+        "Hooks API deliveries, deep starting_after",
     ]
     rows = [Timing(name, 10.0, 20.0, 3) for name in names]
     rows.append(Timing("CSV of last month (whole download)", 500.0, 510.0, 3, bytes=15_000_000))

@@ -28,6 +28,7 @@ from django.utils import timezone
 from backoffice import roles
 from backoffice.actor import Actor
 from backoffice.db_router import replica_configured
+from backoffice.models import Account
 from backoffice.services import api_client_create
 from devtools.benchmark.measure import (
     Timing,
@@ -37,7 +38,8 @@ from devtools.benchmark.measure import (
     time_page,
     time_sql,
 )
-from devtools.benchmark.seed import bench_account, check_sample, seed
+from devtools.benchmark.seed import bench_account, bench_subscription, check_sample, seed
+from hooks.models import Attempt
 from orders.inputs import DraftDocument, DraftItem, DraftOptions, TaxLine
 from orders.models import (
     DraftOrder,
@@ -56,6 +58,7 @@ from orders.services.operations import operation_record
 
 ACTOR = Actor(system="benchmark")
 BIG_ORDER_REF = "benchmark-100-lines"
+EMPTY_AID = "T99999998"  # an account with nothing in it: the trivial page's
 
 # Each page's question as one bare SQL query on the same data.
 LIST_SQL = """SELECT * FROM orders_order WHERE account_id = %s
@@ -344,8 +347,11 @@ class Command(BaseCommand):
         rows = []
         for name, params in paths:
             rows.append(self._page(staff, name, f"{base}/orders/?{urlencode(params)}", repeat))
+        empty = self._empty_account()
         rows += [
-            self._page(staff, "trivial page (webhooks, one query of its own)", f"{base}/hooks/", repeat),
+            self._page(
+                staff, "trivial page (webhooks, one query of its own)", f"/{empty.aid}/hooks/", repeat
+            ),
             self._page(staff, "new order form", f"{base}/drafts/new/", repeat),
             self._page(staff, "work queues page", f"{base}/work/", repeat),
             self._page(
@@ -378,7 +384,40 @@ class Command(BaseCommand):
         for name, query in api_paths:
             url = f"{api}/{sample.order_id}" if query is None else f"{api}?{urlencode(query)}"
             rows.append(self._page(http, name, url, repeat, **auth))
-        return rows
+        return rows + self._hooks_paths(staff, account, repeat)
+
+    def _hooks_paths(self, staff: Client, account, repeat: int) -> list[Timing]:
+        """The webhooks pages and the Hooks API's attempts of a subscription that was told of
+        every seeded order (`seed_hooks`): first and deep pages."""
+        subscription = bench_subscription(account)
+        attempts = Attempt.objects.filter(subscription=subscription).order_by("-started_at", "-id")
+        half_way = attempts.values_list("pk", flat=True)[attempts.count() // 2]
+        http, token = self._token(account, scopes=["admin:hooks"])
+        api = f"/v1/accounts/{account.aid}/hooks/subscriptions/{subscription.pk}/deliveries"
+        auth: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        return [
+            self._page(
+                staff, "webhooks page (a subscription told of every order)", f"/{account.aid}/hooks/", repeat
+            ),
+            self._page(
+                staff, "webhook subscription page", f"/{account.aid}/hooks/{subscription.pk}/", repeat
+            ),
+            self._page(http, "Hooks API deliveries, first page", f"{api}?limit=25", repeat, **auth),
+            self._page(
+                http,
+                "Hooks API deliveries, deep starting_after",
+                f"{api}?{urlencode({'limit': 25, 'starting_after': str(half_way)})}",
+                repeat,
+                **auth,
+            ),
+        ]
+
+    def _empty_account(self) -> Account:
+        """An account with nothing in it, of which the benchmark's user is a member too: its
+        webhooks page is the trivial page (one query of its own, which finds nothing)."""
+        empty, _ = Account.objects.get_or_create(aid=EMPTY_AID, defaults={"name": "Benchmark, empty"})
+        self._staff(empty)
+        return empty
 
     def _replica_paths(self, staff: Client, account, repeat: int) -> list[Timing]:
         """The finance pages, the drill-down, the CSV and the books check, which read from the
@@ -519,8 +558,10 @@ class Command(BaseCommand):
             ours = orders.filter(created_at__gte=oldest).exclude(order_id__regex=seeded)
             ours.update(created_at=oldest - dt.timedelta(days=1))
 
-    def _token(self, account) -> tuple[Client, str]:
-        client, secret = api_client_create(account=account, name="benchmark", scopes=["admin:shopping"])
+    def _token(self, account, scopes: list[str] | None = None) -> tuple[Client, str]:
+        client, secret = api_client_create(
+            account=account, name="benchmark", scopes=scopes or ["admin:shopping"]
+        )
         http = Client()
         audience = f"{settings.PUBLIC_URL}/v1/accounts/{account.aid}"
         response = http.post(
@@ -705,7 +746,12 @@ class Command(BaseCommand):
         two = next((load for load in loads if load["workers"] == 2), loads[0])
         targets = [
             at_most("order list, search, filter and sort at any depth: p95 ≤ 50 ms", lists, 50),
-            at_most("API lists, with any filter and at any depth: p95 ≤ 50 ms", worst("API list"), 50),
+            at_most("webhooks pages: p95 ≤ 50 ms", worst("webhook"), 50),
+            at_most(
+                "API lists, with any filter and at any depth: p95 ≤ 50 ms",
+                worst("API list", "Hooks API deliveries"),
+                50,
+            ),
             at_most("work queues and books check: p95 ≤ 50 ms", worst("work queues", "books check"), 50),
             at_most("order page, 100 lines: p50 ≤ 25 ms", worst("order page"), 25, "p50"),
             at_most("finance page, a month and a year: p95 ≤ 50 ms", worst("finance page"), 50),
