@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from backoffice.admin_site import AccountScoped, ReadOnly
+from backoffice.admin_site import AccountFilter, AccountScoped, ReadOnly
 from backoffice.models import AccessToken, Account, ApiClient, IdempotencyRecord, Scope
 from backoffice.roles import ADMINISTRATOR, CUSTOMER_SERVICE, FINANCE
 from backoffice.services import api_client_create, api_client_revoke, token_revoke
@@ -138,7 +138,7 @@ class ApiClientCreateForm(forms.ModelForm):
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
     list_display = ["name", "account", "client_id", "scope_list", "created_at", "revoked_at"]
-    list_filter = [("account", admin.RelatedOnlyFieldListFilter), ("revoked_at", admin.EmptyFieldListFilter)]
+    list_filter = [("account", AccountFilter), ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "=client_id", "account__aid"]
     list_select_related = ["account"]
     actions = ["revoke"]
@@ -227,7 +227,7 @@ class AccessTokenAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     list_display = ["__str__", "client", "account", "created_at", "expires_at", "revoked_at", "valid"]
     list_filter = [
         ("revoked_at", admin.EmptyFieldListFilter),
-        ("client__account", admin.RelatedOnlyFieldListFilter),
+        ("client__account", AccountFilter),
     ]
     search_fields = ["=client__client_id", "client__name", "client__account__aid"]
     list_select_related = ["client__account"]
@@ -254,10 +254,30 @@ class AccessTokenAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
         )
 
 
+class AnswerFilter(admin.SimpleListFilter):
+    """The kind of answer a key keeps: Django's values filter read every record's to offer them."""
+
+    title = gettext_lazy("answer")
+    parameter_name = "answer"
+    CLASSES = {"2xx": (200, 299), "4xx": (400, 499), "5xx": (500, 599)}
+
+    def lookups(self, request, model_admin):
+        return [
+            *((name, name) for name in self.CLASSES),
+            ("none", gettext_lazy("none yet (in progress)")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(status_code__isnull=True)
+        answers = self.CLASSES.get(self.value() or "")
+        return queryset.filter(status_code__range=answers) if answers else queryset
+
+
 @admin.register(IdempotencyRecord)
 class IdempotencyRecordAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     list_display = ["key", "account", "status_code", "created_at"]
-    list_filter = [("account", admin.RelatedOnlyFieldListFilter), "status_code"]
+    list_filter = [("account", AccountFilter), AnswerFilter]
     search_fields = ["=key"]
     fields = ("account", "key", "fingerprint", "status_code", "response_body", "created_at")
     readonly_fields = fields

@@ -10,8 +10,14 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.paginator import Paginator
+from django.db import connection
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.auth_backends import staff_accounts
+from backoffice.models import Account
 from backoffice.roles import ADMINISTRATOR
 
 
@@ -53,19 +59,129 @@ else:
     _AdminMixin = object
 
 
+# How many pages a list offers past the one shown: it counts its rows that far and no further
+# (a list of a million orders counted them all, twice, on every page: 0.3 s). Every page stays
+# reachable, ten at a time, and a page costs what its depth does, whatever the table's size.
+AHEAD = 10
+
+
+class AtLeast(int):
+    """A count that stopped one past `counted` rows, written as what it says."""
+
+    counted: int
+
+    def __str__(self) -> str:
+        return _("more than %(count)s") % {"count": intcomma(self.counted)}
+
+
+class CappedPaginator(Paginator):
+    """Pages over a count that reads no further than AHEAD pages past `page` (`SELECT count(*)
+    FROM (… LIMIT n)`)."""
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, page: int = 1):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        self.counted = (page + AHEAD) * int(per_page)
+
+    @cached_property
+    def count(self) -> int:
+        rows: Any = self.object_list  # the admin's list: a queryset
+        counted = rows.order_by()[: self.counted + 1].count()
+        if counted <= self.counted:
+            return counted
+        at_least = AtLeast(counted)
+        at_least.counted = self.counted
+        return at_least
+
+
+def member_account_ids(request) -> list[int] | None:
+    """The ids of the accounts the user is a member of (read with the user); None: every one."""
+    if request.user.is_superuser:
+        return None
+    return [account.pk for account in staff_accounts(request.user)]
+
+
 class AccountScoped(_AdminMixin):
     """Administrators who are not superusers see only the data of accounts they are members of.
 
     Every admin view (list, change, delete, history, actions, autocomplete) reads through
-    `get_queryset`, so another account's row is not found: Django redirects to the index."""
+    `get_queryset`, so another account's row is not found: Django redirects to the index. The
+    accounts are named by their ids (`account_id IN (…)`), so that a list is read along the
+    indexes that start with the account rather than joined to its members.
+
+    Lists count their rows as far as the pages they offer (`CappedPaginator`), never twice."""
 
     account_path = "account"
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a count of every row for each filter's every choice
+    # Rows a page shows: the admin writes each cell through its own machinery (100 rows of
+    # orders, their money formatted, took 45 ms at a million orders).
+    list_per_page = 50
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        page = request.GET.get("p", "1")  # Django's ChangeList reads it again, and checks it
+        return CappedPaginator(
+            queryset, per_page, orphans, allow_empty_first_page, page=int(page) if page.isdigit() else 1
+        )
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
+        ids = member_account_ids(request)
+        if ids is None:
             return qs
-        return qs.filter(**{f"{self.account_path}__members": request.user})
+        return qs.filter(**{f"{self.account_path}__in": ids})
+
+
+class AccountFilter(admin.RelatedFieldListFilter):
+    """The accounts to filter by: the user's own (Django's `RelatedOnlyFieldListFilter` read
+    them off every row listed, a scan of all of them)."""
+
+    def field_choices(self, field, request, model_admin):
+        ids = member_account_ids(request)
+        accounts = Account.objects.order_by("aid")
+        if ids is not None:
+            accounts = accounts.filter(pk__in=ids)
+        return [(account.pk, str(account)) for account in accounts]
+
+
+# The currencies of the accounts' orders, one index probe per currency (a "skip scan" of the
+# index `order_account_gross_asc`): DISTINCT read every order's row.
+_CURRENCIES = """
+WITH RECURSIVE found (currency) AS (
+    (SELECT currency FROM orders_order WHERE account_id = %(account)s ORDER BY currency LIMIT 1)
+    UNION ALL
+    SELECT (SELECT o.currency FROM orders_order o
+            WHERE o.account_id = %(account)s AND o.currency > found.currency
+            ORDER BY o.currency LIMIT 1)
+    FROM found WHERE found.currency IS NOT NULL
+)
+SELECT currency FROM found WHERE currency IS NOT NULL
+"""
+
+
+def order_currencies(request) -> list[str]:
+    from orders.models import Order
+
+    ids = member_account_ids(request)
+    if ids is None:
+        ids = list(Account.objects.values_list("pk", flat=True))
+    if connection.vendor != "postgresql":  # the embedded database: SQLite reads them as they come
+        orders = Order.objects.filter(account__in=ids).order_by("currency")
+        return list(orders.values_list("currency", flat=True).distinct())
+    found: set[str] = set()
+    with connection.cursor() as cursor:
+        for account in ids:
+            cursor.execute(_CURRENCIES, {"account": account})
+            found.update(currency for (currency,) in cursor.fetchall())
+    return sorted(found)
+
+
+class CurrencyFilter(admin.AllValuesFieldListFilter):
+    """The currency of the order (`currency`, `order__currency`, …): the currencies of the
+    user's accounts' orders, never another account's."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        self.lookup_choices: Any = order_currencies(request)
 
 
 class SuperusersOnly(_AdminMixin):
@@ -85,20 +201,6 @@ class SuperusersOnly(_AdminMixin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return request.user.is_superuser and super().has_delete_permission(request, obj)
-
-
-class ScopedValuesFilter(admin.AllValuesFieldListFilter):
-    """Django's values filter on a related path (`order__currency`) offers the values of every
-    row of the related table, other accounts' included; offer those of the rows listed."""
-
-    def __init__(self, field, request, params, model, model_admin, field_path):
-        super().__init__(field, request, params, model, model_admin, field_path)
-        self.lookup_choices = (
-            model_admin.get_queryset(request)
-            .order_by(field_path)
-            .values_list(field_path, flat=True)
-            .distinct()
-        )
 
 
 class ReadOnly(_AdminMixin):

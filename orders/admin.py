@@ -9,15 +9,18 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 
 from backoffice.actor import Actor
-from backoffice.admin_site import AccountScoped, ScopedValuesFilter
+from backoffice.admin_site import AccountFilter, AccountScoped, CurrencyFilter, member_account_ids
 from backoffice.admin_site import ReadOnly as ReadOnlyHistory
 from backoffice.forms import StorableJSONField
+from backoffice.models import Account
 from orders.models import (
+    REVERSED,
     DraftOrder,
     Event,
     OperationItem,
@@ -27,6 +30,7 @@ from orders.models import (
     TaxLine,
 )
 from orders.money import format_money
+from orders.selectors import search_condition
 from orders.services.fixes import LINE_FIXABLE, ORDER_FIXABLE, line_data_fix, order_data_fix
 
 MONEY_NOTE = gettext_lazy(
@@ -211,21 +215,28 @@ class OrderAdmin(AccountScoped, FixableLedgerAdmin):
     list_filter = [
         "status",
         "payment_status",
-        "currency",
-        ("account", admin.RelatedOnlyFieldListFilter),
+        ("currency", CurrencyFilter),
+        ("account", AccountFilter),
         "created_at",
     ]
-    search_fields = [
-        "=order_id",
-        "=id",
-        "merchant_reference",
-        "customer__email",
-        "customer__last_name",
-        "=operations__payment_id",
-    ]
+    # Searched as the order list searches (`order_search`): by any part of an order id, e-mail,
+    # name, phone, SKU, description or payment id, along its indexes; `icontains` of each field
+    # read every order (11 s for a surname at a million orders).
+    search_fields = ["order_id"]
+    search_help_text = gettext_lazy("Any part of an order id, e-mail, name, phone, SKU or payment id")
     list_select_related = ["account"]
-    date_hierarchy = "created_at"
     inlines = [LineInline, OperationInline, EventInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.split():
+            return queryset, False
+        ids = member_account_ids(request)
+        accounts = Account.objects.all() if ids is None else Account.objects.filter(pk__in=ids)
+        matching = Q(pk__in=[])
+        for account in accounts:
+            matching |= Q(account=account) & search_condition(search_term, account=account)
+        return queryset.filter(matching), False
+
     readonly_fields = [
         "id",
         "account",
@@ -304,6 +315,24 @@ class TaxLineInline(LineMoneyInline):
     readonly_fields = fields
 
 
+class ReversalFilter(admin.SimpleListFilter):
+    """Reversal lines or the others (`related_type` holds "reversed" or nothing): Django's
+    values filter read the value of every line to offer these two."""
+
+    title = gettext_lazy("reversal")
+    parameter_name = "reversal"
+
+    def lookups(self, request, model_admin):
+        return [("yes", gettext_lazy("Reversal lines")), ("no", gettext_lazy("Other lines"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(related_type=REVERSED)
+        if self.value() == "no":
+            return queryset.exclude(related_type=REVERSED)
+        return queryset
+
+
 @admin.register(OrderLine)
 class OrderLineAdmin(AccountScoped, FixableLedgerAdmin):
     account_path = "order__account"
@@ -321,13 +350,16 @@ class OrderLineAdmin(AccountScoped, FixableLedgerAdmin):
         "related_type",
     ]
     list_filter = [
-        "related_type",
-        ("order__currency", ScopedValuesFilter),
-        ("order__account", admin.RelatedOnlyFieldListFilter),
+        ReversalFilter,
+        ("order__currency", CurrencyFilter),
+        ("order__account", AccountFilter),
     ]
-    search_fields = ["=order__order_id", "item_id", "description"]
+    # Whole values, along their indexes (a part of a SKU is the order list's search).
+    search_fields = ["=order__order_id", "=item_id"]
     list_select_related = ["order"]
-    ordering = ["-order__created_at", "-order__id", "line_id"]  # the newest orders' lines first
+    # The newest lines first, along the primary key (the newest orders' lines, joined to every
+    # order to sort them, took 1.3 s at a million orders).
+    ordering = ["-id"]
     inlines = [TaxLineInline]
     readonly_fields = [
         "order",
@@ -387,7 +419,7 @@ class OrderLineAdmin(AccountScoped, FixableLedgerAdmin):
 class TaxLineAdmin(LineMoney, AccountScoped, ReadOnly, admin.ModelAdmin):
     account_path = "line__order__account"
     list_display = ["line", "amount_display", "percentage"]
-    list_filter = ["percentage", ("line__order__currency", ScopedValuesFilter)]
+    list_filter = [("line__order__currency", CurrencyFilter)]
     search_fields = ["=line__order__order_id"]
     list_select_related = ["line__order"]
     ordering = ["-line__order__created_at", "-line__order__id", "line__line_id", "id"]
@@ -406,13 +438,12 @@ class PaymentOperationAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     list_filter = [
         "kind",
         "success",
-        ("order__currency", ScopedValuesFilter),
-        ("order__account", admin.RelatedOnlyFieldListFilter),
+        ("order__currency", CurrencyFilter),
+        ("order__account", AccountFilter),
         "created_at",
     ]
-    search_fields = ["=payment_id", "=order__order_id", "=id", "created_by"]
+    search_fields = ["=payment_id", "=order__order_id", "=id", "=created_by"]
     list_select_related = ["order"]
-    date_hierarchy = "created_at"
     inlines = [OperationItemInline]
 
     @admin.display(description=gettext_lazy("amount"), ordering="amount")
@@ -424,7 +455,7 @@ class PaymentOperationAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
 class OperationItemAdmin(LineMoney, AccountScoped, ReadOnly, admin.ModelAdmin):
     account_path = "operation__order__account"
     list_display = ["operation", "line", "amount_display"]
-    list_filter = ["operation__kind", ("operation__order__currency", ScopedValuesFilter)]
+    list_filter = ["operation__kind", ("operation__order__currency", CurrencyFilter)]
     search_fields = ["=operation__payment_id", "=operation__order__order_id"]
     list_select_related = ["operation__order", "line__order"]
     ordering = ["operation__created_at", "operation__id", "line__line_id"]  # as the operations
@@ -435,9 +466,11 @@ class EventAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
     account_path = "order__account"
     list_display = ["created_at", "order", "kind", "summary", "created_by"]
     list_filter = ["kind", "created_at"]
-    search_fields = ["=order__order_id", "summary", "created_by"]
+    search_fields = ["=order__order_id", "=created_by"]
     list_select_related = ["order"]
-    date_hierarchy = "created_at"
+    # The newest first, along the primary key: events are written in time order, and their
+    # `created_at` has no index of its own (4.8 s at a million orders).
+    ordering = ["-id"]
 
 
 @admin.register(DraftOrder)
@@ -454,8 +487,8 @@ class DraftOrderAdmin(AccountScoped, ReadOnly, admin.ModelAdmin):
         "created_at",
         "created_by",
     ]
-    list_filter = ["status", ("account", admin.RelatedOnlyFieldListFilter), "created_at"]
-    search_fields = ["=id", "=target_order__order_id", "=completed_order__order_id", "created_by"]
+    list_filter = ["status", ("account", AccountFilter), "created_at"]
+    search_fields = ["=id", "=target_order__order_id", "=completed_order__order_id", "=created_by"]
     list_select_related = ["account", "target_order"]
 
     @admin.display(description=gettext_lazy("gross"))
