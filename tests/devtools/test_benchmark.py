@@ -147,6 +147,7 @@ def test_targets_are_judged_each_way_and_growth_from_the_baseline():
         "capture API (POST …/captures)",
         "webhooks page (a subscription told of every order)",
         "Hooks API deliveries, deep starting_after",
+        "admin: order list, page 100",
     ]
     rows = [Timing(name, 10.0, 20.0, 3) for name in names]
     rows.append(Timing("CSV of last month (whole download)", 500.0, 510.0, 3, bytes=15_000_000))

@@ -384,7 +384,21 @@ class Command(BaseCommand):
         for name, query in api_paths:
             url = f"{api}/{sample.order_id}" if query is None else f"{api}?{urlencode(query)}"
             rows.append(self._page(http, name, url, repeat, **auth))
-        return rows + self._hooks_paths(staff, account, repeat)
+        return rows + self._hooks_paths(staff, account, repeat) + self._admin_paths(staff, sample, repeat)
+
+    def _admin_paths(self, staff: Client, sample: Order, repeat: int) -> list[Timing]:
+        """The admin's lists of the account's rows (its user is one of its administrators): first
+        pages, a deep one, and the orders searched by part of a surname."""
+        lists = ["order", "orderline", "taxline", "paymentoperation", "operationitem", "event", "draftorder"]
+        paths = [(f"admin: {name} list", f"/admin/orders/{name}/") for name in lists]
+        paths += [
+            ("admin: order list, page 100", "/admin/orders/order/?p=100"),
+            (
+                "admin: orders, part of a surname",
+                f"/admin/orders/order/?{urlencode({'q': sample.customer.get('last_name', '')[:5]})}",
+            ),
+        ]
+        return [self._page(staff, name, url, repeat) for name, url in paths]
 
     def _hooks_paths(self, staff: Client, account, repeat: int) -> list[Timing]:
         """The webhooks pages and the Hooks API's attempts of a subscription that was told of
@@ -747,6 +761,7 @@ class Command(BaseCommand):
         targets = [
             at_most("order list, search, filter and sort at any depth: p95 ≤ 50 ms", lists, 50),
             at_most("webhooks pages: p95 ≤ 50 ms", worst("webhook"), 50),
+            at_most("the admin's lists, deep pages and search: p95 ≤ 50 ms", worst("admin:"), 50),
             at_most(
                 "API lists, with any filter and at any depth: p95 ≤ 50 ms",
                 worst("API list", "Hooks API deliveries"),
