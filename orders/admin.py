@@ -422,7 +422,7 @@ class TaxLineAdmin(LineMoney, AccountScoped, ReadOnly, admin.ModelAdmin):
     list_filter = [("line__order__currency", CurrencyFilter)]
     search_fields = ["=line__order__order_id"]
     list_select_related = ["line__order"]
-    ordering = ["-line__order__created_at", "-line__order__id", "line__line_id", "id"]
+    ordering = ["-id"]  # the newest first, along the primary key (see the lines')
 
 
 class OperationItemInline(LineMoneyInline):
