@@ -56,7 +56,7 @@ def attempts_before(attempts: QuerySet[Attempt], last: Attempt) -> QuerySet[Atte
     return attempts.filter(TupleLessThan(Tuple(F("started_at"), F("pk")), (last.started_at, last.pk)))
 
 
-# How far the staff pages count a subscription's deliveries: beyond, "at least" this many.
+# How far the staff pages count a subscription's deliveries: beyond, "more than" this many.
 DELIVERIES_COUNTED = 10_000
 
 

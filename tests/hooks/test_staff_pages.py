@@ -76,7 +76,8 @@ def _owed(subscription_id: str, count: int, statuses=(500, 200)) -> list[Deliver
     from hooks.models import Attempt
 
     deliveries = Delivery.objects.bulk_create(
-        Delivery(subscription_id=subscription_id, event="shopping_order_update", body="{}") for _ in range(count)
+        Delivery(subscription_id=subscription_id, event="shopping_order_update", body="{}")
+        for _ in range(count)
     )
     start = timezone.now() - dt.timedelta(hours=1)
     Attempt.objects.bulk_create(
