@@ -113,6 +113,7 @@ def test_capture_throughput_drives_gunicorn_over_http(monkeypatch):
     assert list(captured) == [1000] * 20
 
 
+@pytest.mark.django_db(databases="__all__")  # its queries are counted on every database
 def test_a_page_is_timed_through_the_handler_and_by_its_server_timing(account, login):
     from devtools.benchmark.measure import time_page
 
