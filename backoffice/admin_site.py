@@ -63,6 +63,7 @@ else:
 # (a list of a million orders counted them all, twice, on every page: 0.3 s). Every page stays
 # reachable, ten at a time, and a page costs what its depth does, whatever the table's size.
 AHEAD = 10
+MAX_PAGE = 1_000_000
 
 
 class AtLeast(int):
@@ -119,9 +120,9 @@ class AccountScoped(_AdminMixin):
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         page = request.GET.get("p", "1")  # Django's ChangeList reads it again, and checks it
-        return CappedPaginator(
-            queryset, per_page, orphans, allow_empty_first_page, page=int(page) if page.isdigit() else 1
-        )
+        # Bounded, so that a forged page number cannot make the count's LIMIT overflow a bigint.
+        number = min(int(page), MAX_PAGE) if page.isdigit() else 1
+        return CappedPaginator(queryset, per_page, orphans, allow_empty_first_page, page=number)
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
